@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Parsing and checking vessel-helper's flags, with a message for every bad one. */
+#include "helper-cmdline.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+void helper_usage(FILE *out)
+{
+	fputs(
+"Usage: vessel-helper [OPTION]...\n"
+"Run one virtual machine on KVM (the VMM process behind Vessel).\n"
+"\n"
+"  --memory SIZE        guest RAM, e.g. 512M, 2G (a bare number is MiB; default 256M)\n"
+"  --cpus N             virtual CPUs (default 1; at most what this host's KVM allows)\n"
+"  --kernel FILE        boot a Linux bzImage directly (64-bit boot protocol)\n"
+"  --initrd FILE        initial ramdisk for --kernel\n"
+"  --append STRING      kernel command line (also passed to --multiboot images)\n"
+"  --multiboot FILE     boot a multiboot v1 ELF32 image directly (test guests)\n"
+"  --serial BACKEND     COM1: stdio, file:PATH, unix:PATH or none (default stdio)\n"
+"  --firmware-log FILE  write the debug port (0x402) output to FILE\n"
+"  --no-reboot          a guest reset ends the VM (status 68) instead of rebooting\n"
+"  --timeout SECONDS    end the VM after this long (status 69)\n"
+"  --exit-stats         print how many exits of each kind the vCPUs took\n"
+"  --quiet              no register dump when the guest faults\n"
+"  --help, --version\n"
+"\n"
+"Exit status: 0 guest powered off; 1-63 a test guest's code (test-exit port 0xF4);\n"
+"  64 bad command line or file; 65 KVM unavailable (run 'vesselctl check');\n"
+"  66 guest triple fault; 67 KVM internal error or emulation failure;\n"
+"  68 guest reset with --no-reboot; 69 --timeout elapsed; 70 stopped by a signal.\n",
+	out);
+}
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+int helper_parse_size(const char *s, uint64_t *out)
+{
+	static const struct { const char *suffix; unsigned shift; } units[] = {
+		{ "", 20 }, { "b", 0 }, { "k", 10 }, { "kib", 10 }, { "kb", 10 },
+		{ "m", 20 }, { "mib", 20 }, { "mb", 20 }, { "g", 30 }, { "gib", 30 },
+		{ "gb", 30 }, { "t", 40 }, { "tib", 40 }, { "tb", 40 },
+	};
+	char *end;
+	unsigned long long v;
+
+	if (!s || !isdigit((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return -EINVAL;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcasecmp(end, units[i].suffix))
+			continue;
+		if (units[i].shift && v > (UINT64_MAX >> units[i].shift))
+			return -EINVAL;
+		*out = (uint64_t)v << units[i].shift;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static int check_file(const char *flag, const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return fail(err, errlen, "%s %s: cannot open: %s", flag, path, strerror(errno));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return fail(err, errlen, "%s %s: not a regular file", flag, path);
+	}
+	close(fd);
+	if (st.st_size == 0)
+		return fail(err, errlen, "%s %s: the file is empty", flag, path);
+	return 0;
+}
+
+static int parse_serial(const char *s, struct vm_config *vm, char *err, size_t errlen)
+{
+	if (!strcmp(s, "stdio")) {
+		vm->serial = VM_SERIAL_STDIO;
+	} else if (!strcmp(s, "none")) {
+		vm->serial = VM_SERIAL_NONE;
+	} else if (!strncmp(s, "file:", 5) && s[5]) {
+		vm->serial = VM_SERIAL_FILE;
+		vm->serial_path = s + 5;
+	} else if (!strncmp(s, "unix:", 5) && s[5]) {
+		vm->serial = VM_SERIAL_UNIX;
+		vm->serial_path = s + 5;
+	} else {
+		return fail(err, errlen, "--serial %s: expected stdio, file:PATH, unix:PATH or none",
+			    s);
+	}
+	return 0;
+}
+
+static int parse_cpus(const char *s, unsigned *out, char *err, size_t errlen)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || end == s || v < 1 || v > 4096)
+		return fail(err, errlen, "--cpus %s: expected a whole number from 1 up", s);
+	*out = (unsigned)v;
+	return 0;
+}
+
+static int parse_timeout(const char *s, double *out, char *err, size_t errlen)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || *end || end == s || !(v > 0) || v > 1e7)
+		return fail(err, errlen, "--timeout %s: expected a number of seconds above 0", s);
+	*out = v;
+	return 0;
+}
+
+/* Checks that need every flag: a boot source, combinations, sizes against RAM. */
+static int check_combination(struct helper_options *o, char *err, size_t errlen)
+{
+	struct stat st;
+	int ret;
+
+	if (o->help || o->version)
+		return 0;
+	if (!o->vm.kernel && !o->vm.multiboot)
+		return fail(err, errlen, "nothing to boot: give --kernel FILE or --multiboot FILE");
+	if (o->vm.kernel && o->vm.multiboot)
+		return fail(err, errlen, "--kernel and --multiboot exclude each other");
+	if (o->vm.initrd && !o->vm.kernel)
+		return fail(err, errlen, "--initrd needs --kernel");
+	if (o->vm.ram_size < (2ull << 20) || (o->vm.ram_size & 0xfff))
+		return fail(err, errlen, "--memory: %llu bytes is not usable; give at least 2M, "
+			    "in whole 4 KiB pages", (unsigned long long)o->vm.ram_size);
+	if (o->vm.ram_size > (1ull << 46))
+		return fail(err, errlen, "--memory: more than 64 TiB is not supported");
+	ret = check_file(o->vm.kernel ? "--kernel" : "--multiboot",
+			 o->vm.kernel ? o->vm.kernel : o->vm.multiboot, err, errlen);
+	if (ret)
+		return ret;
+	if (o->vm.kernel && !stat(o->vm.kernel, &st) && (uint64_t)st.st_size >= o->vm.ram_size)
+		return fail(err, errlen, "--kernel %s: the kernel (%lld bytes) is larger than the "
+			    "guest's RAM (--memory %llu MiB)", o->vm.kernel, (long long)st.st_size,
+			    (unsigned long long)(o->vm.ram_size >> 20));
+	if (o->vm.initrd)
+		return check_file("--initrd", o->vm.initrd, err, errlen);
+	return 0;
+}
+
+enum {
+	OPT_MEMORY = 256, OPT_CPUS, OPT_KERNEL, OPT_INITRD, OPT_APPEND, OPT_MULTIBOOT,
+	OPT_SERIAL, OPT_NO_REBOOT, OPT_TIMEOUT, OPT_EXIT_STATS, OPT_QUIET, OPT_FWLOG,
+	OPT_HELP, OPT_VERSION,
+};
+
+static const struct option long_opts[] = {
+	{ "memory", required_argument, NULL, OPT_MEMORY },
+	{ "cpus", required_argument, NULL, OPT_CPUS },
+	{ "kernel", required_argument, NULL, OPT_KERNEL },
+	{ "initrd", required_argument, NULL, OPT_INITRD },
+	{ "append", required_argument, NULL, OPT_APPEND },
+	{ "multiboot", required_argument, NULL, OPT_MULTIBOOT },
+	{ "serial", required_argument, NULL, OPT_SERIAL },
+	{ "firmware-log", required_argument, NULL, OPT_FWLOG },
+	{ "no-reboot", no_argument, NULL, OPT_NO_REBOOT },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "exit-stats", no_argument, NULL, OPT_EXIT_STATS },
+	{ "quiet", no_argument, NULL, OPT_QUIET },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int apply_opt(struct helper_options *o, int c, const char *arg, char *err,
+		     size_t errlen)
+{
+	switch (c) {
+	case OPT_MEMORY:
+		if (helper_parse_size(arg, &o->vm.ram_size))
+			return fail(err, errlen, "--memory %s: not a size; write e.g. 512M or 2G",
+				    arg);
+		return 0;
+	case OPT_CPUS:
+		return parse_cpus(arg, &o->vm.cpus, err, errlen);
+	case OPT_KERNEL:
+		o->vm.kernel = arg;
+		return 0;
+	case OPT_INITRD:
+		o->vm.initrd = arg;
+		return 0;
+	case OPT_APPEND:
+		o->vm.cmdline = arg;
+		return 0;
+	case OPT_MULTIBOOT:
+		o->vm.multiboot = arg;
+		return 0;
+	case OPT_SERIAL:
+		return parse_serial(arg, &o->vm, err, errlen);
+	case OPT_FWLOG:
+		o->firmware_log = arg;
+		return 0;
+	case OPT_NO_REBOOT:
+		o->vm.no_reboot = true;
+		return 0;
+	case OPT_TIMEOUT:
+		return parse_timeout(arg, &o->timeout, err, errlen);
+	case OPT_EXIT_STATS:
+		o->exit_stats = true;
+		return 0;
+	case OPT_QUIET:
+		o->vm.quiet = true;
+		return 0;
+	case OPT_HELP:
+		o->help = true;
+		return 0;
+	case OPT_VERSION:
+		o->version = true;
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+int helper_parse_args(int argc, char **argv, struct helper_options *o, char *err,
+		      size_t errlen)
+{
+	int c, ret;
+
+	memset(o, 0, sizeof(*o));
+	o->vm.ram_size = 256ull << 20;
+	o->vm.cpus = 1;
+	o->vm.serial = VM_SERIAL_STDIO;
+	err[0] = '\0';
+	optind = 0;	/* full reset of getopt's state: tests call us more than once */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", long_opts, NULL)) != -1) {
+		if (c == '?' || c == ':') {
+			const char *bad = argv[optind - 1];
+
+			return fail(err, errlen, optopt ? "%s: missing its value" :
+				    "%s: unknown option (see --help)", bad);
+		}
+		ret = apply_opt(o, c, optarg, err, errlen);
+		if (ret)
+			return ret;
+	}
+	if (optind < argc)
+		return fail(err, errlen, "%s: unexpected argument (see --help)", argv[optind]);
+	return check_combination(o, err, errlen);
+}

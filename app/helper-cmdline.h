@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* vessel-helper's command line: parsed and checked before any VM exists. */
+#ifndef VESSEL_HELPER_CMDLINE_H
+#define VESSEL_HELPER_CMDLINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vm.h"
+
+struct helper_options {
+	struct vm_config vm;
+	double timeout;			/* seconds; 0 = none */
+	bool exit_stats;		/* print the exit histogram at the end */
+	const char *firmware_log;	/* debug port 0x402 output file */
+	bool help, version;
+};
+
+/*
+ * Parse argv into opts. Returns 0, or -EINVAL with a one-line message in err naming the flag
+ * and what is allowed. Files named on the command line are checked to exist and be readable.
+ */
+int helper_parse_args(int argc, char **argv, struct helper_options *opts, char *err,
+		      size_t errlen);
+
+/* "512M", "2G", "1536MiB", "65536K", "4194304B"; a bare number means MiB. 0 or -EINVAL. */
+int helper_parse_size(const char *s, uint64_t *out);
+
+void helper_usage(FILE *out);
+
+#endif

@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* vessel-helper: one VM's VMM process. Parses flags, builds the VM, runs it, reports. */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "helper-cmdline.h"
+#include "vm.h"
+
+static const char *const exit_kind_names[VM_EXITK_MAX] = {
+	"io", "mmio", "hlt", "intr", "shutdown", "internal", "other",
+};
+
+struct signal_waiter {
+	struct vm *vm;
+	sigset_t set;
+};
+
+/* SIGINT/SIGTERM end the VM (status 70). The firmware issue turns SIGTERM into ACPI later. */
+static void *signal_thread(void *arg)
+{
+	struct signal_waiter *w = arg;
+	int sig;
+
+	if (sigwait(&w->set, &sig) == 0)
+		vm_request(w->vm, VM_REQ_POWEROFF, VM_EXIT_HOST_SIGNAL);
+	return NULL;
+}
+
+static void timeout_fired(void *opaque)
+{
+	vm_request(opaque, VM_REQ_POWEROFF, VM_EXIT_TIMEOUT);
+}
+
+static void print_exit_stats(const struct vm *vm)
+{
+	fprintf(stderr, "vessel-helper: exits:");
+	for (int k = 0; k < VM_EXITK_MAX; k++)
+		fprintf(stderr, " %s=%llu", exit_kind_names[k], (unsigned long long)vm->exits[k]);
+	fprintf(stderr, " unclaimed-pio=%llu unclaimed-mmio=%llu\n",
+		(unsigned long long)vm->pio.unclaimed, (unsigned long long)vm->mmio.unclaimed);
+}
+
+int main(int argc, char **argv)
+{
+	struct helper_options opts;
+	struct signal_waiter waiter;
+	struct vmm_timer *timer = NULL;
+	pthread_t sig_thread;
+	FILE *fwlog = NULL;
+	char err[512];
+	struct vm *vm;
+	int status;
+
+	if (helper_parse_args(argc, argv, &opts, err, sizeof(err))) {
+		fprintf(stderr, "vessel-helper: %s\n", err);
+		return VM_EXIT_HOST_ERROR;
+	}
+	if (opts.help) {
+		helper_usage(stdout);
+		return 0;
+	}
+	if (opts.version) {
+		puts("vessel-helper " VESSEL_VERSION);
+		return 0;
+	}
+	if (opts.firmware_log) {
+		fwlog = fopen(opts.firmware_log, "we");
+		if (!fwlog) {
+			fprintf(stderr, "vessel-helper: --firmware-log %s: %s\n", opts.firmware_log,
+				strerror(errno));
+			return VM_EXIT_HOST_ERROR;
+		}
+		opts.vm.debug_log = fwlog;
+	}
+
+	/* Every thread created from here on inherits these signals blocked. */
+	sigemptyset(&waiter.set);
+	sigaddset(&waiter.set, SIGINT);
+	sigaddset(&waiter.set, SIGTERM);
+	sigaddset(&waiter.set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &waiter.set, NULL);
+
+	vm = vm_create(&opts.vm, &status);
+	if (!vm)
+		return status;
+	waiter.vm = vm;
+	pthread_create(&sig_thread, NULL, signal_thread, &waiter);
+	if (opts.timeout > 0) {
+		timer = vmm_timer_new(vm->loop, timeout_fired, vm);
+		if (timer)
+			vmm_timer_mod(timer, vmm_loop_now(vm->loop) +
+				      (uint64_t)(opts.timeout * 1e9));
+	}
+	status = vm_run(vm);
+	if (opts.exit_stats)
+		print_exit_stats(vm);
+	if (status == VM_EXIT_TIMEOUT)
+		fprintf(stderr, "vessel-helper: --timeout %.3g s elapsed; VM stopped\n",
+			opts.timeout);
+	vmm_timer_free(timer);
+	vm_destroy(vm);
+	pthread_cancel(sig_thread);
+	pthread_join(sig_thread, NULL);
+	if (fwlog)
+		fclose(fwlog);
+	return status;
+}

@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* vessel-helper flags: sizes, every bad flag gets a message naming it. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "helper-cmdline.h"
+#include "tap.h"
+
+static char kernel_path[] = "/tmp/vessel-test-kernelXXXXXX";
+static char empty_path[] = "/tmp/vessel-test-emptyXXXXXX";
+
+static int parse(struct helper_options *o, char *err, size_t len, ...)
+{
+	char *argv[32] = { "vessel-helper" };
+	int argc = 1;
+	va_list ap;
+
+	va_start(ap, len);
+	for (char *a; (a = va_arg(ap, char *)) && argc < 31;)
+		argv[argc++] = a;
+	va_end(ap);
+	return helper_parse_args(argc, argv, o, err, len);
+}
+
+static void test_sizes(void)
+{
+	uint64_t v = 0;
+
+	ok(!helper_parse_size("512M", &v) && v == 512ull << 20, "512M");
+	ok(!helper_parse_size("2G", &v) && v == 2ull << 30, "2G");
+	ok(!helper_parse_size("1536MiB", &v) && v == 1536ull << 20, "1536MiB");
+	ok(!helper_parse_size("64", &v) && v == 64ull << 20, "a bare number is MiB");
+	ok(!helper_parse_size("4096b", &v) && v == 4096, "bytes");
+	ok(helper_parse_size("lots", &v) == -EINVAL, "words are not sizes");
+	ok(helper_parse_size("-5M", &v) == -EINVAL, "negative refused");
+	ok(helper_parse_size("12Q", &v) == -EINVAL, "unknown unit refused");
+	ok(helper_parse_size("99999999999999999999G", &v) == -EINVAL, "overflow refused");
+	ok(helper_parse_size("18014398509481984T", &v) == -EINVAL, "shift overflow refused");
+}
+
+static void test_flags(void)
+{
+	struct helper_options o;
+	char err[256];
+
+	is_int(parse(&o, err, sizeof(err), "--memory", "64M", "--cpus", "2", "--multiboot",
+		     kernel_path, "--serial", "file:/tmp/x", "--timeout", "2.5", NULL), 0,
+	       "a good command line");
+	ok(o.vm.ram_size == 64ull << 20 && o.vm.cpus == 2 && o.timeout == 2.5 &&
+	   o.vm.serial == VM_SERIAL_FILE && !strcmp(o.vm.serial_path, "/tmp/x"), "values kept");
+
+	is_int(parse(&o, err, sizeof(err), "--memory", "lots", "--multiboot", kernel_path, NULL),
+	       -EINVAL, "bad memory");
+	ok(strstr(err, "--memory lots") != NULL, "message names the flag: %s", err);
+	is_int(parse(&o, err, sizeof(err), "--cpus", "0", "--multiboot", kernel_path, NULL),
+	       -EINVAL, "zero cpus");
+	ok(strstr(err, "--cpus") != NULL, "%s", err);
+	is_int(parse(&o, err, sizeof(err), "--multiboot", "/nonexistent/guest.elf", NULL),
+	       -EINVAL, "missing file");
+	ok(strstr(err, "/nonexistent/guest.elf") && strstr(err, "No such file"), "%s", err);
+	is_int(parse(&o, err, sizeof(err), "--multiboot", empty_path, NULL), -EINVAL,
+	       "empty file");
+	ok(strstr(err, "empty") != NULL, "%s", err);
+	is_int(parse(&o, err, sizeof(err), "--multiboot", "/tmp", NULL), -EINVAL, "a directory");
+	is_int(parse(&o, err, sizeof(err), NULL), -EINVAL, "nothing to boot");
+	ok(strstr(err, "--kernel") && strstr(err, "--multiboot"), "%s", err);
+	is_int(parse(&o, err, sizeof(err), "--bogus", NULL), -EINVAL, "unknown flag");
+	ok(strstr(err, "--bogus") != NULL, "%s", err);
+	is_int(parse(&o, err, sizeof(err), "--multiboot", NULL), -EINVAL, "missing value");
+	ok(strstr(err, "missing") != NULL, "%s", err);
+	is_int(parse(&o, err, sizeof(err), "--serial", "tcp:1", "--multiboot", kernel_path, NULL),
+	       -EINVAL, "bad serial backend");
+	is_int(parse(&o, err, sizeof(err), "--initrd", kernel_path, "--multiboot", kernel_path,
+		     NULL), -EINVAL, "initrd without kernel");
+	is_int(parse(&o, err, sizeof(err), "--memory", "1M", "--multiboot", kernel_path, NULL),
+	       -EINVAL, "too little memory");
+	is_int(parse(&o, err, sizeof(err), "--memory", "2M", "--kernel", kernel_path, NULL),
+	       -EINVAL, "a kernel larger than RAM");
+	ok(strstr(err, "larger than") != NULL, "%s", err);
+	is_int(parse(&o, err, sizeof(err), "--timeout", "-1", "--multiboot", kernel_path, NULL),
+	       -EINVAL, "negative timeout");
+	is_int(parse(&o, err, sizeof(err), "--multiboot", kernel_path, "extra", NULL), -EINVAL,
+	       "stray argument");
+	is_int(parse(&o, err, sizeof(err), "--help", NULL), 0, "--help needs nothing else");
+	ok(o.help, "help flag set");
+}
+
+int main(void)
+{
+	int fd = mkstemp(kernel_path);
+	char *blob = calloc(1, 3 << 20);
+
+	/* A 3 MiB "kernel": bigger than a 2 MiB guest. */
+	if (fd < 0 || write(fd, blob, 3 << 20) != 3 << 20)
+		return 1;
+	close(fd);
+	fd = mkstemp(empty_path);
+	close(fd);
+	test_sizes();
+	test_flags();
+	unlink(kernel_path);
+	unlink(empty_path);
+	free(blob);
+	return tap_done();
+}

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Guest RAM: memfd-backed regions mapped shared, laid out as a PC. */
+#ifndef VMM_MEMORY_H
+#define VMM_MEMORY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * The PC memory map (Intel MultiProcessor Spec. / PC convention, as SeaBIOS expects it):
+ *   [0, 640 KiB)              conventional RAM
+ *   [640 KiB, 768 KiB)        VGA window: MMIO, no RAM slot
+ *   [768 KiB, low_end)        RAM (option ROMs and BIOS shadow live in 0xC0000-0xFFFFF)
+ *   [3.5 GiB, 4 GiB)          PCI hole: MMIO, IOAPIC, LAPIC, firmware
+ *   [4 GiB, 4 GiB + high)     RAM that did not fit below the hole
+ */
+#define PC_LOW_RAM_END		0xa0000ull
+#define PC_VGA_END		0xc0000ull
+#define PC_PCI_HOLE_START	0xe0000000ull
+#define PC_4G			0x100000000ull
+/* KVM_SET_IDENTITY_MAP_ADDR / KVM_SET_TSS_ADDR, reserved in e820 (platform notes §1). */
+#define PC_IDENTITY_MAP_ADDR	0xfeffc000ull
+#define PC_TSS_ADDR		0xfeffd000ull
+#define PC_KVM_RESERVED_SIZE	0x4000ull
+
+#define VM_MAX_MEM_REGIONS	8
+
+struct vm_mem_region {
+	uint64_t gpa;
+	uint64_t size;
+	uint8_t *hva;
+	int fd;			/* the memfd behind it */
+	uint64_t fd_offset;
+	uint32_t slot;		/* KVM memory slot */
+};
+
+struct vm_memory {
+	uint64_t ram_size;	/* what the user asked for */
+	uint64_t below_4g;	/* RAM bytes below the PCI hole (including the VGA window gap) */
+	uint64_t above_4g;
+	struct vm_mem_region regions[VM_MAX_MEM_REGIONS];
+	unsigned nregions;
+	int low_fd, high_fd;
+	uint8_t *low_map, *high_map;
+};
+
+/* Allocate and map; 0 or -errno (-EINVAL for sizes that cannot be a PC). */
+int vm_memory_init(struct vm_memory *mem, uint64_t ram_size);
+void vm_memory_destroy(struct vm_memory *mem);
+
+/*
+ * Host pointer for [gpa, gpa+len) if it lies wholly inside one RAM region, else NULL.
+ * Overflow-safe: a guest-supplied gpa/len pair that wraps is refused.
+ */
+void *vm_memory_ptr(const struct vm_memory *mem, uint64_t gpa, uint64_t len);
+bool vm_memory_is_ram(const struct vm_memory *mem, uint64_t gpa, uint64_t len);
+/* Copy to/from guest RAM across region boundaries; -EFAULT if any byte is not RAM. */
+int vm_memory_write(const struct vm_memory *mem, uint64_t gpa, const void *src, uint64_t len);
+int vm_memory_read(const struct vm_memory *mem, uint64_t gpa, void *dst, uint64_t len);
+
+
+/* e820 map as a PC BIOS would report it (ACPI 6.4 §15, "System Address Map Interfaces"). */
+#define E820_RAM	1
+#define E820_RESERVED	2
+struct e820_entry {
+	uint64_t addr;
+	uint64_t size;
+	uint32_t type;
+} __attribute__((packed));
+
+/* Fills up to max entries (sorted); returns how many there are in all. */
+unsigned vm_memory_e820(const struct vm_memory *mem, struct e820_entry *out, unsigned max);
+
+#endif

@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The PC's devices in init order; adding a device is one line here. */
+#include "vm-devices.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vm.h"
+
+extern const struct vmm_device_ops sysctl_device_ops;
+extern const struct vmm_device_ops rtc_device_ops;
+extern const struct vmm_device_ops serial_device_ops;
+extern const struct vmm_device_ops i8042_device_ops;
+
+/*
+ * Init order: system control ports first (reset, test exit), then the CMOS (others may read
+ * NVRAM), then I/O devices. Teardown runs this list backwards.
+ */
+static const struct vmm_device_ops *const pc_devices[] = {
+	&sysctl_device_ops,
+	&rtc_device_ops,
+	&serial_device_ops,
+	&i8042_device_ops,
+};
+
+#define PC_NDEVICES (sizeof(pc_devices) / sizeof(pc_devices[0]))
+
+int vm_devices_create(struct vm *vm)
+{
+	vm->devices = calloc(PC_NDEVICES, sizeof(*vm->devices));
+	if (!vm->devices)
+		return -ENOMEM;
+	for (size_t i = 0; i < PC_NDEVICES; i++) {
+		void *state = NULL;
+		int ret = pc_devices[i]->create(vm, &state);
+
+		if (ret < 0) {
+			vmm_warn("creating device %s failed: %s", pc_devices[i]->name,
+				 strerror(-ret));
+			return ret;
+		}
+		if (ret > 0)
+			continue;	/* not part of this VM */
+		vm->devices[vm->ndevices++] = (struct vm_device){ pc_devices[i], state };
+	}
+	return 0;
+}
+
+int vm_devices_reset(struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->ndevices; i++)
+		if (vm->devices[i].ops->reset)
+			vm->devices[i].ops->reset(vm->devices[i].state);
+	return 0;
+}
+
+void vm_devices_pause(struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->ndevices; i++)
+		if (vm->devices[i].ops->pause)
+			vm->devices[i].ops->pause(vm->devices[i].state);
+}
+
+void vm_devices_resume(struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->ndevices; i++)
+		if (vm->devices[i].ops->resume)
+			vm->devices[i].ops->resume(vm->devices[i].state);
+}
+
+void vm_devices_destroy(struct vm *vm)
+{
+	for (unsigned i = vm->ndevices; i-- > 0;)
+		if (vm->devices[i].ops->destroy)
+			vm->devices[i].ops->destroy(vm->devices[i].state);
+	free(vm->devices);
+	vm->devices = NULL;
+	vm->ndevices = 0;
+}

@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* One virtual machine on /dev/kvm: memory, buses, interrupt routing, vCPUs and devices. */
+#ifndef VMM_VM_H
+#define VMM_VM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <pthread.h>
+
+#include "bus.h"
+#include "irq.h"
+#include "log.h"
+#include "loop.h"
+#include "memory.h"
+
+/* How the helper process ends; documented in `vessel-helper --help`. */
+enum vm_exit_status {
+	VM_EXIT_OK = 0,			/* powered off, or test-exit 0 */
+	/* 1..63: a test guest's code written to the test-exit port */
+	VM_EXIT_HOST_ERROR = 64,	/* bad command line, missing file, ... */
+	VM_EXIT_KVM_UNAVAILABLE = 65,	/* /dev/kvm missing or unusable */
+	VM_EXIT_TRIPLE_FAULT = 66,	/* guest shut down (triple fault) */
+	VM_EXIT_INTERNAL_ERROR = 67,	/* KVM internal error / emulation failure */
+	VM_EXIT_RESET = 68,		/* guest reset with --no-reboot */
+	VM_EXIT_TIMEOUT = 69,		/* --timeout elapsed */
+	VM_EXIT_HOST_SIGNAL = 70,	/* SIGINT/SIGTERM before the guest finished */
+};
+
+/* Serial backends (16550A COM1). */
+enum vm_serial_kind { VM_SERIAL_NONE, VM_SERIAL_STDIO, VM_SERIAL_FILE, VM_SERIAL_UNIX };
+
+struct vm_config {
+	uint64_t ram_size;
+	unsigned cpus;
+	const char *kernel;		/* Linux bzImage */
+	const char *initrd;
+	const char *cmdline;
+	const char *multiboot;		/* multiboot v1 ELF32 */
+	enum vm_serial_kind serial;
+	const char *serial_path;	/* file or unix socket path */
+	bool no_reboot;			/* guest reset ends the helper (VM_EXIT_RESET) */
+	uint32_t tsc_khz;		/* 0: the host's */
+	FILE *guest_log;		/* where guest errors go (NULL: stderr) */
+	FILE *debug_log;		/* debug port 0x402 output (NULL: dropped) */
+	bool quiet;			/* no register dumps on stderr (tests that expect faults) */
+};
+
+/* Well-known exits counted per VM (the benchmark prints the histogram). */
+enum vm_exit_kind {
+	VM_EXITK_IO, VM_EXITK_MMIO, VM_EXITK_HLT, VM_EXITK_INTR, VM_EXITK_SHUTDOWN,
+	VM_EXITK_INTERNAL, VM_EXITK_OTHER, VM_EXITK_MAX
+};
+
+struct vcpu;
+struct vm_device;
+
+enum vm_request { VM_REQ_NONE, VM_REQ_RESET, VM_REQ_POWEROFF, VM_REQ_FAULT };
+
+struct vm {
+	struct vm_config cfg;
+	int kvm_fd, vm_fd;
+	int run_size;			/* mmap size of struct kvm_run */
+	int max_vcpus;
+
+	struct vm_memory mem;
+	struct vmm_bus pio, mmio;
+	struct vmm_guest_log glog;
+	struct vmm_loop *loop;
+
+	struct vcpu *vcpus;
+	unsigned ncpus;
+	uint64_t exits[VM_EXITK_MAX];	/* updated atomically by vCPU threads */
+
+	/* Devices in init order (vm-devices.c). */
+	struct vm_device *devices;
+	unsigned ndevices;
+	/* Borrowed pointers to devices other parts need to reach. */
+	struct serial *com1;
+	struct rtc *rtc;
+	struct i8042 *i8042;
+
+	/* Boot state, replayed on reset. */
+	struct vm_boot *boot;
+
+	/* Run control: the main thread waits here for a request from any thread. */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	enum vm_request request;
+	int request_status;
+	bool paused;
+	unsigned parked;		/* vCPUs parked in pause */
+};
+
+/* Create the VM described by cfg; NULL with *err = -errno and a message already printed. */
+struct vm *vm_create(const struct vm_config *cfg, int *status);
+void vm_destroy(struct vm *vm);
+
+/* Start vCPUs and the I/O loop; block until power-off/fault; return the exit status. */
+int vm_run(struct vm *vm);
+
+/* Any thread: ask the main thread to reset, power off (status) or stop on a fault. */
+void vm_request(struct vm *vm, enum vm_request req, int status);
+
+/* Pause/resume every vCPU (idempotent). Not from a vCPU thread. */
+void vm_pause(struct vm *vm);
+void vm_resume(struct vm *vm);
+
+/* An interrupt line routed to KVM's in-kernel irqchip (KVM_IRQ_LINE on that GSI). */
+struct vmm_irq vm_irq_line(struct vm *vm, unsigned gsi);
+/* MSI through KVM_SIGNAL_MSI; 0/-errno. */
+int vm_signal_msi(struct vm *vm, uint64_t addr, uint32_t data);
+/* irqfd: eventfd that raises `gsi` (KVM_IRQFD); -errno on failure, else the fd. */
+int vm_irqfd_new(struct vm *vm, unsigned gsi);
+/* ioeventfd on a PIO or MMIO address; returns the eventfd or -errno. */
+int vm_ioeventfd_new(struct vm *vm, uint64_t addr, unsigned len, bool pio,
+		     bool match_data, uint64_t data);
+
+#endif
