@@ -77,6 +77,9 @@ int main(int argc, char **argv)
 		opts.vm.debug_log = fwlog;
 	}
 
+	/* A serial client or pipe going away must not kill the VM: writes just fail. */
+	signal(SIGPIPE, SIG_IGN);
+
 	/* Every thread created from here on inherits these signals blocked. */
 	sigemptyset(&waiter.set);
 	sigaddset(&waiter.set, SIGINT);

@@ -64,7 +64,7 @@ static void port92_write(void *opaque, uint64_t off, uint64_t val, unsigned size
 
 	pthread_mutex_lock(&s->lock);
 	reset = (val & 1) && !(s->port92 & 1);
-	s->port92 = (uint8_t)((val & ~1u) | 0x02);
+	s->port92 = (uint8_t)(val | 0x02);	/* bit 0 stays set until the reset clears it */
 	pthread_mutex_unlock(&s->lock);
 	if (reset)
 		sysctl_emit(s, SYSCTL_EV_RESET, 0);

@@ -1,0 +1,976 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* CMOS RTC (MC146818A-compatible): a clock computed on demand, IRQ 8, lost-tick catch-up. */
+#include "rtc.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vm.h"
+
+/*
+ * The chip's counters are never stepped. The guest clock is a (seconds, nanoseconds) pair at
+ * a loop time, and every read works out the registers from it; UF/AF/PF are also worked out
+ * when someone looks. Timers run only for enabled interrupts: one for the periodic interrupt
+ * (PIE), one for update-ended and alarm (UIE/AIE).
+ */
+
+#define NSEC		1000000000ull
+#define SEC_PER_DAY	86400
+#define RTC_UIP_NS	244141	/* tBUC, 244 us: 8 cycles of 32.768 kHz (MC146818A Table 6) */
+#define RTC_A_DIV_RESET	0x60	/* DV2..DV1 = 11: divider chain held in reset */
+#define RTC_A_POWER_ON	0x26	/* 32.768 kHz time base, 1024 Hz rate: what PC BIOSes program */
+#define RTC_B_POWER_ON	RTC_B_24H
+#define PC_BASE_MEM_KB	640
+/*
+ * CMOS 14h (IBM PC/AT Technical Reference); SeaBIOS copies it into the BDA equipment word
+ * (INT 11h, RBIL table 00226): bit 1 80x87, bit 2 PS/2 pointing device ("reserved" on the
+ * AT), bits 5-4 = 00 EGA/VGA, bit 0 clear: no diskette drives.
+ */
+#define PC_EQUIPMENT	0x06
+
+/*
+ * Time register contents as decoded numbers, indexed by register (the alarm slots unused);
+ * the hour in 24-hour form, the weekday 1..7 with Sunday 1.
+ */
+struct rtc_time {
+	int r[RTC_YEAR + 1];
+	int century;
+};
+
+struct rtc {
+	pthread_mutex_t lock;
+	struct vmm_irq irq;
+	struct vmm_loop *loop;
+	struct vmm_guest_log *glog;
+	struct vmm_timer *per_timer;	/* armed only with PIE and a rate */
+	struct vmm_timer *upd_timer;	/* armed only with UIE or AIE */
+
+	uint8_t cmos[RTC_CMOS_SIZE];	/* NVRAM, alarm bytes, A (without UIP), B, C */
+	uint8_t index;
+	bool nmi_disabled;		/* port 0x70 bit 7: kept, no NMI source here */
+	bool irq_level;
+	bool paused;
+	uint64_t paused_at;
+
+	/*
+	 * Guest time is clk_sec + clk_frac ns at loop time clk_ref. While frozen (SET, or the
+	 * divider in reset) time stands still and the time registers are `image`.
+	 */
+	int64_t clk_sec;
+	uint64_t clk_frac;
+	uint64_t clk_ref;
+	bool frozen;
+	bool div_was_reset;		/* the next thaw starts half a second before an update */
+	struct rtc_time image;
+	unsigned wday_adj;		/* the weekday counter is separate from the date */
+	int64_t upd_mark;		/* last guest second whose update cycle is accounted */
+
+	/* Periodic interrupt: per_done of the ticks at per_hz since loop time per_ref. */
+	unsigned per_hz;		/* 0: off (RS = 0 or divider in reset) */
+	uint64_t per_ref, per_done;
+	uint64_t last_deliver;
+	bool pf_unacked;		/* a tick was delivered and C not read since */
+
+	struct rtc_stats stats;
+	struct vm *vm;			/* set by the VM wiring; NULL when standalone */
+};
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+	int64_t q = a / b;
+
+	return (a % b && ((a < 0) != (b < 0))) ? q - 1 : q;
+}
+
+static int64_t floor_mod(int64_t a, int64_t b)
+{
+	return a - floor_div(a, b) * b;
+}
+
+/*
+ * Days from 1970-01-01 to y-m-d (proleptic Gregorian). Months and days out of range carry
+ * over as in timegm(), so whatever a guest writes gives some date. Years are counted from
+ * March, which puts the leap day last and makes month lengths a linear formula.
+ */
+static int64_t rtc_days(int64_t y, int64_t m, int64_t d)
+{
+	int64_t mp;
+
+	y += floor_div(m - 1, 12);
+	m = floor_mod(m - 1, 12) + 1;
+	if (m <= 2)
+		y--;
+	mp = (m + 9) % 12;		/* March 0 .. February 11 */
+	return 365 * y + floor_div(y, 4) - floor_div(y, 100) + floor_div(y, 400) +
+	       (153 * mp + 2) / 5 + d - 1 - 719468;	/* 719468: 0000-03-01 to 1970-01-01 */
+}
+
+static int64_t rtc_time_to_sec(const struct rtc_time *t)
+{
+	int64_t days = rtc_days((int64_t)t->century * 100 + t->r[RTC_YEAR], t->r[RTC_MON],
+				t->r[RTC_MDAY]);
+
+	return days * SEC_PER_DAY + (int64_t)t->r[RTC_HOUR] * 3600 + t->r[RTC_MIN] * 60 +
+	       t->r[RTC_SEC];
+}
+
+static void rtc_time_from_sec(const struct rtc *rtc, int64_t s, struct rtc_time *t)
+{
+	time_t tt = (time_t)s;
+	struct tm tm;
+	int64_t year;
+
+	memset(t, 0, sizeof(*t));
+	if (!gmtime_r(&tt, &tm))
+		return;
+	year = tm.tm_year < -1900 ? 0 : (int64_t)tm.tm_year + 1900;
+	t->r[RTC_SEC] = tm.tm_sec;
+	t->r[RTC_MIN] = tm.tm_min;
+	t->r[RTC_HOUR] = tm.tm_hour;
+	t->r[RTC_WDAY] = (int)((tm.tm_wday + rtc->wday_adj) % 7) + 1;
+	t->r[RTC_MDAY] = tm.tm_mday;
+	t->r[RTC_MON] = tm.tm_mon + 1;
+	t->r[RTC_YEAR] = (int)(year % 100);
+	t->century = (int)(year / 100);
+}
+
+static bool rtc_binary(const struct rtc *rtc)
+{
+	return rtc->cmos[RTC_REG_B] & RTC_B_DM_BINARY;
+}
+
+static bool rtc_24h(const struct rtc *rtc)
+{
+	return rtc->cmos[RTC_REG_B] & RTC_B_24H;
+}
+
+static uint8_t rtc_enc(const struct rtc *rtc, int v)
+{
+	unsigned u = v < 0 ? 0 : (unsigned)v;
+
+	if (rtc_binary(rtc))
+		return u & 0xff;
+	return (uint8_t)((u / 10 % 10) << 4 | u % 10);
+}
+
+static int rtc_dec(const struct rtc *rtc, uint8_t v)
+{
+	return rtc_binary(rtc) ? v : (v >> 4) * 10 + (v & 0x0f);
+}
+
+/* 12-hour mode: 1..12 with bit 7 set for PM (MC146818A, "Time, Calendar and Alarm"). */
+static uint8_t rtc_enc_hour(const struct rtc *rtc, int h)
+{
+	bool pm = h % 24 >= 12;
+
+	if (rtc_24h(rtc))
+		return rtc_enc(rtc, h);
+	h %= 12;
+	return rtc_enc(rtc, h ? h : 12) | (pm ? 0x80 : 0);
+}
+
+static int rtc_dec_hour(const struct rtc *rtc, uint8_t v)
+{
+	int h;
+
+	if (rtc_24h(rtc))
+		return rtc_dec(rtc, v);
+	h = rtc_dec(rtc, v & 0x7f);
+	if (h == 12)
+		h = 0;
+	return (v & 0x80) ? h + 12 : h;
+}
+
+static bool rtc_bcd_ok(const struct rtc *rtc, unsigned idx, uint8_t v)
+{
+	if (rtc_binary(rtc))
+		return true;
+	if (idx == RTC_HOUR && !rtc_24h(rtc))
+		v &= 0x7f;
+	return (v & 0x0f) <= 9 && (v >> 4) <= 9;
+}
+
+static int *rtc_field(struct rtc_time *t, unsigned idx)
+{
+	return idx == RTC_CENTURY ? &t->century : &t->r[idx];
+}
+
+static bool rtc_is_time_reg(unsigned idx)
+{
+	return (idx <= RTC_YEAR && idx != RTC_SEC_ALARM && idx != RTC_MIN_ALARM &&
+		idx != RTC_HOUR_ALARM) || idx == RTC_CENTURY;
+}
+
+static bool rtc_div_reset(const struct rtc *rtc)
+{
+	return (rtc->cmos[RTC_REG_A] & RTC_A_DIV_RESET) == RTC_A_DIV_RESET;
+}
+
+static void rtc_clock(const struct rtc *rtc, uint64_t now, int64_t *sec, uint64_t *frac)
+{
+	uint64_t d = (!rtc->frozen && now > rtc->clk_ref) ? now - rtc->clk_ref : 0;
+	uint64_t f = rtc->clk_frac + d % NSEC;
+
+	*sec = rtc->clk_sec + (int64_t)(d / NSEC) + (int64_t)(f / NSEC);
+	*frac = f % NSEC;
+}
+
+static void rtc_fields(const struct rtc *rtc, uint64_t now, struct rtc_time *t)
+{
+	int64_t sec;
+	uint64_t frac;
+
+	if (rtc->frozen) {
+		*t = rtc->image;
+		return;
+	}
+	rtc_clock(rtc, now, &sec, &frac);
+	rtc_time_from_sec(rtc, sec, t);
+}
+
+/* Deleting an idle timer would still cost the loop a timerfd_settime(). */
+static void rtc_timer_stop(struct vmm_timer *t)
+{
+	if (vmm_timer_pending(t))
+		vmm_timer_del(t);
+}
+
+/* IRQF = PF.PIE + AF.AIE + UF.UIE; the IRQ pin follows it (MC146818A, Register C). */
+static void rtc_update_irq(struct rtc *rtc)
+{
+	uint8_t c = rtc->cmos[RTC_REG_C];
+	bool irqf = (c & rtc->cmos[RTC_REG_B] & (RTC_C_PF | RTC_C_AF | RTC_C_UF)) != 0;
+
+	rtc->cmos[RTC_REG_C] = irqf ? (c | RTC_C_IRQF) : (c & ~RTC_C_IRQF);
+	if (irqf == rtc->irq_level)
+		return;
+	rtc->irq_level = irqf;
+	if (irqf)
+		rtc->stats.irq_raises++;
+	vmm_irq_set(&rtc->irq, irqf);
+}
+
+/* An alarm byte: -1 for "don't care" (0xC0..0xFF), else its decoded value. */
+static int rtc_alarm_field(const struct rtc *rtc, unsigned reg)
+{
+	uint8_t v = rtc->cmos[reg];
+
+	if ((v & 0xc0) == 0xc0)
+		return -1;
+	return reg == RTC_HOUR_ALARM ? rtc_dec_hour(rtc, v) : rtc_dec(rtc, v);
+}
+
+static bool rtc_alarm_match(int want, int v)
+{
+	return want < 0 || want == v;
+}
+
+/* Seconds from guest second `sec` to the next that matches the alarm (1..86400), or -1. */
+static int64_t rtc_alarm_delta(const struct rtc *rtc, int64_t sec)
+{
+	int as = rtc_alarm_field(rtc, RTC_SEC_ALARM);
+	int am = rtc_alarm_field(rtc, RTC_MIN_ALARM);
+	int ah = rtc_alarm_field(rtc, RTC_HOUR_ALARM);
+	int sod = (int)floor_mod(sec, SEC_PER_DAY);
+	int cur_min = sod / 60, cur_s = sod % 60;
+
+	for (int k = 0; k <= 1440; k++) {
+		int m = (cur_min + k) % 1440;
+		int s = k ? 0 : cur_s + 1;
+
+		if (!rtc_alarm_match(ah, m / 60) || !rtc_alarm_match(am, m % 60))
+			continue;
+		if (as >= 0)
+			s = as >= s ? as : 60;
+		if (s < 60)
+			return (int64_t)k * 60 + s - cur_s;
+	}
+	return -1;
+}
+
+/*
+ * Account the update cycles since upd_mark: each sets UF, and AF when the new time matches
+ * the alarm (MC146818A, "Update Cycle"). Runs from the timer and whenever C is looked at.
+ */
+static void rtc_account_updates(struct rtc *rtc, uint64_t now)
+{
+	uint8_t b = rtc->cmos[RTC_REG_B];
+	int64_t cur, d;
+	uint64_t frac;
+
+	if (rtc->frozen)
+		return;
+	rtc_clock(rtc, now, &cur, &frac);
+	if (cur <= rtc->upd_mark)
+		return;
+	rtc->cmos[RTC_REG_C] |= RTC_C_UF;
+	if (b & RTC_B_UIE)
+		rtc->stats.update_irqs++;
+	d = rtc_alarm_delta(rtc, rtc->upd_mark);
+	if (d > 0 && d <= cur - rtc->upd_mark) {
+		rtc->cmos[RTC_REG_C] |= RTC_C_AF;
+		if (b & RTC_B_AIE)
+			rtc->stats.alarm_irqs++;
+	}
+	rtc->upd_mark = cur;
+}
+
+static void rtc_upd_schedule(struct rtc *rtc, uint64_t now)
+{
+	uint8_t b = rtc->cmos[RTC_REG_B];
+	uint64_t frac, next, when = UINT64_MAX;
+	int64_t sec, d;
+
+	if (rtc->paused || rtc->frozen || !(b & (RTC_B_UIE | RTC_B_AIE))) {
+		rtc_timer_stop(rtc->upd_timer);
+		return;
+	}
+	rtc_clock(rtc, now, &sec, &frac);
+	next = now + (NSEC - frac);		/* the next update cycle */
+	if (b & RTC_B_UIE)
+		when = next;
+	d = (b & RTC_B_AIE) ? rtc_alarm_delta(rtc, sec) : -1;
+	if (d > 0 && next + (uint64_t)(d - 1) * NSEC < when)
+		when = next + (uint64_t)(d - 1) * NSEC;
+	if (when == UINT64_MAX)
+		rtc_timer_stop(rtc->upd_timer);	/* an alarm that can never match */
+	else
+		vmm_timer_mod(rtc->upd_timer, when);
+}
+
+static void rtc_upd_fire(void *opaque)
+{
+	struct rtc *rtc = opaque;
+	uint64_t now;
+
+	pthread_mutex_lock(&rtc->lock);
+	now = vmm_loop_now(rtc->loop);
+	rtc_account_updates(rtc, now);
+	rtc_update_irq(rtc);
+	rtc_upd_schedule(rtc, now);
+	pthread_mutex_unlock(&rtc->lock);
+}
+
+/* Stop updates: SET or a divider reset (MC146818A, Register B SET; Register A DV2-0). */
+static void rtc_freeze(struct rtc *rtc, uint64_t now)
+{
+	int64_t sec;
+	uint64_t frac;
+
+	rtc_account_updates(rtc, now);
+	rtc_clock(rtc, now, &sec, &frac);
+	rtc->clk_sec = sec;
+	rtc->clk_frac = frac;
+	rtc->clk_ref = now;
+	rtc_time_from_sec(rtc, sec, &rtc->image);
+	rtc->frozen = true;
+	rtc_timer_stop(rtc->upd_timer);
+}
+
+/*
+ * Restart from what the guest left in the time registers. SET alone leaves the divider
+ * running, so the phase within the second carries on; "the first update cycle begins one
+ * half second after the divider reset is removed" (MC146818A, Register A DV2-0).
+ */
+static void rtc_thaw(struct rtc *rtc, uint64_t now)
+{
+	int64_t sec = rtc_time_to_sec(&rtc->image);
+	int64_t wday = floor_mod(floor_div(sec, SEC_PER_DAY) + 4, 7);	/* 1970-01-01: Thu */
+
+	rtc->wday_adj = (unsigned)floor_mod(rtc->image.r[RTC_WDAY] - 1 - wday, 7);
+	if (rtc->div_was_reset)
+		rtc->clk_frac = NSEC / 2;
+	else
+		rtc->clk_frac = (rtc->clk_frac + (now - rtc->clk_ref) % NSEC) % NSEC;
+	rtc->clk_sec = sec;
+	rtc->clk_ref = now;
+	rtc->frozen = false;
+	rtc->div_was_reset = false;
+	rtc->upd_mark = sec;
+	rtc_upd_schedule(rtc, now);
+}
+
+static void rtc_sync_freeze(struct rtc *rtc, uint64_t now)
+{
+	bool want = (rtc->cmos[RTC_REG_B] & RTC_B_SET) || rtc_div_reset(rtc);
+
+	if (want && !rtc->frozen)
+		rtc_freeze(rtc, now);
+	else if (!want && rtc->frozen)
+		rtc_thaw(rtc, now);
+}
+
+/* Register A RS3-0 with the 32.768 kHz time base (MC146818A, Table 5); RS 1, 2 alias 8, 9. */
+static unsigned rtc_rate_hz(uint8_t a)
+{
+	unsigned rs = a & RTC_A_RS_MASK;
+
+	if ((a & RTC_A_DIV_RESET) == RTC_A_DIV_RESET || !rs)
+		return 0;
+	if (rs <= 2)
+		rs += 7;
+	return 32768u >> (rs - 1);
+}
+
+/*
+ * Whole ticks at hz in ns, and the earliest time by which tick k is due. hz divides 32768,
+ * so hz ticks are exactly one second and neither overflows.
+ */
+static uint64_t per_ticks_in(unsigned hz, uint64_t ns)
+{
+	return ns / NSEC * hz + ns % NSEC * hz / NSEC;
+}
+
+static uint64_t per_tick_time(unsigned hz, uint64_t k)
+{
+	return k / hz * NSEC + (k % hz * NSEC + hz - 1) / hz;
+}
+
+static uint64_t rtc_per_owed(const struct rtc *rtc, uint64_t now)
+{
+	uint64_t due;
+
+	if (!rtc->per_hz || now <= rtc->per_ref)
+		return 0;
+	due = per_ticks_in(rtc->per_hz, now - rtc->per_ref);
+	return due > rtc->per_done ? due - rtc->per_done : 0;
+}
+
+static void rtc_per_rebase(struct rtc *rtc)
+{
+	uint64_t secs;
+
+	if (!rtc->per_hz)
+		return;
+	secs = rtc->per_done / rtc->per_hz;
+	rtc->per_ref += secs * NSEC;
+	rtc->per_done -= secs * rtc->per_hz;
+}
+
+/*
+ * Ticks owed with PIE set. A backlog beyond one second's worth means the host did not run
+ * us for a long time (suspend, overload): the excess is counted and forgotten, quietly.
+ */
+static uint64_t rtc_per_catch(struct rtc *rtc, uint64_t now)
+{
+	uint64_t owed = rtc_per_owed(rtc, now);
+
+	if (owed > rtc->per_hz) {
+		rtc->per_done += owed - rtc->per_hz;
+		rtc->stats.periodic_dropped += owed - rtc->per_hz;
+		owed = rtc->per_hz;
+	}
+	rtc_per_rebase(rtc);
+	return owed;
+}
+
+/* Without PIE nothing is delivered; PF only records that the tap went by. */
+static void rtc_per_lazy(struct rtc *rtc, uint64_t now)
+{
+	uint64_t owed = rtc_per_owed(rtc, now);
+
+	if (!owed)
+		return;
+	rtc->cmos[RTC_REG_C] |= RTC_C_PF;
+	rtc->per_done += owed;
+	rtc_per_rebase(rtc);
+}
+
+static bool rtc_per_active(const struct rtc *rtc)
+{
+	return !rtc->paused && rtc->per_hz && (rtc->cmos[RTC_REG_B] & RTC_B_PIE);
+}
+
+/*
+ * Guests such as Windows keep time by counting these interrupts, so a tick the I/O thread
+ * was too late for is owed, not lost. One tick is delivered at a time and the next only
+ * after the guest has read C; while behind, ticks follow each other at a quarter period.
+ */
+static void rtc_per_schedule(struct rtc *rtc, uint64_t now)
+{
+	uint64_t owed, when;
+
+	if (!rtc_per_active(rtc) || rtc->pf_unacked) {
+		rtc_timer_stop(rtc->per_timer);	/* reading C re-arms it */
+		return;
+	}
+	owed = rtc_per_catch(rtc, now);
+	if (owed) {
+		when = rtc->last_deliver + NSEC / rtc->per_hz / 4;
+		if (when < now)
+			when = now;
+	} else {
+		when = rtc->per_ref + per_tick_time(rtc->per_hz, rtc->per_done + 1);
+	}
+	vmm_timer_mod(rtc->per_timer, when);
+}
+
+static void rtc_per_fire(void *opaque)
+{
+	struct rtc *rtc = opaque;
+	uint64_t now, owed = 0;
+
+	pthread_mutex_lock(&rtc->lock);
+	now = vmm_loop_now(rtc->loop);
+	if (rtc_per_active(rtc) && !rtc->pf_unacked)
+		owed = rtc_per_catch(rtc, now);
+	if (owed) {
+		rtc->per_done++;
+		rtc->stats.periodic_delivered++;
+		rtc->stats.periodic_late += owed > 1;
+		rtc->pf_unacked = true;
+		rtc->last_deliver = now;
+		rtc->cmos[RTC_REG_C] |= RTC_C_PF;
+		rtc_update_irq(rtc);
+	}
+	rtc_per_schedule(rtc, now);
+	pthread_mutex_unlock(&rtc->lock);
+}
+
+/*
+ * A new rate. As on the chip, the partial period at the old rate gives no tick; ticks owed
+ * at the old rate stay owed as the same time at the new one (Windows switches between 64
+ * and 1024 Hz and credits each tick with the period in force).
+ */
+static void rtc_per_set_rate(struct rtc *rtc, unsigned hz, uint64_t now)
+{
+	uint64_t owed = 0, back = 0;
+
+	if (hz == rtc->per_hz)
+		return;
+	if (rtc->per_hz && hz && (rtc->cmos[RTC_REG_B] & RTC_B_PIE))
+		owed = rtc_per_catch(rtc, now) * hz / rtc->per_hz;
+	if (hz)
+		back = per_tick_time(hz, owed);
+	rtc->per_hz = hz;
+	rtc->per_ref = now > back ? now - back : 0;
+	rtc->per_done = 0;
+	rtc_per_schedule(rtc, now);
+}
+
+/* PIE on: start counting now. PIE off: what is owed only sets PF, as without PIE. */
+static void rtc_per_enable(struct rtc *rtc, bool on, uint64_t now)
+{
+	if (on) {
+		rtc->per_ref = now;
+		rtc->per_done = 0;
+	} else {
+		rtc_per_lazy(rtc, now);
+	}
+	rtc->pf_unacked = false;
+}
+
+/* Reading C returns the flags and clears them, dropping IRQ (MC146818A, Register C). */
+static uint8_t rtc_read_c(struct rtc *rtc, uint64_t now)
+{
+	uint8_t val;
+
+	rtc_account_updates(rtc, now);
+	if (!(rtc->cmos[RTC_REG_B] & RTC_B_PIE))
+		rtc_per_lazy(rtc, now);
+	rtc_update_irq(rtc);
+	val = rtc->cmos[RTC_REG_C];
+	rtc->cmos[RTC_REG_C] = 0;
+	rtc->pf_unacked = false;
+	rtc_update_irq(rtc);
+	rtc_per_schedule(rtc, now);
+	return val;
+}
+
+static uint8_t rtc_read_reg(struct rtc *rtc, unsigned idx, uint64_t now)
+{
+	struct rtc_time t;
+	uint64_t frac;
+	int64_t sec;
+
+	if (rtc_is_time_reg(idx)) {
+		rtc_fields(rtc, now, &t);
+		if (idx == RTC_HOUR)
+			return rtc_enc_hour(rtc, t.r[RTC_HOUR]);
+		return rtc_enc(rtc, *rtc_field(&t, idx));
+	}
+	switch (idx) {
+	case RTC_REG_A:
+		/* "UIP = 0: no update for at least 244 us" (MC146818A, Register A); not in SET. */
+		rtc_clock(rtc, now, &sec, &frac);
+		if (!rtc->frozen && frac >= NSEC - RTC_UIP_NS)
+			return rtc->cmos[RTC_REG_A] | RTC_A_UIP;
+		return rtc->cmos[RTC_REG_A];
+	case RTC_REG_C:
+		return rtc_read_c(rtc, now);
+	case RTC_REG_D:
+		return RTC_D_VRT;	/* valid RAM and time: the "battery" never runs down */
+	default:
+		return rtc->cmos[idx];
+	}
+}
+
+/* A time register write sets the clock; outside SET it takes effect at once. */
+static void rtc_write_time(struct rtc *rtc, unsigned idx, uint8_t v, uint64_t now)
+{
+	bool running = !rtc->frozen;
+
+	if (!rtc_bcd_ok(rtc, idx, v) && rtc->glog)
+		vmm_guest_error(rtc->glog, "rtc: %#x in BCD time register %#x", v, idx);
+	if (running)
+		rtc_freeze(rtc, now);
+	if (idx == RTC_HOUR)
+		rtc->image.r[RTC_HOUR] = rtc_dec_hour(rtc, v);
+	else
+		*rtc_field(&rtc->image, idx) = rtc_dec(rtc, v);
+	if (running)
+		rtc_thaw(rtc, now);
+}
+
+static void rtc_write_a(struct rtc *rtc, uint8_t v, uint64_t now)
+{
+	if (!(rtc->cmos[RTC_REG_B] & RTC_B_PIE))
+		rtc_per_lazy(rtc, now);
+	rtc->cmos[RTC_REG_A] = v & ~RTC_A_UIP;	/* UIP is read-only */
+	if (rtc_div_reset(rtc))
+		rtc->div_was_reset = true;
+	rtc_sync_freeze(rtc, now);
+	rtc_per_set_rate(rtc, rtc_rate_hz(rtc->cmos[RTC_REG_A]), now);
+}
+
+static void rtc_write_b(struct rtc *rtc, uint8_t v, uint64_t now)
+{
+	uint8_t old = rtc->cmos[RTC_REG_B];
+
+	rtc_account_updates(rtc, now);
+	if (!(old & RTC_B_PIE))
+		rtc_per_lazy(rtc, now);
+	/* "UIE is cleared when the SET bit goes high" (MC146818A, Register B UIE). */
+	if (v & RTC_B_SET)
+		v &= ~RTC_B_UIE;
+	rtc->cmos[RTC_REG_B] = v;
+	rtc_sync_freeze(rtc, now);
+	if ((v ^ old) & RTC_B_PIE)
+		rtc_per_enable(rtc, v & RTC_B_PIE, now);
+	rtc_per_schedule(rtc, now);
+	rtc_upd_schedule(rtc, now);
+}
+
+static void rtc_write_reg(struct rtc *rtc, unsigned idx, uint8_t v, uint64_t now)
+{
+	if (rtc_is_time_reg(idx)) {
+		rtc_write_time(rtc, idx, v, now);
+	} else if (idx == RTC_SEC_ALARM || idx == RTC_MIN_ALARM || idx == RTC_HOUR_ALARM) {
+		rtc_account_updates(rtc, now);	/* matches so far used the old alarm */
+		rtc->cmos[idx] = v;
+		rtc_upd_schedule(rtc, now);
+	} else if (idx == RTC_REG_A) {
+		rtc_write_a(rtc, v, now);
+	} else if (idx == RTC_REG_B) {
+		rtc_write_b(rtc, v, now);
+	} else if (idx != RTC_REG_C && idx != RTC_REG_D) {
+		rtc->cmos[idx] = v;	/* NVRAM: plain storage, checksum is the BIOS's business */
+	} else if (rtc->glog) {
+		vmm_guest_error(rtc->glog, "rtc: write %#x to read-only register %#x", v, idx);
+	}
+	rtc_update_irq(rtc);
+}
+
+static uint64_t rtc_io_read(void *opaque, uint64_t offset, unsigned size)
+{
+	struct rtc *rtc = opaque;
+	uint8_t v;
+
+	if (offset != 1)
+		return 0xff;	/* the index port is write-only on the PC/AT */
+	pthread_mutex_lock(&rtc->lock);
+	v = rtc_read_reg(rtc, rtc->index, vmm_loop_now(rtc->loop));
+	pthread_mutex_unlock(&rtc->lock);
+	return v;
+}
+
+static void rtc_io_write(void *opaque, uint64_t offset, uint64_t value, unsigned size)
+{
+	struct rtc *rtc = opaque;
+
+	pthread_mutex_lock(&rtc->lock);
+	if (offset == 0) {
+		rtc->index = value & (RTC_CMOS_SIZE - 1);
+		rtc->nmi_disabled = value & 0x80;
+	} else if (offset == 1) {
+		rtc_write_reg(rtc, rtc->index, value & 0xff, vmm_loop_now(rtc->loop));
+	}
+	pthread_mutex_unlock(&rtc->lock);
+}
+
+/*
+ * Ports 0x70 (index) and 0x71 (data), one byte at a time. Handlers run on vCPU threads under
+ * the bus read lock and take the device lock; timer callbacks run on the I/O thread and take
+ * the same lock. Lock order: device lock, then the loop's (timers are armed under ours).
+ */
+const struct vmm_io_ops rtc_io_ops = {
+	.name = "rtc",
+	.read = rtc_io_read,
+	.write = rtc_io_write,
+	.min_size = 1,
+	.max_size = 1,
+};
+
+static void rtc_put16(struct rtc *rtc, unsigned lo, uint64_t v)
+{
+	if (v > 0xffff)
+		v = 0xffff;
+	rtc->cmos[lo] = v & 0xff;
+	rtc->cmos[lo + 1] = (v >> 8) & 0xff;
+}
+
+/* CMOS 2Eh-2Fh: sum of 10h-2Dh, high byte first (IBM PC/AT Technical Reference). */
+static void rtc_checksum(struct rtc *rtc)
+{
+	unsigned sum = 0;
+
+	for (unsigned i = CMOS_CHECKSUM_FIRST; i <= CMOS_CHECKSUM_LAST; i++)
+		sum += rtc->cmos[i];
+	rtc->cmos[CMOS_CHECKSUM_HI] = (sum >> 8) & 0xff;
+	rtc->cmos[CMOS_CHECKSUM_LO] = sum & 0xff;
+}
+
+/* Memory sizes as SeaBIOS reads them when fw_cfg gives none (its CMOS_MEM_* bytes). */
+static void rtc_fill_cmos(struct rtc *rtc, const struct rtc_config *cfg)
+{
+	uint64_t below = cfg->ram_below_4g, above = cfg->ram_above_4g >> 16;
+	uint64_t ext = below > (1ull << 20) ? (below - (1ull << 20)) >> 10 : 0;
+	uint64_t over16 = below > (16ull << 20) ? (below - (16ull << 20)) >> 16 : 0;
+	unsigned cpus = cfg->cpus ? cfg->cpus : 1;
+
+	rtc->cmos[RTC_REG_A] = RTC_A_POWER_ON;
+	rtc->cmos[RTC_REG_B] = RTC_B_POWER_ON;
+	rtc->cmos[CMOS_FLOPPY_TYPES] = 0;		/* no diskette drives */
+	rtc->cmos[CMOS_DISK_TYPES] = 0;			/* disks are found by probing */
+	rtc->cmos[CMOS_EQUIPMENT] = PC_EQUIPMENT;
+	rtc_put16(rtc, CMOS_BASE_MEM_LO, PC_BASE_MEM_KB);
+	rtc_put16(rtc, CMOS_EXT_MEM_LO, ext);		/* KiB above 1 MiB */
+	rtc_put16(rtc, CMOS_EXT_MEM2_LO, ext);
+	rtc_put16(rtc, CMOS_MEM_16M_LO, over16);	/* 64 KiB units above 16 MiB */
+	if (above > 0xffffff)
+		above = 0xffffff;
+	rtc->cmos[CMOS_MEM_4G_LO] = above & 0xff;	/* 64 KiB units above 4 GiB */
+	rtc->cmos[CMOS_MEM_4G_MID] = (above >> 8) & 0xff;
+	rtc->cmos[CMOS_MEM_4G_HI] = (above >> 16) & 0xff;
+	rtc->cmos[CMOS_CPU_COUNT] = cpus > 256 ? 255 : cpus - 1;
+	rtc_checksum(rtc);
+}
+
+static uint64_t rtc_host_wall_ns(const struct rtc_config *cfg)
+{
+	struct timespec ts;
+
+	if (cfg->wall_now_ns)
+		return cfg->wall_now_ns(cfg->wall_opaque);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec < 0 ? 0 : (uint64_t)ts.tv_sec * NSEC + (uint64_t)ts.tv_nsec;
+}
+
+struct rtc *rtc_new(const struct rtc_config *cfg)
+{
+	struct rtc *rtc;
+	uint64_t wall;
+
+	if (!cfg || !cfg->loop)
+		return NULL;
+	rtc = calloc(1, sizeof(*rtc));
+	if (!rtc)
+		return NULL;
+	pthread_mutex_init(&rtc->lock, NULL);
+	rtc->irq = cfg->irq;
+	rtc->loop = cfg->loop;
+	rtc->glog = cfg->glog;
+	rtc->per_timer = vmm_timer_new(cfg->loop, rtc_per_fire, rtc);
+	rtc->upd_timer = vmm_timer_new(cfg->loop, rtc_upd_fire, rtc);
+	if (!rtc->per_timer || !rtc->upd_timer)
+		goto out_free;
+	rtc_fill_cmos(rtc, cfg);
+	rtc->clk_ref = vmm_loop_now(cfg->loop);
+	if (cfg->base) {
+		rtc->clk_sec = cfg->base;
+	} else {
+		wall = rtc_host_wall_ns(cfg);
+		rtc->clk_sec = (int64_t)(wall / NSEC);
+		rtc->clk_frac = wall % NSEC;
+	}
+	rtc->upd_mark = rtc->clk_sec;
+	rtc->per_ref = rtc->clk_ref;
+	rtc->per_hz = rtc_rate_hz(rtc->cmos[RTC_REG_A]);
+	return rtc;
+out_free:
+	rtc_free(rtc);
+	return NULL;
+}
+
+/* The loop must not be running this device's timers (stopped, or this is its thread). */
+void rtc_free(struct rtc *rtc)
+{
+	if (!rtc)
+		return;
+	vmm_timer_free(rtc->per_timer);
+	vmm_timer_free(rtc->upd_timer);
+	pthread_mutex_destroy(&rtc->lock);
+	free(rtc);
+}
+
+/*
+ * The RESET pin clears PIE, AIE, UIE, SQWE and IRQF, PF, AF, UF; A, SET, DM, 24/12, DSE,
+ * the time and the RAM are untouched (MC146818A, "RESET").
+ */
+void rtc_reset(struct rtc *rtc)
+{
+	uint64_t now;
+
+	pthread_mutex_lock(&rtc->lock);
+	now = vmm_loop_now(rtc->loop);
+	rtc_account_updates(rtc, now);
+	rtc_per_enable(rtc, false, now);
+	rtc->cmos[RTC_REG_B] &= ~(RTC_B_PIE | RTC_B_AIE | RTC_B_UIE | RTC_B_SQWE);
+	rtc->cmos[RTC_REG_C] = 0;
+	rtc_update_irq(rtc);
+	rtc_per_schedule(rtc, now);
+	rtc_upd_schedule(rtc, now);
+	pthread_mutex_unlock(&rtc->lock);
+}
+
+void rtc_stats(struct rtc *rtc, struct rtc_stats *out)
+{
+	uint64_t owed = 0;
+
+	pthread_mutex_lock(&rtc->lock);
+	if (rtc_per_active(rtc))
+		owed = rtc_per_catch(rtc, vmm_loop_now(rtc->loop));
+	*out = rtc->stats;
+	out->periodic_pending = owed;
+	out->timers_armed = vmm_timer_pending(rtc->per_timer) + vmm_timer_pending(rtc->upd_timer);
+	pthread_mutex_unlock(&rtc->lock);
+}
+
+static bool rtc_nvram_idx(unsigned idx)
+{
+	return idx > RTC_REG_D && idx < RTC_CMOS_SIZE;
+}
+
+uint8_t rtc_cmos_read(struct rtc *rtc, unsigned idx)
+{
+	uint8_t v;
+
+	if (!rtc_nvram_idx(idx))
+		return 0;
+	pthread_mutex_lock(&rtc->lock);
+	v = rtc_read_reg(rtc, idx, vmm_loop_now(rtc->loop));
+	pthread_mutex_unlock(&rtc->lock);
+	return v;
+}
+
+int rtc_cmos_write(struct rtc *rtc, unsigned idx, uint8_t val)
+{
+	if (!rtc_nvram_idx(idx))
+		return -EINVAL;
+	pthread_mutex_lock(&rtc->lock);
+	if (idx == RTC_CENTURY) {
+		rtc_write_time(rtc, idx, val, vmm_loop_now(rtc->loop));
+	} else {
+		rtc->cmos[idx] = val;
+		if (idx >= CMOS_CHECKSUM_FIRST && idx <= CMOS_CHECKSUM_LAST)
+			rtc_checksum(rtc);
+	}
+	pthread_mutex_unlock(&rtc->lock);
+	return 0;
+}
+
+static int rtc_dev_create(struct vm *vm, void **state)
+{
+	struct rtc_config cfg = {
+		.irq = vm_irq_line(vm, RTC_GSI),
+		.loop = vm->loop,
+		.glog = &vm->glog,
+		.ram_below_4g = vm->mem.below_4g,
+		.ram_above_4g = vm->mem.above_4g,
+		.cpus = vm->cfg.cpus,
+	};
+	struct rtc *rtc;
+	int err;
+
+	if (!vm->loop)
+		return -EINVAL;
+	rtc = rtc_new(&cfg);
+	if (!rtc)
+		return -ENOMEM;
+	err = vmm_bus_register(&vm->pio, RTC_PORT_INDEX, 2, &rtc_io_ops, rtc);
+	if (err) {
+		rtc_free(rtc);
+		return err;
+	}
+	rtc->vm = vm;
+	vm->rtc = rtc;
+	*state = rtc;
+	return 0;
+}
+
+static void rtc_dev_reset(void *state)
+{
+	rtc_reset(state);
+}
+
+static int rtc_dev_pause(void *state)
+{
+	struct rtc *rtc = state;
+
+	pthread_mutex_lock(&rtc->lock);
+	if (!rtc->paused) {
+		rtc->paused = true;
+		rtc->paused_at = vmm_loop_now(rtc->loop);
+		rtc_timer_stop(rtc->per_timer);
+		rtc_timer_stop(rtc->upd_timer);
+	}
+	pthread_mutex_unlock(&rtc->lock);
+	return 0;
+}
+
+/*
+ * The clock keeps host time across a pause (like a battery-backed chip), but periodic ticks
+ * that fell due while paused are not owed: the guest was not running to miss them.
+ */
+static int rtc_dev_resume(void *state)
+{
+	struct rtc *rtc = state;
+	uint64_t now;
+
+	pthread_mutex_lock(&rtc->lock);
+	if (rtc->paused) {
+		now = vmm_loop_now(rtc->loop);
+		rtc->paused = false;
+		rtc->per_ref += now - rtc->paused_at;
+		if (rtc->per_ref > now)
+			rtc->per_ref = now;	/* a reset while paused rebased it */
+		rtc_account_updates(rtc, now);
+		rtc_update_irq(rtc);
+		rtc_per_schedule(rtc, now);
+		rtc_upd_schedule(rtc, now);
+	}
+	pthread_mutex_unlock(&rtc->lock);
+	return 0;
+}
+
+static void rtc_dev_destroy(void *state)
+{
+	struct rtc *rtc = state;
+
+	if (rtc->vm) {
+		vmm_bus_unregister(&rtc->vm->pio, RTC_PORT_INDEX, rtc);
+		rtc->vm->rtc = NULL;
+	}
+	rtc_free(rtc);
+}
+
+const struct vmm_device_ops rtc_device_ops = {
+	.name = "rtc",
+	.create = rtc_dev_create,
+	.reset = rtc_dev_reset,
+	.pause = rtc_dev_pause,
+	.resume = rtc_dev_resume,
+	.destroy = rtc_dev_destroy,
+};
