@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Parsing and checking vessel-helper's flags, with a message for every bad one. */
 #include "helper-cmdline.h"
+#include "firmware.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -25,6 +26,8 @@ void helper_usage(FILE *out)
 "  --initrd FILE        initial ramdisk for --kernel\n"
 "  --append STRING      kernel command line (also passed to --multiboot images)\n"
 "  --multiboot FILE     boot a multiboot v1 ELF32 image directly (test guests)\n"
+"  --firmware FILE      BIOS image to boot through when there is no direct boot\n"
+"                       (default " FIRMWARE_DEFAULT ")\n"
 "  --serial BACKEND     COM1: stdio, file:PATH, unix:PATH or none (default stdio)\n"
 "  --firmware-log FILE  write the debug port (0x402) output to FILE\n"
 "  --no-reboot          a guest reset ends the VM (status 68) instead of rebooting\n"
@@ -150,8 +153,11 @@ static int check_combination(struct helper_options *o, char *err, size_t errlen)
 
 	if (o->help || o->version)
 		return 0;
-	if (!o->vm.kernel && !o->vm.multiboot)
-		return fail(err, errlen, "nothing to boot: give --kernel FILE or --multiboot FILE");
+	if (o->vm.firmware && (o->vm.kernel || o->vm.multiboot))
+		return fail(err, errlen, "--firmware cannot be combined with --kernel or --multiboot "
+			    "(direct boot starts the guest without firmware)");
+	if (!o->vm.kernel && !o->vm.multiboot && !o->vm.firmware)
+		o->vm.firmware = FIRMWARE_DEFAULT;
 	if (o->vm.kernel && o->vm.multiboot)
 		return fail(err, errlen, "--kernel and --multiboot exclude each other");
 	if (o->vm.initrd && !o->vm.kernel)
@@ -161,6 +167,8 @@ static int check_combination(struct helper_options *o, char *err, size_t errlen)
 			    "in whole 4 KiB pages", (unsigned long long)o->vm.ram_size);
 	if (o->vm.ram_size > (1ull << 46))
 		return fail(err, errlen, "--memory: more than 64 TiB is not supported");
+	if (o->vm.firmware)
+		return check_file("--firmware", o->vm.firmware, err, errlen);
 	ret = check_file(o->vm.kernel ? "--kernel" : "--multiboot",
 			 o->vm.kernel ? o->vm.kernel : o->vm.multiboot, err, errlen);
 	if (ret)
@@ -177,7 +185,7 @@ static int check_combination(struct helper_options *o, char *err, size_t errlen)
 enum {
 	OPT_MEMORY = 256, OPT_CPUS, OPT_KERNEL, OPT_INITRD, OPT_APPEND, OPT_MULTIBOOT,
 	OPT_SERIAL, OPT_NO_REBOOT, OPT_TIMEOUT, OPT_EXIT_STATS, OPT_QUIET, OPT_FWLOG,
-	OPT_HELP, OPT_VERSION,
+	OPT_HELP, OPT_VERSION, OPT_FIRMWARE,
 };
 
 static const struct option long_opts[] = {
@@ -189,6 +197,7 @@ static const struct option long_opts[] = {
 	{ "multiboot", required_argument, NULL, OPT_MULTIBOOT },
 	{ "serial", required_argument, NULL, OPT_SERIAL },
 	{ "firmware-log", required_argument, NULL, OPT_FWLOG },
+	{ "firmware", required_argument, NULL, OPT_FIRMWARE },
 	{ "no-reboot", no_argument, NULL, OPT_NO_REBOOT },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "exit-stats", no_argument, NULL, OPT_EXIT_STATS },
@@ -223,6 +232,9 @@ static int apply_opt(struct helper_options *o, int c, const char *arg, char *err
 		return 0;
 	case OPT_SERIAL:
 		return parse_serial(arg, &o->vm, err, errlen);
+	case OPT_FIRMWARE:
+		o->vm.firmware = arg;
+		return 0;
 	case OPT_FWLOG:
 		o->firmware_log = arg;
 		return 0;

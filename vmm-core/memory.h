@@ -25,6 +25,9 @@
 #define PC_KVM_RESERVED_SIZE	0x4000ull
 
 #define VM_MAX_MEM_REGIONS	8
+/* KVM slot numbers past the RAM regions: firmware ROM, then device memory (VRAM, ...). */
+#define VM_SLOT_FIRMWARE	8
+#define VM_SLOT_DEVICE_FIRST	9
 
 struct vm_mem_region {
 	uint64_t gpa;

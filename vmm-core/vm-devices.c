@@ -9,16 +9,18 @@
 #include "vm.h"
 
 extern const struct vmm_device_ops sysctl_device_ops;
+extern const struct vmm_device_ops firmware_device_ops;
 extern const struct vmm_device_ops rtc_device_ops;
 extern const struct vmm_device_ops serial_device_ops;
 extern const struct vmm_device_ops i8042_device_ops;
 
 /*
- * Init order: system control ports first (reset, test exit), then the CMOS (others may read
- * NVRAM), then I/O devices. Teardown runs this list backwards.
+ * Init order: system control ports first (reset, test exit), the firmware ROM and fw_cfg,
+ * then the CMOS (others may read NVRAM), then I/O devices. Teardown runs this list backwards.
  */
 static const struct vmm_device_ops *const pc_devices[] = {
 	&sysctl_device_ops,
+	&firmware_device_ops,
 	&rtc_device_ops,
 	&serial_device_ops,
 	&i8042_device_ops,

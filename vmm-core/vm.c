@@ -193,13 +193,20 @@ static int vm_setup_vcpus(struct vm *vm)
 	return 0;
 }
 
-/* Put the boot vCPU at the loader's entry point. */
+/*
+ * Put the boot vCPU at the loader's entry point. With firmware there is nothing to do: the
+ * vCPUs' power-on state is the architectural reset state (CS base 0xFFFF0000, IP 0xFFF0),
+ * which lands in the BIOS image at the top of 4 GiB.
+ */
 static int vm_apply_boot(struct vm *vm)
 {
 	struct vcpu *bsp = &vm->vcpus[0];
 	struct kvm_sregs sregs;
-	int ret = vm_boot_load(vm, vm->boot);
+	int ret;
 
+	if (!vm->cfg.kernel && !vm->cfg.multiboot)
+		return 0;
+	ret = vm_boot_load(vm, vm->boot);
 	if (ret)
 		return ret;
 	if (ioctl(bsp->fd, KVM_GET_SREGS, &sregs) < 0)

@@ -37,6 +37,8 @@ struct vm_config {
 	const char *initrd;
 	const char *cmdline;
 	const char *multiboot;		/* multiboot v1 ELF32 */
+	const char *firmware;		/* BIOS image (SeaBIOS); NULL with direct boot */
+	bool boot_menu;			/* firmware shows its boot menu */
 	enum vm_serial_kind serial;
 	const char *serial_path;	/* file or unix socket path */
 	bool no_reboot;			/* guest reset ends the helper (VM_EXIT_RESET) */
@@ -79,6 +81,7 @@ struct vm {
 	struct serial *com1;
 	struct rtc *rtc;
 	struct i8042 *i8042;
+	struct fw_cfg *fw_cfg;
 
 	/* Boot state, replayed on reset. */
 	struct vm_boot *boot;

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "firmware.h"
 #include "helper-cmdline.h"
 #include "tap.h"
 
@@ -65,8 +66,16 @@ static void test_flags(void)
 	       "empty file");
 	ok(strstr(err, "empty") != NULL, "%s", err);
 	is_int(parse(&o, err, sizeof(err), "--multiboot", "/tmp", NULL), -EINVAL, "a directory");
-	is_int(parse(&o, err, sizeof(err), NULL), -EINVAL, "nothing to boot");
-	ok(strstr(err, "--kernel") && strstr(err, "--multiboot"), "%s", err);
+	is_int(parse(&o, err, sizeof(err), "--firmware", "/nonexistent/bios.bin", NULL), -EINVAL,
+	       "a missing firmware file");
+	ok(strstr(err, "--firmware /nonexistent/bios.bin") != NULL, "%s", err);
+	is_int(parse(&o, err, sizeof(err), "--firmware", kernel_path, "--multiboot", kernel_path,
+		     NULL), -EINVAL, "firmware and direct boot exclude each other");
+	/* Nothing named: boot through the default firmware (if this host has it). */
+	if (access(FIRMWARE_DEFAULT, R_OK) == 0) {
+		is_int(parse(&o, err, sizeof(err), NULL), 0, "no boot source means firmware");
+		ok(o.vm.firmware && !strcmp(o.vm.firmware, FIRMWARE_DEFAULT), "the default BIOS");
+	}
 	is_int(parse(&o, err, sizeof(err), "--bogus", NULL), -EINVAL, "unknown flag");
 	ok(strstr(err, "--bogus") != NULL, "%s", err);
 	is_int(parse(&o, err, sizeof(err), "--multiboot", NULL), -EINVAL, "missing value");

@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Firmware: the BIOS image as ROM below 4 GiB with its legacy alias, and fw_cfg for it. */
+#include "firmware.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <linux/kvm.h>
+
+#include "device.h"
+#include "fw_cfg.h"
+#include "memory.h"
+#include "vm.h"
+
+struct firmware {
+	struct vm *vm;
+	uint8_t *rom;		/* pristine image, mapped read-only into the guest at 4G - len */
+	size_t len;
+	struct fw_cfg *fc;
+};
+
+int firmware_read(const char *path, uint8_t **data, size_t *len, char *err, size_t errlen)
+{
+	struct stat st;
+	uint8_t *buf;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		snprintf(err, errlen, "firmware %s: %s", path, strerror(errno));
+		return -errno;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size < 65536 ||
+	    st.st_size > FIRMWARE_MAX_SIZE || (st.st_size & 0xffff)) {
+		snprintf(err, errlen, "firmware %s: not a BIOS image (expected a regular file of "
+			 "64 KiB to 16 MiB in whole 64 KiB units)", path);
+		close(fd);
+		return -EINVAL;
+	}
+	buf = malloc((size_t)st.st_size);
+	if (!buf || pread(fd, buf, (size_t)st.st_size, 0) != st.st_size) {
+		snprintf(err, errlen, "firmware %s: cannot read it", path);
+		free(buf);
+		close(fd);
+		return -EIO;
+	}
+	close(fd);
+	*data = buf;
+	*len = (size_t)st.st_size;
+	return 0;
+}
+
+unsigned firmware_e820(const struct vm_memory *mem, struct e820_entry *out, unsigned max)
+{
+	struct e820_entry all[3] = {
+		{ 0, mem->below_4g, E820_RAM },
+		{ PC_IDENTITY_MAP_ADDR, PC_KVM_RESERVED_SIZE, E820_RESERVED },
+		{ PC_4G, mem->above_4g, E820_RAM },
+	};
+	unsigned n = mem->above_4g ? 3 : 2;
+
+	for (unsigned i = 0; i < n && i < max; i++)
+		out[i] = all[i];
+	return n;
+}
+
+/* Put the last 128 KiB of the image at 0xE0000 in RAM: the PC's legacy BIOS alias. */
+static void firmware_copy_alias(struct firmware *fw)
+{
+	size_t n = fw->len < FIRMWARE_ALIAS_SIZE ? fw->len : FIRMWARE_ALIAS_SIZE;
+
+	vm_memory_write(&fw->vm->mem, 0x100000 - n, fw->rom + fw->len - n, n);
+}
+
+static int firmware_map(struct firmware *fw)
+{
+	struct kvm_userspace_memory_region r = {
+		.slot = VM_SLOT_FIRMWARE,
+		.flags = KVM_MEM_READONLY,
+		.guest_phys_addr = PC_4G - fw->len,
+		.memory_size = fw->len,
+		.userspace_addr = (uintptr_t)fw->rom,
+	};
+
+	return ioctl(fw->vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0 ? -errno : 0;
+}
+
+/* Writes to the ROM exit to us (the slot is read-only): they are dropped. */
+static uint64_t rom_read(void *opaque, uint64_t off, unsigned size)
+{
+	struct firmware *fw = opaque;
+	uint64_t v = 0;
+
+	for (unsigned i = 0; i < size && off + i < fw->len; i++)
+		v |= (uint64_t)fw->rom[off + i] << (8 * i);
+	return v;
+}
+
+static void rom_write(void *opaque, uint64_t off, uint64_t val, unsigned size)
+{
+}
+
+static const struct vmm_io_ops rom_ops = {
+	.name = "bios-rom", .read = rom_read, .write = rom_write,
+};
+
+/* The items SeaBIOS reads (platform notes §1, "Legacy keys" and "Files"). */
+static int firmware_fill_fw_cfg(struct firmware *fw)
+{
+	struct vm *vm = fw->vm;
+	struct e820_entry e820[4];
+	unsigned n = firmware_e820(&vm->mem, e820, 4);
+	uint16_t menu_wait = 2500;
+	int ret = 0;
+
+	ret |= fw_cfg_add_u16(fw->fc, FW_CFG_NB_CPUS, (uint16_t)vm->ncpus);
+	ret |= fw_cfg_add_u16(fw->fc, FW_CFG_MAX_CPUS, (uint16_t)vm->ncpus);
+	ret |= fw_cfg_add_u64(fw->fc, FW_CFG_RAM_SIZE, vm->mem.ram_size);
+	/* 0 skips the "Press ESC for boot menu" prompt and its wait. */
+	ret |= fw_cfg_add_u16(fw->fc, FW_CFG_BOOT_MENU, vm->cfg.boot_menu ? 1 : 0);
+	/* Our GSI routing puts IRQ0 on IOAPIC pin 2; firmware's MADT must say so. */
+	ret |= fw_cfg_add_u32(fw->fc, FW_CFG_IRQ0_OVERRIDE, 1);
+	ret |= fw_cfg_add_file(fw->fc, "etc/e820", e820, n * sizeof(e820[0]));
+	if (vm->cfg.boot_menu)
+		ret |= fw_cfg_add_file(fw->fc, "etc/boot-menu-wait", &menu_wait, 2);
+	return ret ? -EINVAL : 0;
+}
+
+static void firmware_free(struct firmware *fw)
+{
+	if (!fw)
+		return;
+	fw_cfg_free(fw->fc);
+	if (fw->rom)
+		munmap(fw->rom, fw->len);
+	free(fw);
+}
+
+static int firmware_setup_fw_cfg(struct firmware *fw)
+{
+	struct vm *vm = fw->vm;
+	int ret;
+
+	fw->fc = fw_cfg_new(&vm->mem, &vm->glog);
+	if (!fw->fc)
+		return -ENOMEM;
+	ret = vmm_bus_register(&vm->pio, FW_CFG_PORT_SEL, 2, &fw_cfg_data_ops, fw->fc);
+	if (!ret)
+		ret = vmm_bus_register(&vm->pio, FW_CFG_PORT_DMA, 8, &fw_cfg_dma_ops, fw->fc);
+	if (!ret)
+		ret = firmware_fill_fw_cfg(fw);
+	return ret;
+}
+
+static int firmware_create(struct vm *vm, void **state)
+{
+	struct firmware *fw;
+	uint8_t *data;
+	size_t len;
+	char err[256];
+	int ret;
+
+	if (!vm->cfg.firmware)
+		return 1;
+	ret = firmware_read(vm->cfg.firmware, &data, &len, err, sizeof(err));
+	if (ret) {
+		vmm_warn("%s", err);
+		return ret;
+	}
+	fw = calloc(1, sizeof(*fw));
+	if (!fw) {
+		free(data);
+		return -ENOMEM;
+	}
+	fw->vm = vm;
+	fw->len = len;
+	/* KVM slots need page-aligned host memory: keep the image in its own mapping. */
+	fw->rom = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (fw->rom == MAP_FAILED) {
+		fw->rom = NULL;
+		ret = -errno;
+		goto out_free;
+	}
+	memcpy(fw->rom, data, len);
+	mprotect(fw->rom, len, PROT_READ);
+	ret = firmware_map(fw);
+	if (!ret)
+		ret = vmm_bus_register(&vm->mmio, PC_4G - len, len, &rom_ops, fw);
+	if (!ret)
+		ret = firmware_setup_fw_cfg(fw);
+	if (ret)
+		goto out_free;
+	firmware_copy_alias(fw);
+	vm->fw_cfg = fw->fc;
+	*state = fw;
+	free(data);
+	return 0;
+out_free:
+	vmm_warn("mapping firmware %s failed: %s", vm->cfg.firmware, strerror(-ret));
+	free(data);
+	firmware_free(fw);
+	return ret;
+}
+
+/* A reset re-enters the firmware: PAM back to ROM means the legacy alias is pristine again. */
+static void firmware_reset(void *state)
+{
+	struct firmware *fw = state;
+
+	firmware_copy_alias(fw);
+	fw_cfg_reset(fw->fc);
+}
+
+static void firmware_destroy(void *state)
+{
+	struct firmware *fw = state;
+
+	fw->vm->fw_cfg = NULL;
+	firmware_free(fw);
+}
+
+const struct vmm_device_ops firmware_device_ops = {
+	.name = "firmware",
+	.create = firmware_create,
+	.reset = firmware_reset,
+	.destroy = firmware_destroy,
+};
