@@ -26,6 +26,10 @@ void helper_usage(FILE *out)
 "  --initrd FILE        initial ramdisk for --kernel\n"
 "  --append STRING      kernel command line (also passed to --multiboot images)\n"
 "  --multiboot FILE     boot a multiboot v1 ELF32 image directly (test guests)\n"
+"  --disk FILE[,bus=ide|ahci|virtio][,readonly]\n"
+"                       a disk image (raw); IDE unless a bus is named (up to 8 drives)\n"
+"  --cdrom FILE         an ISO image in a CD-ROM drive (IDE, secondary master)\n"
+"  --boot disk|cdrom|menu  what firmware boots first, or show its boot menu\n"
 "  --firmware FILE      BIOS image to boot through when there is no direct boot\n"
 "                       (default " FIRMWARE_DEFAULT ")\n"
 "  --serial BACKEND     COM1: stdio, file:PATH, unix:PATH or none (default stdio)\n"
@@ -83,21 +87,32 @@ int helper_parse_size(const char *s, uint64_t *out)
 	return -EINVAL;
 }
 
-static int check_file(const char *flag, const char *path, char *err, size_t errlen)
+static int check_path(const char *flag, const char *path, bool blockdev_ok, char *err,
+		      size_t errlen)
 {
 	struct stat st;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
 		return fail(err, errlen, "%s %s: cannot open: %s", flag, path, strerror(errno));
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+	if (fstat(fd, &st) < 0 || !(S_ISREG(st.st_mode) || (blockdev_ok && S_ISBLK(st.st_mode)))) {
 		close(fd);
-		return fail(err, errlen, "%s %s: not a regular file", flag, path);
+		return fail(err, errlen, "%s %s: not a regular file%s", flag, path,
+			    blockdev_ok ? " or block device" : "");
+	}
+	if (S_ISBLK(st.st_mode)) {
+		close(fd);
+		return 0;
 	}
 	close(fd);
 	if (st.st_size == 0)
 		return fail(err, errlen, "%s %s: the file is empty", flag, path);
 	return 0;
+}
+
+static int check_file(const char *flag, const char *path, char *err, size_t errlen)
+{
+	return check_path(flag, path, false, err, errlen);
 }
 
 static int parse_serial(const char *s, struct vm_config *vm, char *err, size_t errlen)
@@ -116,6 +131,53 @@ static int parse_serial(const char *s, struct vm_config *vm, char *err, size_t e
 		return fail(err, errlen, "--serial %s: expected stdio, file:PATH, unix:PATH or none",
 			    s);
 	}
+	return 0;
+}
+
+/* FILE[,bus=ide|ahci|virtio][,readonly]: options split off in place. */
+static int parse_disk(char *arg, bool cdrom, struct vm_config *vm, char *err, size_t errlen)
+{
+	struct vm_disk_config *d;
+	char *opt, *save = NULL;
+	const char *flag = cdrom ? "--cdrom" : "--disk";
+
+	if (vm->ndisks >= VM_MAX_DISKS)
+		return fail(err, errlen, "%s %s: at most %d drives", flag, arg, VM_MAX_DISKS);
+	d = &vm->disks[vm->ndisks];
+	memset(d, 0, sizeof(*d));
+	d->cdrom = cdrom;
+	d->readonly = cdrom;
+	d->path = strtok_r(arg, ",", &save);
+	if (!d->path || !*d->path)
+		return fail(err, errlen, "%s: missing the image file name", flag);
+	while ((opt = strtok_r(NULL, ",", &save))) {
+		if (!strcmp(opt, "readonly"))
+			d->readonly = true;
+		else if (!strcmp(opt, "bus=ide"))
+			d->bus = VM_DISK_IDE;
+		else if (!strcmp(opt, "bus=ahci") || !strcmp(opt, "bus=sata"))
+			d->bus = VM_DISK_AHCI;
+		else if (!strcmp(opt, "bus=virtio") && !cdrom)
+			d->bus = VM_DISK_VIRTIO;
+		else
+			return fail(err, errlen, "%s %s: unknown option '%s' (allowed: bus=ide, "
+				    "bus=ahci%s, readonly)", flag, d->path, opt,
+				    cdrom ? "" : ", bus=virtio");
+	}
+	vm->ndisks++;
+	return 0;
+}
+
+static int parse_boot(const char *s, struct vm_config *vm, char *err, size_t errlen)
+{
+	if (!strcmp(s, "disk"))
+		vm->boot_from = VM_BOOT_DISK;
+	else if (!strcmp(s, "cdrom"))
+		vm->boot_from = VM_BOOT_CDROM;
+	else if (!strcmp(s, "menu"))
+		vm->boot_menu = true;
+	else
+		return fail(err, errlen, "--boot %s: expected disk, cdrom or menu", s);
 	return 0;
 }
 
@@ -167,6 +229,12 @@ static int check_combination(struct helper_options *o, char *err, size_t errlen)
 			    "in whole 4 KiB pages", (unsigned long long)o->vm.ram_size);
 	if (o->vm.ram_size > (1ull << 46))
 		return fail(err, errlen, "--memory: more than 64 TiB is not supported");
+	for (unsigned i = 0; i < o->vm.ndisks; i++) {
+		ret = check_path(o->vm.disks[i].cdrom ? "--cdrom" : "--disk", o->vm.disks[i].path,
+				 true, err, errlen);
+		if (ret)
+			return ret;
+	}
 	if (o->vm.firmware)
 		return check_file("--firmware", o->vm.firmware, err, errlen);
 	ret = check_file(o->vm.kernel ? "--kernel" : "--multiboot",
@@ -185,7 +253,7 @@ static int check_combination(struct helper_options *o, char *err, size_t errlen)
 enum {
 	OPT_MEMORY = 256, OPT_CPUS, OPT_KERNEL, OPT_INITRD, OPT_APPEND, OPT_MULTIBOOT,
 	OPT_SERIAL, OPT_NO_REBOOT, OPT_TIMEOUT, OPT_EXIT_STATS, OPT_QUIET, OPT_FWLOG,
-	OPT_HELP, OPT_VERSION, OPT_FIRMWARE,
+	OPT_HELP, OPT_VERSION, OPT_FIRMWARE, OPT_DISK, OPT_CDROM, OPT_BOOT,
 };
 
 static const struct option long_opts[] = {
@@ -198,6 +266,9 @@ static const struct option long_opts[] = {
 	{ "serial", required_argument, NULL, OPT_SERIAL },
 	{ "firmware-log", required_argument, NULL, OPT_FWLOG },
 	{ "firmware", required_argument, NULL, OPT_FIRMWARE },
+	{ "disk", required_argument, NULL, OPT_DISK },
+	{ "cdrom", required_argument, NULL, OPT_CDROM },
+	{ "boot", required_argument, NULL, OPT_BOOT },
 	{ "no-reboot", no_argument, NULL, OPT_NO_REBOOT },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "exit-stats", no_argument, NULL, OPT_EXIT_STATS },
@@ -232,6 +303,11 @@ static int apply_opt(struct helper_options *o, int c, const char *arg, char *err
 		return 0;
 	case OPT_SERIAL:
 		return parse_serial(arg, &o->vm, err, errlen);
+	case OPT_DISK:
+	case OPT_CDROM:
+		return parse_disk((char *)arg, c == OPT_CDROM, &o->vm, err, errlen);
+	case OPT_BOOT:
+		return parse_boot(arg, &o->vm, err, errlen);
 	case OPT_FIRMWARE:
 		o->vm.firmware = arg;
 		return 0;

@@ -27,6 +27,18 @@ enum vm_exit_status {
 	VM_EXIT_HOST_SIGNAL = 70,	/* SIGINT/SIGTERM before the guest finished */
 };
 
+/* Disks and CD-ROMs, in command-line order. */
+enum vm_disk_bus { VM_DISK_IDE, VM_DISK_AHCI, VM_DISK_VIRTIO };
+enum vm_boot_from { VM_BOOT_DEFAULT, VM_BOOT_DISK, VM_BOOT_CDROM };
+#define VM_MAX_DISKS 8
+
+struct vm_disk_config {
+	const char *path;
+	enum vm_disk_bus bus;
+	bool readonly;
+	bool cdrom;
+};
+
 /* Serial backends (16550A COM1). */
 enum vm_serial_kind { VM_SERIAL_NONE, VM_SERIAL_STDIO, VM_SERIAL_FILE, VM_SERIAL_UNIX };
 
@@ -39,6 +51,9 @@ struct vm_config {
 	const char *multiboot;		/* multiboot v1 ELF32 */
 	const char *firmware;		/* BIOS image (SeaBIOS); NULL with direct boot */
 	bool boot_menu;			/* firmware shows its boot menu */
+	enum vm_boot_from boot_from;	/* first boot device for firmware */
+	struct vm_disk_config disks[VM_MAX_DISKS];
+	unsigned ndisks;
 	enum vm_serial_kind serial;
 	const char *serial_path;	/* file or unix socket path */
 	bool no_reboot;			/* guest reset ends the helper (VM_EXIT_RESET) */

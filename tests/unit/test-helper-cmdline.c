@@ -93,6 +93,19 @@ static void test_flags(void)
 	       -EINVAL, "negative timeout");
 	is_int(parse(&o, err, sizeof(err), "--multiboot", kernel_path, "extra", NULL), -EINVAL,
 	       "stray argument");
+	is_int(parse(&o, err, sizeof(err), "--disk", strdupa(kernel_path), "--cdrom",
+		     strdupa(kernel_path), "--disk", strcat(strcpy(alloca(128), kernel_path),
+		     ",bus=virtio,readonly"), "--boot", "cdrom", NULL), 0, "disks and a CD-ROM");
+	ok(o.vm.ndisks == 3 && !o.vm.disks[0].cdrom && o.vm.disks[0].bus == VM_DISK_IDE &&
+	   o.vm.disks[1].cdrom && o.vm.disks[1].readonly && o.vm.disks[2].bus == VM_DISK_VIRTIO &&
+	   o.vm.disks[2].readonly && o.vm.boot_from == VM_BOOT_CDROM, "disk options kept");
+	is_int(parse(&o, err, sizeof(err), "--disk", strcat(strcpy(alloca(128), kernel_path),
+		     ",bus=scsi"), NULL), -EINVAL, "an unknown disk option");
+	ok(strstr(err, "bus=scsi") && strstr(err, "allowed"), "%s", err);
+	is_int(parse(&o, err, sizeof(err), "--disk", strdupa(empty_path), NULL), -EINVAL,
+	       "a zero-length disk image");
+	ok(strstr(err, "empty") != NULL, "%s", err);
+	is_int(parse(&o, err, sizeof(err), "--boot", "floppy", NULL), -EINVAL, "bad --boot");
 	is_int(parse(&o, err, sizeof(err), "--help", NULL), 0, "--help needs nothing else");
 	ok(o.help, "help flag set");
 }
