@@ -215,18 +215,29 @@ static bool vcpu_handle_exit(struct vcpu *vcpu)
 	}
 }
 
-/* Park while the VM is paused; returns false if the vCPU should stop instead. */
+/*
+ * Park while the VM is paused or a run-control request (reset, power-off, fault) is pending;
+ * returns false if the vCPU should stop instead. Parking on a pending request matters: the
+ * vCPU that wrote 0xCF9 or the test-exit port must not run on past that instruction (SeaBIOS
+ * follows its reset write with a deliberate triple fault as a fallback).
+ */
+static bool vcpu_must_wait(struct vm *vm)
+{
+	return __atomic_load_n(&vm->paused, __ATOMIC_SEQ_CST) ||
+	       __atomic_load_n(&vm->request, __ATOMIC_SEQ_CST) != VM_REQ_NONE;
+}
+
 static bool vcpu_check_control(struct vcpu *vcpu)
 {
 	struct vm *vm = vcpu->vm;
 	bool go;
 
-	if (!__atomic_load_n(&vm->paused, __ATOMIC_SEQ_CST))
+	if (!vcpu_must_wait(vm))
 		return !__atomic_load_n(&vcpu->stop, __ATOMIC_SEQ_CST);
 	pthread_mutex_lock(&vm->lock);
 	vm->parked++;
 	pthread_cond_broadcast(&vm->cond);
-	while (vm->paused && !__atomic_load_n(&vcpu->stop, __ATOMIC_SEQ_CST))
+	while (vcpu_must_wait(vm) && !__atomic_load_n(&vcpu->stop, __ATOMIC_SEQ_CST))
 		pthread_cond_wait(&vm->cond, &vm->lock);
 	vm->parked--;
 	go = !__atomic_load_n(&vcpu->stop, __ATOMIC_SEQ_CST);

@@ -285,13 +285,22 @@ void vm_destroy(struct vm *vm)
 void vm_request(struct vm *vm, enum vm_request req, int status)
 {
 	pthread_mutex_lock(&vm->lock);
-	/* A fault or power-off outranks a pending reset; the first final request wins. */
-	if (vm->request == VM_REQ_NONE || vm->request == VM_REQ_RESET) {
-		vm->request = req;
+	/*
+	 * The first final request (power-off, fault) wins and outranks a pending reset, except
+	 * that a triple fault while a reset is pending is part of that reset: a PC resets on
+	 * shutdown, and firmware uses it as its fallback after writing 0xCF9.
+	 */
+	if (vm->request == VM_REQ_RESET && req == VM_REQ_FAULT && status == VM_EXIT_TRIPLE_FAULT) {
+		/* keep the reset */
+	} else if (vm->request == VM_REQ_NONE || vm->request == VM_REQ_RESET) {
+		__atomic_store_n(&vm->request, req, __ATOMIC_SEQ_CST);
 		vm->request_status = status;
 	}
 	pthread_cond_broadcast(&vm->cond);
 	pthread_mutex_unlock(&vm->lock);
+	/* Whoever asked parks at its next look at run control; the others are kicked. */
+	for (unsigned i = 0; i < vm->ncpus; i++)
+		vcpu_kick(&vm->vcpus[i]);
 }
 
 void vm_pause(struct vm *vm)
@@ -371,21 +380,24 @@ int vm_run(struct vm *vm)
 		while (vm->request == VM_REQ_NONE)
 			pthread_cond_wait(&vm->cond, &vm->lock);
 		req = vm->request;
-		if (req == VM_REQ_RESET)
-			vm->request = VM_REQ_NONE;
+		if (req == VM_REQ_RESET && vm->cfg.no_reboot) {
+			vm->request = VM_REQ_POWEROFF;
+			vm->request_status = VM_EXIT_RESET;
+			req = VM_REQ_POWEROFF;
+		}
 		pthread_mutex_unlock(&vm->lock);
-
 		if (req != VM_REQ_RESET)
 			break;
-		if (vm->cfg.no_reboot) {
-			vm_request(vm, VM_REQ_POWEROFF, VM_EXIT_RESET);
-			continue;
-		}
+		/* The request stays set while we work, so no vCPU runs until we resume. */
 		vm_pause(vm);
 		if (vm_reset(vm)) {
 			vm_request(vm, VM_REQ_FAULT, VM_EXIT_HOST_ERROR);
 			continue;
 		}
+		pthread_mutex_lock(&vm->lock);
+		if (vm->request == VM_REQ_RESET)
+			__atomic_store_n(&vm->request, VM_REQ_NONE, __ATOMIC_SEQ_CST);
+		pthread_mutex_unlock(&vm->lock);
 		vm_resume(vm);
 	}
 	vm_stop_all(vm);

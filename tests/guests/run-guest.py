@@ -1,0 +1,469 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Run one test guest under vessel-helper and check it against its KIT_EXPECT records.
+
+The expectations live in the guest ELF's .kit_expect section (see README.md). Exit status:
+0 pass, 1 fail, 77 skip (no usable /dev/kvm; a failure instead when CI=true). With --tap
+the result is printed as TAP for meson's 'tap' protocol and the exit status is 0: the
+"ok"/"not ok" lines and "1..0 # SKIP" carry the verdict.
+"""
+
+import argparse
+import fcntl
+import os
+import re
+import shlex
+import signal
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+SECTION = '.kit_expect'
+SCALAR_KEYS = ('cpus', 'memory', 'timeout', 'exit', 'reboot')
+REST_KEYS = ('serial', 'forbid', 'append', 'input')    # the value runs to the end of the record
+LIST_KEYS = ('serial', 'forbid')
+DEFAULTS = {'cpus': '1', 'memory': '32M', 'timeout': '20', 'exit': '0', 'reboot': 'no',
+            'append': '', 'input': ''}
+# kit_request_input() prints this line; then the runner types the input= text.
+INPUT_PROMPT = b'kit: ready for input'
+
+HELPER_STATUS = {
+    64: 'helper: host error (bad flags)',
+    65: 'helper: KVM unavailable',
+    66: 'helper: guest triple fault',
+    67: 'helper: KVM internal error or emulation failure',
+    68: 'helper: guest reset with --no-reboot',
+    69: 'helper: --timeout elapsed',
+    70: 'helper: killed by SIGINT/SIGTERM',
+}
+GUEST_STATUS = {
+    0: 'guest: pass',
+    1: 'guest: assertion failed',
+    2: 'guest: panic',
+    3: 'guest: bad multiboot magic or info',
+    4: 'guest: unexpected interrupt',
+}
+KVM_GET_API_VERSION = 0xAE00
+EXIT_SKIP = 77
+
+
+class ExpectError(Exception):
+    pass
+
+
+def describe_status(rc):
+    if rc < 0:
+        return 'killed by signal %d' % -rc
+    if rc in HELPER_STATUS:
+        return HELPER_STATUS[rc]
+    if rc in GUEST_STATUS:
+        return GUEST_STATUS[rc]
+    if 32 <= rc <= 63:
+        return 'guest: unhandled CPU exception %d' % (rc - 32)
+    return 'guest exit value %d' % rc
+
+
+# ---- ELF32 section reading (System V gABI, "Sections") ----
+
+def read_section(path, name):
+    with open(path, 'rb') as f:
+        data = f.read()
+    if data[:4] != b'\x7fELF' or len(data) < 52:
+        raise ExpectError('%s is not an ELF file' % path)
+    if data[4] != 1 or data[5] != 1:
+        raise ExpectError('%s is not a little-endian ELF32 file' % path)
+    shoff = struct.unpack_from('<I', data, 0x20)[0]
+    shentsize, shnum, shstrndx = struct.unpack_from('<HHH', data, 0x2E)
+    if shentsize < 40 or shstrndx >= shnum or shoff + shnum * shentsize > len(data):
+        raise ExpectError('%s has a broken section header table' % path)
+
+    def header(i):
+        # sh_name, sh_type, sh_flags, sh_addr, sh_offset, sh_size
+        return struct.unpack_from('<IIIIII', data, shoff + i * shentsize)
+
+    def blob(h):
+        off, size = h[4], h[5]
+        if h[1] == 8:               # SHT_NOBITS
+            return b''
+        if off + size > len(data):
+            raise ExpectError('%s: section runs past the end of the file' % path)
+        return data[off:off + size]
+
+    strtab = blob(header(shstrndx))
+    for i in range(shnum):
+        h = header(i)
+        end = strtab.find(b'\0', h[0])
+        if end >= 0 and strtab[h[0]:end].decode('latin-1') == name:
+            return blob(h)
+    return None
+
+
+# ---- expectations ----
+
+def parse_record(text, exp):
+    rest = text.strip()
+    while rest:
+        m = re.match(r'([a-z]+)=', rest)
+        if not m:
+            raise ExpectError('bad expectation near %r (want key=value)' % rest)
+        key = m.group(1)
+        rest = rest[m.end():]
+        if key in REST_KEYS:
+            value, rest = rest, ''
+        elif key in SCALAR_KEYS:
+            value, _, rest = rest.partition(' ')
+            rest = rest.lstrip()
+        else:
+            raise ExpectError('unknown expectation key %r' % key)
+        store(exp, key, value)
+
+
+def store(exp, key, value):
+    if key in LIST_KEYS:
+        exp[key].append(value)
+    elif key == 'append' and exp.get('append'):
+        exp['append'] += ' ' + value
+    else:
+        exp[key] = value
+
+
+def load_expectations(elf, overrides):
+    raw = read_section(elf, SECTION)
+    if raw is None:
+        raise ExpectError('%s has no %s section: declare KIT_EXPECT(...) in the test' %
+                          (elf, SECTION))
+    exp = dict(DEFAULTS, serial=[], forbid=[])
+    records = []
+    for rec in raw.split(b'\0'):
+        if not rec.strip():
+            continue
+        # KIT_EXPECT prefixes the source line: the compiler may reorder the records.
+        m = re.match(r'(\d+):', rec.decode('utf-8'))
+        if not m:
+            raise ExpectError('expectation record %r lacks its line prefix' % rec)
+        records.append((int(m.group(1)), rec.decode('utf-8')[m.end():]))
+    for _, text in sorted(records, key=lambda r: r[0]):
+        parse_record(text, exp)
+    for ov in overrides:
+        key, sep, value = ov.partition('=')
+        if not sep or key not in SCALAR_KEYS + REST_KEYS:
+            raise ExpectError('bad --set %r' % ov)
+        store(exp, key, value)
+    return exp
+
+
+def substitute(exp, epoch):
+    names = {'{cpus}': exp['cpus'], '{memory}': exp['memory'], '{epoch}': str(epoch)}
+
+    def sub(s):
+        for k, v in names.items():
+            s = s.replace(k, v)
+        return s
+    out = {k: ([sub(x) for x in v] if isinstance(v, list) else sub(v)) for k, v in exp.items()}
+    for key in ('cpus', 'timeout', 'exit'):
+        if not out[key].isdigit():
+            raise ExpectError('%s=%r is not a number' % (key, out[key]))
+    if out['reboot'] not in ('yes', 'no'):
+        raise ExpectError('reboot=%r: want yes or no' % out['reboot'])
+    for pat in out['serial'] + out['forbid']:
+        try:
+            re.compile(pat)
+        except re.error as e:
+            raise ExpectError('bad regex %r: %s' % (pat, e))
+    return out
+
+
+# ---- the host side ----
+
+def kvm_problem(path):
+    """None if the KVM device can be used, else why not."""
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return ('%s does not exist: the kvm module is not loaded or virtualization '
+                'is switched off in the firmware (run "vesselctl check")' % path)
+    except PermissionError:
+        return 'no permission to open %s (is this user in the "kvm" group?)' % path
+    except OSError as e:
+        return '%s cannot be opened: %s' % (path, e.strerror)
+    try:
+        version = fcntl.ioctl(fd, KVM_GET_API_VERSION)
+    except OSError as e:
+        return 'KVM_GET_API_VERSION failed: %s' % e.strerror
+    finally:
+        os.close(fd)
+    if version != 12:
+        return 'KVM API version %d, want 12' % version
+    return None
+
+
+class Child:
+    """The running helper; killed (with its process group) if the runner is stopped."""
+    proc = None
+
+    @classmethod
+    def kill(cls):
+        if cls.proc and cls.proc.poll() is None:
+            try:
+                os.killpg(cls.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            cls.proc.wait()
+
+
+def on_signal(signum, frame):
+    Child.kill()
+    print('# runner stopped by signal %d; helper killed' % signum, flush=True)
+    sys.exit(1)
+
+
+def helper_command(args, exp, elf, serial):
+    cmd = [args.helper, '--memory', exp['memory'], '--cpus', exp['cpus'],
+           '--multiboot', elf, '--serial', serial, '--timeout', exp['timeout']]
+    if exp['reboot'] == 'no':
+        cmd.append('--no-reboot')
+    if exp['append']:
+        cmd += ['--append', exp['append']]
+    return cmd
+
+
+def qemu_command(args, exp, elf, serial):
+    """Development aid: the same guest on QEMU (its exit codes differ, see README.md)."""
+    cmd = [args.qemu, '-kernel', elf, '-m', exp['memory'], '-smp', exp['cpus'],
+           '-display', 'none', '-monitor', 'none', '-serial', serial,
+           '-device', 'isa-debug-exit,iobase=0xf4,iosize=4']
+    if exp['reboot'] == 'no':
+        cmd.append('-no-reboot')
+    if exp['append']:
+        cmd += ['-append', exp['append']]
+    return cmd
+
+
+def qemu_status(rc):
+    if rc > 0 and rc & 1:
+        return rc >> 1          # isa-debug-exit: (value << 1) | 1
+    if rc == 0:
+        return 68               # -no-reboot: a reset or a triple fault ends QEMU with 0
+    return rc
+
+
+def unescape(text):
+    """input= understands \\n, \\r, \\t and \\\\."""
+    return re.sub(r'\\([nrt\\])', lambda m: {'n': '\n', 'r': '\r', 't': '\t'}.get(
+        m.group(1), m.group(1)), text).encode('utf-8')
+
+
+class Typist(threading.Thread):
+    """Collects the guest's serial output from a pipe; types `text` after the prompt."""
+
+    def __init__(self, proc, text):
+        super().__init__(daemon=True)
+        self.proc = proc
+        self.text = text
+        self.data = bytearray()
+
+    def run(self):
+        sent = not self.text
+        while True:
+            chunk = self.proc.stdout.read1(4096)
+            if not chunk:
+                break
+            self.data += chunk
+            if not sent and INPUT_PROMPT in self.data:
+                sent = True
+                try:
+                    self.proc.stdin.write(self.text)
+                    self.proc.stdin.flush()
+                except OSError:
+                    pass
+
+
+def start(args, exp, elf, tmp, log):
+    """Start the VM. Output goes to a file, or through a pipe when the test wants input."""
+    serial_file = os.path.join(tmp, 'serial.log')
+    piped = bool(exp['input'])
+    serial = 'stdio' if piped else 'file:' + serial_file
+    make = qemu_command if args.qemu else helper_command
+    cmd = make(args, exp, elf, serial)
+    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE if piped else subprocess.DEVNULL,
+                            stdout=subprocess.PIPE if piped else log, stderr=log,
+                            start_new_session=True)
+    typist = None
+    if piped:
+        typist = Typist(proc, unescape(exp['input']))
+        typist.start()
+    return cmd, proc, typist, serial_file
+
+
+def run(args, exp, elf, tmp):
+    log = os.path.join(tmp, 'helper.log')
+    timeout = int(exp['timeout'])
+    grace = 0 if args.qemu else 10
+    begin = time.monotonic()
+    hung = False
+    with open(log, 'wb') as lf:
+        cmd, Child.proc, typist, serial_file = start(args, exp, elf, tmp, lf)
+        try:
+            rc = Child.proc.wait(timeout + grace)
+            if args.qemu:
+                rc = qemu_status(rc)
+        except subprocess.TimeoutExpired:
+            Child.kill()
+            rc, hung = (69, False) if args.qemu else (Child.proc.returncode, True)
+    elapsed = time.monotonic() - begin
+    if typist:
+        typist.join(5)
+        transcript = normalise(bytes(typist.data))
+    else:
+        transcript = read_text(serial_file)
+    return cmd, rc, hung, elapsed, transcript, read_text(log)
+
+
+def normalise(data):
+    return data.decode('utf-8', 'replace').replace('\r\n', '\n').replace('\r', '\n')
+
+
+def read_text(path):
+    try:
+        with open(path, 'rb') as f:
+            return normalise(f.read())
+    except FileNotFoundError:
+        return ''
+
+
+def check(exp, rc, hung, transcript, qemu):
+    """A list of (ok, description, detail) results."""
+    want = int(exp['exit'])
+    results = []
+    if hung:
+        results.append((False, 'helper ended within timeout+10 s',
+                        'still running after %s s; killed' % (int(exp['timeout']) + 10)))
+        return results
+    same = rc == want or (qemu and {rc, want} == {66, 68})
+    results.append((same, 'exit status %d (%s)' % (want, describe_status(want)),
+                    'got %d (%s)' % (rc, describe_status(rc))))
+    pos = 0
+    for pat in exp['serial']:
+        m = re.compile(pat, re.M).search(transcript, pos)
+        detail = 'not found' + (' after the previous match' if pos else '')
+        if m:
+            pos = m.end()
+        results.append((bool(m), 'serial /%s/' % pat, '' if m else detail))
+    for pat in exp['forbid']:
+        m = re.compile(pat, re.M).search(transcript)
+        results.append((not m, 'serial lacks /%s/' % pat,
+                        'found %r' % m.group(0) if m else ''))
+    return results
+
+
+# ---- reporting ----
+
+class Reporter:
+    def __init__(self, tap, name):
+        self.tap = tap
+        self.name = name
+
+    def note(self, line):
+        print(('# ' if self.tap else '') + line)
+
+    def results(self, results):
+        if self.tap:
+            print('1..%d' % len(results))
+        for i, (ok, desc, detail) in enumerate(results, 1):
+            if self.tap:
+                print('%s %d - %s' % ('ok' if ok else 'not ok', i, desc))
+                if not ok and detail:
+                    print('#   ' + detail)
+            else:
+                tail = ' -- ' + detail if detail and not ok else ''
+                print('%s: %s%s' % ('ok' if ok else 'FAILED', desc, tail))
+
+    def fail(self, message):
+        if self.tap:
+            print('1..1\nnot ok 1 - %s' % message)
+        else:
+            print('FAIL: %s: %s' % (self.name, message))
+        return self.status(True)
+
+    def status(self, failed):
+        # Under TAP the "not ok" lines carry the verdict; a non-zero exit would make
+        # meson report ERROR instead of FAIL.
+        return 0 if self.tap or not failed else 1
+
+    def skip(self, reason):
+        if os.environ.get('CI') == 'true':
+            return self.fail('KVM is required on CI (%s)' % reason)
+        if self.tap:
+            print('1..0 # SKIP %s' % reason)
+            return 0
+        print('SKIP: %s: %s' % (self.name, reason))
+        return EXIT_SKIP
+
+    def dump(self, title, text):
+        self.note('--- %s ---' % title)
+        for line in text.splitlines() or ['(empty)']:
+            self.note('| ' + line)
+
+
+def parse_args(argv):
+    ap = argparse.ArgumentParser(description='Run a Vessel test guest and check its '
+                                 'KIT_EXPECT records.')
+    ap.add_argument('elf', help='the guest image (test-<name>.elf)')
+    ap.add_argument('--helper', default=os.environ.get('VESSEL_HELPER'),
+                    help='vessel-helper to run (default: $VESSEL_HELPER)')
+    ap.add_argument('--set', action='append', default=[], metavar='KEY=VALUE',
+                    help='override an expectation (serial/forbid add a pattern)')
+    ap.add_argument('--name', help='test name for messages (default: from the file name)')
+    ap.add_argument('--tap', action='store_true', help='print TAP')
+    ap.add_argument('--qemu', metavar='QEMU',
+                    help='development aid: run on this qemu-system-i386 instead')
+    ap.add_argument('--kvm-device', default='/dev/kvm',
+                    help='the device checked before running (to test the skip path)')
+    ap.add_argument('-v', '--verbose', action='store_true',
+                    help='print the transcript even when the test passes')
+    ap.add_argument('--print-expect', action='store_true',
+                    help='print the parsed expectations and exit')
+    return ap.parse_args(argv)
+
+
+def main(argv):
+    args = parse_args(argv)
+    name = args.name or os.path.basename(args.elf).removesuffix('.elf')
+    rep = Reporter(args.tap, name)
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    try:
+        exp = substitute(load_expectations(args.elf, args.set), int(time.time()))
+    except (ExpectError, OSError, UnicodeDecodeError) as e:
+        return rep.fail(str(e))
+    if args.print_expect:
+        for key in sorted(exp):
+            print('%s = %r' % (key, exp[key]))
+        return 0
+    if not args.qemu:
+        problem = kvm_problem(args.kvm_device)
+        if problem:
+            return rep.skip(problem)
+        if not args.helper or not os.access(args.helper, os.X_OK):
+            return rep.fail('vessel-helper not found (%r); pass --helper' % args.helper)
+    with tempfile.TemporaryDirectory(prefix='vessel-guest-') as tmp:
+        cmd, rc, hung, elapsed, transcript, output = run(args, exp, args.elf, tmp)
+    if rc == 65 and not args.qemu and int(exp['exit']) != 65:
+        last = output.strip().splitlines()[-1:] or ['no message']
+        return rep.skip('the helper reports KVM unavailable: %s' % last[0])
+    results = check(exp, rc, hung, transcript, bool(args.qemu))
+    failed = not all(r[0] for r in results)
+    rep.results(results)
+    rep.note('%s: %s in %.1f s' % (name, 'FAIL' if failed else 'PASS', elapsed))
+    if failed or args.verbose:
+        rep.note('command: ' + shlex.join(cmd))
+        rep.dump('serial transcript', transcript)
+        rep.dump('helper output', output)
+    return rep.status(failed)
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv[1:]))
