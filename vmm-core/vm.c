@@ -76,44 +76,77 @@ static int kvm_check_caps(struct vm *vm)
 	return 0;
 }
 
+/* Push the routing table to KVM. Called with routing_lock held. */
+static int vm_commit_routes(struct vm *vm)
+{
+	struct kvm_irq_routing *rt;
+	int ret = 0;
+
+	rt = calloc(1, sizeof(*rt) + vm->nroutes * sizeof(rt->entries[0]));
+	if (!rt)
+		return -ENOMEM;
+	rt->nr = vm->nroutes;
+	memcpy(rt->entries, vm->routes, vm->nroutes * sizeof(rt->entries[0]));
+	if (ioctl(vm->vm_fd, KVM_SET_GSI_ROUTING, rt) < 0)
+		ret = -errno;
+	free(rt);
+	return ret;
+}
+
+static struct kvm_irq_routing_entry *vm_route_add(struct vm *vm)
+{
+	if (vm->nroutes == vm->routes_cap) {
+		unsigned cap = vm->routes_cap ? vm->routes_cap * 2 : 64;
+		struct kvm_irq_routing_entry *r = realloc(vm->routes, cap * sizeof(*r));
+
+		if (!r)
+			return NULL;
+		vm->routes = r;
+		vm->routes_cap = cap;
+	}
+	memset(&vm->routes[vm->nroutes], 0, sizeof(vm->routes[0]));
+	return &vm->routes[vm->nroutes++];
+}
+
+static void vm_route_irqchip(struct kvm_irq_routing_entry *e, unsigned gsi, unsigned chip,
+			     unsigned pin)
+{
+	e->gsi = gsi;
+	e->type = KVM_IRQ_ROUTING_IRQCHIP;
+	e->u.irqchip.irqchip = chip;
+	e->u.irqchip.pin = pin;
+}
+
 /*
  * PC interrupt routing with the ACPI interrupt source override for the timer (ACPI 6.4
  * §5.2.12.5): ISA IRQ0 (PIT) is IOAPIC pin 2 and PIC line 0; IRQ 1-15 go to the same-numbered
  * PIC line and IOAPIC pin; GSI 16-23 are IOAPIC-only (PCI). GSI 2 is the PIC cascade and
  * has no route of its own. The MADT built for firmware boot must say the same.
+ * GSIs from 24 up are MSI routes for irqfds (vm_msi_irqfd_new).
  */
 static int vm_setup_routing(struct vm *vm)
 {
-	struct kvm_irq_routing *rt;
-	unsigned n = 0;
-	int ret = 0;
+	int max = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_IRQ_ROUTING);
 
-	rt = calloc(1, sizeof(*rt) + 48 * sizeof(rt->entries[0]));
-	if (!rt)
-		return -ENOMEM;
+	vm->max_gsi = max > 24 ? (unsigned)max : 1024;
 	for (unsigned gsi = 0; gsi < 24; gsi++) {
-		if (gsi < 16 && gsi != 2) {
-			struct kvm_irq_routing_entry *e = &rt->entries[n++];
+		struct kvm_irq_routing_entry *e;
 
-			e->gsi = gsi;
-			e->type = KVM_IRQ_ROUTING_IRQCHIP;
-			e->u.irqchip.irqchip = gsi < 8 ? KVM_IRQCHIP_PIC_MASTER : KVM_IRQCHIP_PIC_SLAVE;
-			e->u.irqchip.pin = gsi % 8;
+		if (gsi == 2)
+			continue;
+		if (gsi < 16) {
+			e = vm_route_add(vm);
+			if (!e)
+				return -ENOMEM;
+			vm_route_irqchip(e, gsi, gsi < 8 ? KVM_IRQCHIP_PIC_MASTER :
+					 KVM_IRQCHIP_PIC_SLAVE, gsi % 8);
 		}
-		if (gsi != 2) {
-			struct kvm_irq_routing_entry *e = &rt->entries[n++];
-
-			e->gsi = gsi;
-			e->type = KVM_IRQ_ROUTING_IRQCHIP;
-			e->u.irqchip.irqchip = KVM_IRQCHIP_IOAPIC;
-			e->u.irqchip.pin = gsi == 0 ? 2 : gsi;
-		}
+		e = vm_route_add(vm);
+		if (!e)
+			return -ENOMEM;
+		vm_route_irqchip(e, gsi, KVM_IRQCHIP_IOAPIC, gsi == 0 ? 2 : gsi);
 	}
-	rt->nr = n;
-	if (ioctl(vm->vm_fd, KVM_SET_GSI_ROUTING, rt) < 0)
-		ret = -errno;
-	free(rt);
-	return ret;
+	return vm_commit_routes(vm);
 }
 
 static int vm_setup_kvm(struct vm *vm)
@@ -228,6 +261,7 @@ struct vm *vm_create(const struct vm_config *cfg, int *status)
 	vm->cfg = *cfg;
 	vm->kvm_fd = vm->vm_fd = -1;
 	pthread_mutex_init(&vm->lock, NULL);
+	pthread_mutex_init(&vm->routing_lock, NULL);
 	pthread_cond_init(&vm->cond, NULL);
 	vmm_guest_log_init(&vm->glog, cfg->guest_log ? cfg->guest_log : stderr, 20);
 	vmm_bus_init(&vm->pio, "pio", &vm->glog);
@@ -277,7 +311,12 @@ void vm_destroy(struct vm *vm)
 	vmm_bus_destroy(&vm->pio);
 	vmm_bus_destroy(&vm->mmio);
 	vmm_guest_log_destroy(&vm->glog);
+	for (unsigned i = 0; i < vm->nmsi; i++)
+		close(vm->msi_fds[i].fd);
+	free(vm->msi_fds);
+	free(vm->routes);
 	pthread_cond_destroy(&vm->cond);
+	pthread_mutex_destroy(&vm->routing_lock);
 	pthread_mutex_destroy(&vm->lock);
 	free(vm);
 }
@@ -464,4 +503,129 @@ int vm_ioeventfd_new(struct vm *vm, uint64_t addr, unsigned len, bool pio, bool 
 		return err;
 	}
 	return fd;
+}
+
+static struct kvm_irq_routing_entry *vm_msi_route(struct vm *vm, unsigned gsi)
+{
+	for (unsigned i = 0; i < vm->nroutes; i++)
+		if (vm->routes[i].gsi == gsi && vm->routes[i].type == KVM_IRQ_ROUTING_MSI)
+			return &vm->routes[i];
+	return NULL;
+}
+
+static void vm_msi_fill(struct kvm_irq_routing_entry *e, unsigned gsi, uint64_t addr,
+			uint32_t data)
+{
+	e->gsi = gsi;
+	e->type = KVM_IRQ_ROUTING_MSI;
+	e->u.msi.address_lo = (uint32_t)addr;
+	e->u.msi.address_hi = (uint32_t)(addr >> 32);
+	e->u.msi.data = data;
+}
+
+static struct vm_msi_irqfd *vm_msi_find(struct vm *vm, int fd)
+{
+	for (unsigned i = 0; i < vm->nmsi; i++)
+		if (vm->msi_fds[i].fd == fd)
+			return &vm->msi_fds[i];
+	return NULL;
+}
+
+/* Route a fresh GSI to the MSI and bind an eventfd to it. Called with routing_lock held. */
+static int vm_msi_irqfd_locked(struct vm *vm, uint64_t addr, uint32_t data)
+{
+	struct kvm_irq_routing_entry *e;
+	struct kvm_irqfd req = { 0 };
+	unsigned gsi = 24;
+	int fd, ret;
+
+	/* The lowest GSI no MSI route holds: freed ones are reused. */
+	while (gsi < vm->max_gsi && vm_msi_route(vm, gsi))
+		gsi++;
+	if (gsi >= vm->max_gsi)
+		return -ENOSPC;
+	if (vm->nmsi == vm->msi_cap) {
+		unsigned cap = vm->msi_cap ? vm->msi_cap * 2 : 16;
+		struct vm_msi_irqfd *m = realloc(vm->msi_fds, cap * sizeof(*m));
+
+		if (!m)
+			return -ENOMEM;
+		vm->msi_fds = m;
+		vm->msi_cap = cap;
+	}
+	e = vm_route_add(vm);
+	if (!e)
+		return -ENOMEM;
+	vm_msi_fill(e, gsi, addr, data);
+	ret = vm_commit_routes(vm);
+	if (ret)
+		goto out_unroute;
+	fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (fd < 0) {
+		ret = -errno;
+		goto out_unroute;
+	}
+	req.fd = (uint32_t)fd;
+	req.gsi = gsi;
+	if (ioctl(vm->vm_fd, KVM_IRQFD, &req) < 0) {
+		ret = -errno;
+		close(fd);
+		goto out_unroute;
+	}
+	vm->msi_fds[vm->nmsi++] = (struct vm_msi_irqfd){ fd, gsi };
+	return fd;
+out_unroute:
+	vm->nroutes--;
+	vm_commit_routes(vm);
+	return ret;
+}
+
+int vm_msi_irqfd_new(struct vm *vm, uint64_t addr, uint32_t data)
+{
+	int ret;
+
+	pthread_mutex_lock(&vm->routing_lock);
+	ret = vm_msi_irqfd_locked(vm, addr, data);
+	pthread_mutex_unlock(&vm->routing_lock);
+	return ret;
+}
+
+int vm_msi_irqfd_update(struct vm *vm, int fd, uint64_t addr, uint32_t data)
+{
+	struct vm_msi_irqfd *m;
+	struct kvm_irq_routing_entry *e;
+	int ret = -ENOENT;
+
+	pthread_mutex_lock(&vm->routing_lock);
+	m = vm_msi_find(vm, fd);
+	e = m ? vm_msi_route(vm, m->gsi) : NULL;
+	if (e) {
+		vm_msi_fill(e, m->gsi, addr, data);
+		ret = vm_commit_routes(vm);
+	}
+	pthread_mutex_unlock(&vm->routing_lock);
+	return ret;
+}
+
+void vm_msi_irqfd_free(struct vm *vm, int fd)
+{
+	struct vm_msi_irqfd *m;
+	struct kvm_irq_routing_entry *e;
+
+	pthread_mutex_lock(&vm->routing_lock);
+	m = vm_msi_find(vm, fd);
+	if (m) {
+		struct kvm_irqfd req = { .fd = (uint32_t)fd, .gsi = m->gsi,
+					 .flags = KVM_IRQFD_FLAG_DEASSIGN };
+
+		ioctl(vm->vm_fd, KVM_IRQFD, &req);
+		e = vm_msi_route(vm, m->gsi);
+		if (e) {
+			*e = vm->routes[--vm->nroutes];
+			vm_commit_routes(vm);
+		}
+		*m = vm->msi_fds[--vm->nmsi];
+		close(fd);
+	}
+	pthread_mutex_unlock(&vm->routing_lock);
 }

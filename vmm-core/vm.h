@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <pthread.h>
+#include <linux/kvm.h>
 
 #include "bus.h"
 #include "irq.h"
@@ -71,6 +72,7 @@ enum vm_exit_kind {
 
 struct vcpu;
 struct vm_device;
+struct pci_bus;
 
 enum vm_request { VM_REQ_NONE, VM_REQ_RESET, VM_REQ_POWEROFF, VM_REQ_FAULT };
 
@@ -97,6 +99,15 @@ struct vm {
 	struct rtc *rtc;
 	struct i8042 *i8042;
 	struct fw_cfg *fw_cfg;
+	struct pci_bus *pci;		/* bus 0, set by the chipset device */
+
+	/* KVM GSI routing: the PC's ISA/IOAPIC routes, then MSI routes for irqfds. */
+	pthread_mutex_t routing_lock;
+	struct kvm_irq_routing_entry *routes;
+	unsigned nroutes, routes_cap;
+	unsigned max_gsi;
+	struct vm_msi_irqfd { int fd; unsigned gsi; } *msi_fds;
+	unsigned nmsi, msi_cap;
 
 	/* Boot state, replayed on reset. */
 	struct vm_boot *boot;
@@ -130,6 +141,20 @@ struct vmm_irq vm_irq_line(struct vm *vm, unsigned gsi);
 int vm_signal_msi(struct vm *vm, uint64_t addr, uint32_t data);
 /* irqfd: eventfd that raises `gsi` (KVM_IRQFD); -errno on failure, else the fd. */
 int vm_irqfd_new(struct vm *vm, unsigned gsi);
+/*
+ * An eventfd that delivers one MSI (address/data) through KVM's GSI routing and KVM_IRQFD,
+ * so an I/O thread can interrupt the guest with a write(2). Returns the fd or -errno.
+ * update re-targets it when the guest reprograms the vector; free tears it down.
+ */
+int vm_msi_irqfd_new(struct vm *vm, uint64_t addr, uint32_t data);
+int vm_msi_irqfd_update(struct vm *vm, int fd, uint64_t addr, uint32_t data);
+void vm_msi_irqfd_free(struct vm *vm, int fd);
+
+static inline struct pci_bus *vm_pci_bus(struct vm *vm)
+{
+	return vm->pci;
+}
+
 /* ioeventfd on a PIO or MMIO address; returns the eventfd or -errno. */
 int vm_ioeventfd_new(struct vm *vm, uint64_t addr, unsigned len, bool pio,
 		     bool match_data, uint64_t data);
