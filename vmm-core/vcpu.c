@@ -17,6 +17,28 @@ static void vcpu_kick_handler(int sig)
 	(void)sig;
 }
 
+/*
+ * One TSC frequency for the whole VM, fixed when vCPU 0 is made (the host's rate, or
+ * cfg.tsc_khz): every vCPU gets the same value, and a snapshot restored on another host can
+ * ask KVM for it again. Guests learn it through kvmclock. Without KVM_CAP_TSC_CONTROL all
+ * vCPUs run at the host's rate already; only a different requested rate is an error then.
+ */
+static int vcpu_setup_tsc(struct vm *vm, struct vcpu *vcpu)
+{
+	int khz;
+
+	if (!vm->tsc_khz) {
+		khz = ioctl(vcpu->fd, KVM_GET_TSC_KHZ, 0);
+		vm->tsc_khz = vm->cfg.tsc_khz ? vm->cfg.tsc_khz : (khz > 0 ? (uint32_t)khz : 0);
+	}
+	if (!vm->tsc_khz || ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_TSC_CONTROL) <= 0) {
+		if (vm->cfg.tsc_khz && (int)vm->cfg.tsc_khz != ioctl(vcpu->fd, KVM_GET_TSC_KHZ, 0))
+			return -ENOTSUP;
+		return 0;
+	}
+	return ioctl(vcpu->fd, KVM_SET_TSC_KHZ, (unsigned long)vm->tsc_khz) < 0 ? -errno : 0;
+}
+
 int vcpu_init(struct vm *vm, struct vcpu *vcpu, unsigned index)
 {
 	int ret;
@@ -35,11 +57,9 @@ int vcpu_init(struct vm *vm, struct vcpu *vcpu, unsigned index)
 	ret = vcpu_setup_cpuid(vm, vcpu);
 	if (ret)
 		goto out_unmap;
-	/* One TSC frequency for the whole VM, so migration between host CPUs never shows. */
-	if (vm->cfg.tsc_khz && ioctl(vcpu->fd, KVM_SET_TSC_KHZ, vm->cfg.tsc_khz) < 0) {
-		ret = -errno;
+	ret = vcpu_setup_tsc(vm, vcpu);
+	if (ret)
 		goto out_unmap;
-	}
 	if (ioctl(vcpu->fd, KVM_GET_REGS, &vcpu->reset_regs) < 0 ||
 	    ioctl(vcpu->fd, KVM_GET_SREGS, &vcpu->reset_sregs) < 0 ||
 	    ioctl(vcpu->fd, KVM_GET_FPU, &vcpu->reset_fpu) < 0 ||

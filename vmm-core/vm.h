@@ -81,6 +81,7 @@ struct vm {
 	int kvm_fd, vm_fd;
 	int run_size;			/* mmap size of struct kvm_run */
 	int max_vcpus;
+	uint32_t tsc_khz;		/* the VM's TSC rate, the same on every vCPU */
 
 	struct vm_memory mem;
 	struct vmm_bus pio, mmio;
