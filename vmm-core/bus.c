@@ -220,25 +220,44 @@ static const struct vmm_bus_range *bus_find(struct vmm_bus *bus, uint64_t addr, 
 	return NULL;
 }
 
+/*
+ * Look the range up under the read lock and hand back a copy, so the handler runs with no
+ * bus lock held: a handler may then register or unregister ranges on any bus (a PCI config
+ * write moving a BAR arrives through the PIO bus and remaps ranges on it). A range removed
+ * while one of its accesses is in flight finishes that access, like a posted write; devices
+ * are only freed with every vCPU stopped.
+ */
+static bool bus_find_copy(struct vmm_bus *bus, uint64_t addr, unsigned size, unsigned *covered,
+			  struct vmm_bus_range *copy)
+{
+	const struct vmm_bus_range *r;
+
+	pthread_rwlock_rdlock(&bus->lock);
+	r = bus_find(bus, addr, size, covered);
+	if (r)
+		*copy = *r;
+	pthread_rwlock_unlock(&bus->lock);
+	return r != NULL;
+}
+
 bool vmm_bus_read(struct vmm_bus *bus, uint64_t addr, void *data, unsigned size)
 {
 	uint8_t *out = data;
 	bool claimed = true;
 
-	pthread_rwlock_rdlock(&bus->lock);
 	for (unsigned done = 0; done < size;) {
 		unsigned n;
-		const struct vmm_bus_range *r = bus_find(bus, addr + done, size - done, &n);
+		struct vmm_bus_range r;
+		bool found = bus_find_copy(bus, addr + done, size - done, &n, &r);
 
-		if (r) {
-			le_store(out + done, range_read(r, addr + done - r->base, n), n);
+		if (found) {
+			le_store(out + done, range_read(&r, addr + done - r.base, n), n);
 		} else {
 			memset(out + done, 0xff, n);
 			claimed = false;
 		}
 		done += n;
 	}
-	pthread_rwlock_unlock(&bus->lock);
 	if (!claimed)
 		bus_unclaimed(bus, "read", addr, size, le_load(data, size));
 	return claimed;
@@ -249,18 +268,16 @@ bool vmm_bus_write(struct vmm_bus *bus, uint64_t addr, const void *data, unsigne
 	const uint8_t *in = data;
 	bool claimed = true;
 
-	pthread_rwlock_rdlock(&bus->lock);
 	for (unsigned done = 0; done < size;) {
 		unsigned n;
-		const struct vmm_bus_range *r = bus_find(bus, addr + done, size - done, &n);
+		struct vmm_bus_range r;
 
-		if (r)
-			range_write(r, addr + done - r->base, le_load(in + done, n), n);
+		if (bus_find_copy(bus, addr + done, size - done, &n, &r))
+			range_write(&r, addr + done - r.base, le_load(in + done, n), n);
 		else
 			claimed = false;
 		done += n;
 	}
-	pthread_rwlock_unlock(&bus->lock);
 	if (!claimed)
 		bus_unclaimed(bus, "write", addr, size, le_load(data, size));
 	return claimed;

@@ -19,8 +19,9 @@
  * as a min_size read of the aligned unit and the wanted bytes extracted; a narrower write is a
  * read-modify-write of that unit. Zero means 1 (min) and 8 (max).
  *
- * Locking: handlers run on the vCPU thread that trapped, without any bus lock held across
- * the call other than the bus's read lock; a device guards its own state with its own lock.
+ * Locking: handlers run on the vCPU thread that trapped with no bus lock held (the range is
+ * looked up and copied first), so a handler may register or unregister ranges (a PCI config
+ * write moving a BAR); a device guards its own state with its own lock.
  */
 struct vmm_io_ops {
 	const char *name;

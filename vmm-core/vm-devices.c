@@ -10,6 +10,7 @@
 
 extern const struct vmm_device_ops sysctl_device_ops;
 extern const struct vmm_device_ops firmware_device_ops;
+extern const struct vmm_device_ops chipset_device_ops;
 extern const struct vmm_device_ops rtc_device_ops;
 extern const struct vmm_device_ops serial_device_ops;
 extern const struct vmm_device_ops i8042_device_ops;
@@ -20,6 +21,7 @@ extern const struct vmm_device_ops i8042_device_ops;
  */
 static const struct vmm_device_ops *const pc_devices[] = {
 	&sysctl_device_ops,
+	&chipset_device_ops,		/* after sysctl: it forwards 0xCF9 inside 0xCF8-0xCFB */
 	&firmware_device_ops,
 	&rtc_device_ops,
 	&serial_device_ops,

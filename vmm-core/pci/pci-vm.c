@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* A PCI bus wired to a KVM VM: its buses, RAM, guest-error log, irqchip and MSI delivery. */
+#include "pci.h"
+
+#include "vm.h"
+
+static void pci_vm_set_gsi(void *opaque, unsigned gsi, int level)
+{
+	struct vmm_irq line = vm_irq_line(opaque, gsi);
+
+	vmm_irq_set(&line, level);
+}
+
+static int pci_vm_signal_msi(void *opaque, uint64_t addr, uint32_t data)
+{
+	return vm_signal_msi(opaque, addr, data);
+}
+
+struct pci_bus *pci_bus_new_for_vm(struct vm *vm)
+{
+	struct pci_bus_config cfg = {
+		.pio = &vm->pio,
+		.mmio = &vm->mmio,
+		.mem = &vm->mem,
+		.log = &vm->glog,
+		.opaque = vm,
+		.set_gsi = pci_vm_set_gsi,
+		.signal_msi = pci_vm_signal_msi,
+		/*
+		 * RAM BARs are served through MMIO exits until vm.c offers a memory-slot
+		 * mapper; then: .map_ram = (that function), taking (vm, gpa, size, hva, map).
+		 */
+		.map_ram = NULL,
+	};
+
+	return pci_bus_new(&cfg);
+}
