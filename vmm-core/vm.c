@@ -262,6 +262,7 @@ struct vm *vm_create(const struct vm_config *cfg, int *status)
 	vm->kvm_fd = vm->vm_fd = -1;
 	pthread_mutex_init(&vm->lock, NULL);
 	pthread_mutex_init(&vm->routing_lock, NULL);
+	pthread_mutex_init(&vm->slots_lock, NULL);
 	pthread_cond_init(&vm->cond, NULL);
 	vmm_guest_log_init(&vm->glog, cfg->guest_log ? cfg->guest_log : stderr, 20);
 	vmm_bus_init(&vm->pio, "pio", &vm->glog);
@@ -317,6 +318,7 @@ void vm_destroy(struct vm *vm)
 	free(vm->routes);
 	pthread_cond_destroy(&vm->cond);
 	pthread_mutex_destroy(&vm->routing_lock);
+	pthread_mutex_destroy(&vm->slots_lock);
 	pthread_mutex_destroy(&vm->lock);
 	free(vm);
 }
@@ -628,4 +630,63 @@ void vm_msi_irqfd_free(struct vm *vm, int fd)
 		close(fd);
 	}
 	pthread_mutex_unlock(&vm->routing_lock);
+}
+
+static int vm_set_slot(struct vm *vm, unsigned idx, uint64_t gpa, uint64_t size, void *hva)
+{
+	struct kvm_userspace_memory_region r = {
+		.slot = VM_SLOT_DEVICE_FIRST + idx,
+		.flags = size ? KVM_MEM_LOG_DIRTY_PAGES : 0,
+		.guest_phys_addr = gpa,
+		.memory_size = size,
+		.userspace_addr = (uintptr_t)hva,
+	};
+
+	return ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0 ? -errno : 0;
+}
+
+int vm_map_ram(struct vm *vm, uint64_t gpa, uint64_t size, void *hva, bool map)
+{
+	unsigned n = sizeof(vm->ram_slots) / sizeof(vm->ram_slots[0]);
+	int ret = map ? -ENOSPC : -ENOENT;
+
+	if (map && (!size || (gpa | size | (uintptr_t)hva) & 0xfff))
+		return -EINVAL;
+	pthread_mutex_lock(&vm->slots_lock);
+	for (unsigned i = 0; i < n; i++) {
+		struct vm_ram_slot *s = &vm->ram_slots[i];
+
+		if (map && !s->used) {
+			ret = vm_set_slot(vm, i, gpa, size, hva);
+			if (!ret)
+				*s = (struct vm_ram_slot){ gpa, size, hva, true };
+			break;
+		}
+		if (!map && s->used && s->gpa == gpa) {
+			ret = vm_set_slot(vm, i, gpa, 0, hva);
+			s->used = false;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&vm->slots_lock);
+	return ret;
+}
+
+int vm_ram_dirty_log(struct vm *vm, uint64_t gpa, uint64_t *bitmap)
+{
+	unsigned n = sizeof(vm->ram_slots) / sizeof(vm->ram_slots[0]);
+	int ret = -ENOENT;
+
+	pthread_mutex_lock(&vm->slots_lock);
+	for (unsigned i = 0; i < n; i++) {
+		struct kvm_dirty_log log = { .slot = VM_SLOT_DEVICE_FIRST + i };
+
+		if (!vm->ram_slots[i].used || vm->ram_slots[i].gpa != gpa)
+			continue;
+		log.dirty_bitmap = bitmap;
+		ret = ioctl(vm->vm_fd, KVM_GET_DIRTY_LOG, &log) < 0 ? -errno : 0;
+		break;
+	}
+	pthread_mutex_unlock(&vm->slots_lock);
+	return ret;
 }

@@ -110,6 +110,10 @@ struct vm {
 	struct vm_msi_irqfd { int fd; unsigned gsi; } *msi_fds;
 	unsigned nmsi, msi_cap;
 
+	/* Device memory mapped as KVM slots (VRAM), with dirty logging. */
+	pthread_mutex_t slots_lock;
+	struct vm_ram_slot { uint64_t gpa, size; void *hva; bool used; } ram_slots[16];
+
 	/* Boot state, replayed on reset. */
 	struct vm_boot *boot;
 
@@ -150,6 +154,17 @@ int vm_irqfd_new(struct vm *vm, unsigned gsi);
 int vm_msi_irqfd_new(struct vm *vm, uint64_t addr, uint32_t data);
 int vm_msi_irqfd_update(struct vm *vm, int fd, uint64_t addr, uint32_t data);
 void vm_msi_irqfd_free(struct vm *vm, int fd);
+
+/*
+ * Map device memory (a RAM BAR such as VRAM) at gpa as a KVM memory slot with dirty logging,
+ * or unmap it (map=false; gpa picks the mapping). 0 or -errno (-ENOSPC: no slot left).
+ */
+int vm_map_ram(struct vm *vm, uint64_t gpa, uint64_t size, void *hva, bool map);
+/*
+ * Pages of the device memory at gpa written since the last call: one bit per 4 KiB page,
+ * bitmap sized by the caller for size/4096 bits (rounded up to 64). Clears the log.
+ */
+int vm_ram_dirty_log(struct vm *vm, uint64_t gpa, uint64_t *bitmap);
 
 static inline struct pci_bus *vm_pci_bus(struct vm *vm)
 {

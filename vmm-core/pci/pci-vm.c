@@ -11,6 +11,11 @@ static void pci_vm_set_gsi(void *opaque, unsigned gsi, int level)
 	vmm_irq_set(&line, level);
 }
 
+static int pci_vm_map_ram(void *opaque, uint64_t gpa, uint64_t size, void *hva, bool map)
+{
+	return vm_map_ram(opaque, gpa, size, hva, map);
+}
+
 static int pci_vm_signal_msi(void *opaque, uint64_t addr, uint32_t data)
 {
 	return vm_signal_msi(opaque, addr, data);
@@ -26,11 +31,8 @@ struct pci_bus *pci_bus_new_for_vm(struct vm *vm)
 		.opaque = vm,
 		.set_gsi = pci_vm_set_gsi,
 		.signal_msi = pci_vm_signal_msi,
-		/*
-		 * RAM BARs are served through MMIO exits until vm.c offers a memory-slot
-		 * mapper; then: .map_ram = (that function), taking (vm, gpa, size, hva, map).
-		 */
-		.map_ram = NULL,
+		/* RAM BARs (VRAM) become KVM slots with dirty logging: no exits. */
+		.map_ram = pci_vm_map_ram,
 	};
 
 	return pci_bus_new(&cfg);
