@@ -12,6 +12,10 @@ extern const struct vmm_device_ops sysctl_device_ops;
 extern const struct vmm_device_ops firmware_device_ops;
 extern const struct vmm_device_ops chipset_device_ops;
 extern const struct vmm_device_ops rtc_device_ops;
+extern const struct vmm_device_ops isa_dma_device_ops;
+extern const struct vmm_device_ops ide_device_ops;
+extern const struct vmm_device_ops virtio_blk_device_ops;
+extern const struct vmm_device_ops virtio_rng_device_ops;
 extern const struct vmm_device_ops serial_device_ops;
 extern const struct vmm_device_ops i8042_device_ops;
 
@@ -24,8 +28,13 @@ static const struct vmm_device_ops *const pc_devices[] = {
 	&chipset_device_ops,		/* after sysctl: it forwards 0xCF9 inside 0xCF8-0xCFB */
 	&firmware_device_ops,
 	&rtc_device_ops,
+	&isa_dma_device_ops,
 	&serial_device_ops,
 	&i8042_device_ops,
+	/* PCI functions: they need the chipset's bus. IDE is 01.1, beside the ISA bridge. */
+	&ide_device_ops,
+	&virtio_blk_device_ops,
+	&virtio_rng_device_ops,
 };
 
 #define PC_NDEVICES (sizeof(pc_devices) / sizeof(pc_devices[0]))

@@ -35,12 +35,14 @@ def kvm_usable():
     return None
 
 
-def make_disk(path, bootsect, sectors=64):
+def make_disk(path, bootsect, sectors=64, size=8 << 20):
+    """An 8 MiB disk (a few cylinders, as BIOS geometry wants) with the pattern up front."""
     img = bytearray(bootsect)
     for n in range(1, sectors):
         img += struct.pack('<I', n) * 128
     with open(path, 'wb') as f:
         f.write(img)
+        f.truncate(size)
 
 
 def make_iso(path, bootsect, work):

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <linux/kvm.h>
 
+#include "acpi.h"
 #include "device.h"
 #include "fw_cfg.h"
 #include "memory.h"
@@ -115,6 +116,7 @@ static int firmware_fill_fw_cfg(struct firmware *fw)
 	struct e820_entry e820[4];
 	unsigned n = firmware_e820(&vm->mem, e820, 4);
 	uint16_t menu_wait = 2500;
+	struct acpi_config acpi;
 	int ret = 0;
 
 	ret |= fw_cfg_add_u16(fw->fc, FW_CFG_NB_CPUS, (uint16_t)vm->ncpus);
@@ -127,7 +129,11 @@ static int firmware_fill_fw_cfg(struct firmware *fw)
 	ret |= fw_cfg_add_file(fw->fc, "etc/e820", e820, n * sizeof(e820[0]));
 	if (vm->cfg.boot_menu)
 		ret |= fw_cfg_add_file(fw->fc, "etc/boot-menu-wait", &menu_wait, 2);
-	return ret ? -EINVAL : 0;
+	if (ret)
+		return -EINVAL;
+	/* Our own ACPI tables, through the table-loader (SeaBIOS then uses PM base 0x600). */
+	acpi_config_default(&acpi, vm->ncpus);
+	return acpi_install(fw->fc, &acpi);
 }
 
 static void firmware_free(struct firmware *fw)

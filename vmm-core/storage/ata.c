@@ -1,0 +1,582 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The ATA device: IDENTIFY data, the command set, PIO data-in and data-out blocks. */
+#include "ata.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "atapi.h"
+#include "block/block.h"
+
+/* Command codes (ATA8-ACS §7; ATA/ATAPI-6 §8). */
+#define CMD_DEVICE_RESET	0x08
+#define CMD_READ_SECTORS	0x20
+#define CMD_READ_SECTORS_NR	0x21
+#define CMD_READ_SECTORS_EXT	0x24
+#define CMD_READ_DMA_EXT	0x25
+#define CMD_READ_MULTIPLE_EXT	0x29
+#define CMD_WRITE_SECTORS	0x30
+#define CMD_WRITE_SECTORS_NR	0x31
+#define CMD_WRITE_SECTORS_EXT	0x34
+#define CMD_WRITE_DMA_EXT	0x35
+#define CMD_WRITE_MULTIPLE_EXT	0x39
+#define CMD_READ_VERIFY		0x40
+#define CMD_READ_VERIFY_NR	0x41
+#define CMD_READ_VERIFY_EXT	0x42
+#define CMD_EXEC_DIAG		0x90
+#define CMD_INIT_PARAMS		0x91
+#define CMD_PACKET		0xa0
+#define CMD_IDENTIFY_PACKET	0xa1
+#define CMD_READ_MULTIPLE	0xc4
+#define CMD_WRITE_MULTIPLE	0xc5
+#define CMD_SET_MULTIPLE	0xc6
+#define CMD_READ_DMA		0xc8
+#define CMD_READ_DMA_NR		0xc9
+#define CMD_WRITE_DMA		0xca
+#define CMD_WRITE_DMA_NR	0xcb
+#define CMD_STANDBY_IMMEDIATE	0xe0
+#define CMD_IDLE_IMMEDIATE	0xe1
+#define CMD_STANDBY		0xe2
+#define CMD_IDLE		0xe3
+#define CMD_CHECK_POWER		0xe5
+#define CMD_SLEEP		0xe6
+#define CMD_FLUSH		0xe7
+#define CMD_FLUSH_EXT		0xea
+#define CMD_IDENTIFY		0xec
+#define CMD_SET_FEATURES	0xef
+
+/* SET FEATURES subcommands (ATA8-ACS §7.48, Table 40). */
+#define SF_WCACHE_ON		0x02
+#define SF_XFER_MODE		0x03
+#define SF_LOOKAHEAD_OFF	0x55
+#define SF_REVERT_OFF		0x66
+#define SF_WCACHE_OFF		0x82
+#define SF_LOOKAHEAD_ON		0xaa
+#define SF_REVERT_ON		0xcc
+
+#define ATA_DEFAULT_HEADS	16
+#define ATA_DEFAULT_SPT		63
+#define ATA_MAX_CYLS		16383
+#define ATA_LBA28_MAX		0x0fffffffull
+#define ATA_POWER_ON_XFER	0x22	/* multiword DMA mode 2: what a PIIX3 can do */
+
+/* The sector-moving commands, described rather than open-coded. */
+struct ata_rw {
+	uint8_t op;
+	bool lba48, write, dma, multiple, verify;
+};
+
+static const struct ata_rw ata_rw_cmds[] = {
+	{ CMD_READ_SECTORS, false, false, false, false, false },
+	{ CMD_READ_SECTORS_NR, false, false, false, false, false },
+	{ CMD_READ_SECTORS_EXT, true, false, false, false, false },
+	{ CMD_READ_MULTIPLE, false, false, false, true, false },
+	{ CMD_READ_MULTIPLE_EXT, true, false, false, true, false },
+	{ CMD_READ_DMA, false, false, true, false, false },
+	{ CMD_READ_DMA_NR, false, false, true, false, false },
+	{ CMD_READ_DMA_EXT, true, false, true, false, false },
+	{ CMD_WRITE_SECTORS, false, true, false, false, false },
+	{ CMD_WRITE_SECTORS_NR, false, true, false, false, false },
+	{ CMD_WRITE_SECTORS_EXT, true, true, false, false, false },
+	{ CMD_WRITE_MULTIPLE, false, true, false, true, false },
+	{ CMD_WRITE_MULTIPLE_EXT, true, true, false, true, false },
+	{ CMD_WRITE_DMA, false, true, true, false, false },
+	{ CMD_WRITE_DMA_NR, false, true, true, false, false },
+	{ CMD_WRITE_DMA_EXT, true, true, true, false, false },
+	{ CMD_READ_VERIFY, false, false, false, false, true },
+	{ CMD_READ_VERIFY_NR, false, false, false, false, true },
+	{ CMD_READ_VERIFY_EXT, true, false, false, false, true },
+};
+
+static uint8_t ata_idle_status(const struct ide_drive *d)
+{
+	/* DSC is SERV for packet devices; they report only DRDY (ATA/ATAPI-6 §9.10). */
+	return d->kind == IDE_CDROM ? ATA_ST_DRDY : ATA_ST_DRDY | ATA_ST_DSC;
+}
+
+void ata_complete(struct ide_drive *d)
+{
+	d->status = ata_idle_status(d);
+	d->error = 0;
+	ide_raise_irq(d);
+}
+
+void ata_error(struct ide_drive *d, uint8_t err)
+{
+	ide_xfer_stop(d->ch);
+	d->status = ata_idle_status(d) | ATA_ST_ERR;
+	d->error = err;
+	ide_raise_irq(d);
+}
+
+/* Signature (ATA/ATAPI-6 §9.12): how a host tells a packet device from a disk. */
+void ata_set_signature(struct ide_drive *d)
+{
+	d->nsect = 1;
+	d->lbal = 1;
+	d->lbam = d->kind == IDE_CDROM ? 0x14 : 0;
+	d->lbah = d->kind == IDE_CDROM ? 0xeb : 0;
+	d->hob_feature = d->hob_nsect = d->hob_lbal = d->hob_lbam = d->hob_lbah = 0;
+}
+
+void ata_reset_drive(struct ide_drive *d, bool power_on)
+{
+	ata_set_signature(d);
+	d->feature = 0;
+	d->error = 0x01;	/* diagnostic code: passed (§8.11, Table 23) */
+	d->status = d->kind == IDE_CDROM ? 0 : ATA_ST_DRDY | ATA_ST_DSC;
+	d->irq_pending = false;
+	d->left = 0;
+	if (power_on) {
+		d->mult = ATA_MAX_MULTIPLE;
+		d->xfer_mode = ATA_POWER_ON_XFER;
+		d->write_cache = true;
+		d->heads = ATA_DEFAULT_HEADS;
+		d->spt = ATA_DEFAULT_SPT;
+	}
+	if (d->kind == IDE_CDROM)
+		atapi_reset_drive(d);
+}
+
+/* ATA strings: two characters per word, the first in the high byte, space padded. */
+void ata_put_string(uint16_t *w, const char *s, unsigned nwords)
+{
+	size_t len = strlen(s);
+
+	for (unsigned i = 0; i < nwords * 2; i++) {
+		uint8_t c = i < len ? (uint8_t)s[i] : ' ';
+
+		if (i & 1)
+			w[i / 2] |= c;
+		else
+			w[i / 2] = (uint16_t)(c << 8);
+	}
+}
+
+/*
+ * Word 93, hardware reset result (ATA/ATAPI-6 §8.15.50): bits 15:14 = 01, bit 13 set for
+ * an 80-conductor cable (hosts allow UDMA > 2 only then). Device 0 reports how it numbered
+ * itself (jumper), that diagnostics passed, and whether it saw device 1 (PDIAG-, DASP-);
+ * bit 6 says it answers for an absent device 1 — SeaBIOS skips probing device 1 then.
+ */
+uint16_t ata_reset_result(struct ide_drive *d)
+{
+	uint16_t v = 0x4000 | 0x2000;
+
+	if (d->unit == 1)
+		return v | 0x0100 | 0x0200 | 0x0800;
+	v |= 0x0001 | 0x0002 | 0x0008;
+	if (ide_present(&d->ch->drive[1]))
+		v |= 0x0010 | 0x0020;
+	else
+		v |= 0x0040;
+	return v;
+}
+
+static void ata_default_chs(const struct ide_drive *d, unsigned *cyls)
+{
+	uint64_t c = d->sectors / (ATA_DEFAULT_HEADS * ATA_DEFAULT_SPT);
+
+	/* A disk smaller than one cylinder still reports one, or BIOSes see no geometry. */
+	if (c == 0)
+		c = 1;
+	*cyls = c > ATA_MAX_CYLS ? ATA_MAX_CYLS : (unsigned)c;
+}
+
+uint16_t ata_xfer_bits(const struct ide_drive *d, uint8_t class, uint16_t supported)
+{
+	uint16_t sel = 0;
+
+	if ((d->xfer_mode >> 3) == class)
+		sel = (uint16_t)(0x100 << (d->xfer_mode & 7));
+	return supported | sel;
+}
+
+/* IDENTIFY DEVICE data (ATA8-ACS §7.16.7, Table 22). */
+void ata_identify_words(struct ide_drive *d, uint16_t *w)
+{
+	uint64_t lba28 = d->sectors > ATA_LBA28_MAX ? ATA_LBA28_MAX : d->sectors;
+	unsigned cyls, cur_cyls;
+	uint64_t chs;
+
+	ata_default_chs(d, &cyls);
+	memset(w, 0, 512);
+	w[0] = 0x0040;				/* fixed device, not removable */
+	w[1] = (uint16_t)cyls;
+	w[3] = ATA_DEFAULT_HEADS;
+	w[6] = ATA_DEFAULT_SPT;
+	ata_put_string(&w[10], d->serial, 10);
+	ata_put_string(&w[23], "1.0", 4);
+	ata_put_string(&w[27], "VESSEL HARDDISK", 20);
+	w[47] = 0x8000 | ATA_MAX_MULTIPLE;
+	w[49] = 0x0b00;				/* IORDY, LBA, DMA */
+	w[50] = 0x4000;
+	w[51] = 0x0200;				/* PIO mode 2 timing (obsolete) */
+	w[53] = 0x0007;				/* words 54-58, 64-70 and 88 valid */
+	cur_cyls = (unsigned)(d->sectors / (d->heads * d->spt));
+	if (cur_cyls == 0)
+		cur_cyls = 1;
+	if (cur_cyls > 65535)
+		cur_cyls = 65535;
+	chs = (uint64_t)cur_cyls * d->heads * d->spt;
+	w[54] = (uint16_t)cur_cyls;
+	w[55] = (uint16_t)d->heads;
+	w[56] = (uint16_t)d->spt;
+	w[57] = (uint16_t)chs;
+	w[58] = (uint16_t)(chs >> 16);
+	w[59] = d->mult ? (uint16_t)(0x0100 | d->mult) : 0;
+	w[60] = (uint16_t)lba28;
+	w[61] = (uint16_t)(lba28 >> 16);
+	w[63] = ata_xfer_bits(d, 4, 0x0007);	/* multiword DMA 0-2 */
+	w[64] = 0x0003;				/* PIO 3 and 4 */
+	w[65] = w[66] = w[67] = w[68] = 120;
+	w[80] = 0x01f0;				/* ATA/ATAPI-4 to ATA8-ACS */
+	w[82] = (uint16_t)(0x0048 | 0x0020);	/* look-ahead, power management, write cache */
+	w[83] = 0x4000 | 0x2000 | 0x1000 | 0x0400;	/* FLUSH CACHE (EXT), 48-bit address */
+	w[84] = 0x4000;
+	w[85] = (uint16_t)(0x0048 | (d->write_cache ? 0x0020 : 0));
+	w[86] = 0x2000 | 0x1000 | 0x0400;
+	w[87] = 0x4000;
+	w[88] = ata_xfer_bits(d, 8, 0x003f);	/* Ultra DMA 0-5 */
+	w[93] = ata_reset_result(d);
+	for (unsigned i = 0; i < 4; i++)
+		w[100 + i] = (uint16_t)(d->sectors >> (16 * i));
+	w[106] = 0x4000;			/* one 512-byte logical sector per physical */
+}
+
+/* Word 255 (§7.16.7.89): 0xA5 and a checksum making the 512 bytes sum to zero. */
+static void ata_checksum(uint16_t *w)
+{
+	uint8_t sum = 0xa5;
+
+	for (unsigned i = 0; i < 255; i++)
+		sum = (uint8_t)(sum + (w[i] & 0xff) + (w[i] >> 8));
+	w[255] = (uint16_t)(((uint8_t)-sum << 8) | 0xa5);
+}
+
+static void ata_send_identify(struct ide_drive *d, bool packet)
+{
+	uint16_t w[256];
+	uint8_t *buf = d->ch->buf;
+
+	if (packet)
+		atapi_identify_words(d, w);
+	else
+		ata_identify_words(d, w);
+	ata_checksum(w);
+	for (unsigned i = 0; i < 256; i++) {
+		buf[2 * i] = (uint8_t)w[i];
+		buf[2 * i + 1] = (uint8_t)(w[i] >> 8);
+	}
+	d->status = ata_idle_status(d) | ATA_ST_DRQ;
+	ide_pio_start(d, 0, 512, IDE_END_DONE);
+	ide_raise_irq(d);
+}
+
+/* The starting sector: 48-bit, 28-bit LBA, or CHS through the current translation. */
+static bool ata_get_lba(const struct ide_drive *d, bool lba48, uint64_t *lba)
+{
+	unsigned cyl, head, sect;
+
+	if (lba48) {
+		*lba = (uint64_t)d->lbal | (uint64_t)d->lbam << 8 | (uint64_t)d->lbah << 16 |
+		       (uint64_t)d->hob_lbal << 24 | (uint64_t)d->hob_lbam << 32 |
+		       (uint64_t)d->hob_lbah << 40;
+		return true;
+	}
+	if (d->device & ATA_DEV_LBA) {
+		*lba = (uint64_t)d->lbal | (uint64_t)d->lbam << 8 | (uint64_t)d->lbah << 16 |
+		       (uint64_t)(d->device & 0xf) << 24;
+		return true;
+	}
+	cyl = d->lbam | (unsigned)d->lbah << 8;
+	head = d->device & 0xf;
+	sect = d->lbal;
+	if (!sect || sect > d->spt || head >= d->heads)
+		return false;
+	*lba = ((uint64_t)cyl * d->heads + head) * d->spt + sect - 1;
+	return true;
+}
+
+static void ata_read_block(struct ide_drive *d)
+{
+	uint32_t n = d->left < d->block ? d->left : d->block;
+	int ret = blk_pread(d->blk, d->lba * ATA_SECTOR, d->ch->buf, (size_t)n * ATA_SECTOR);
+
+	if (ret) {
+		vmm_warn("%s: read error at sector %llu: %s", d->blk->path,
+			 (unsigned long long)d->lba, strerror(-ret));
+		ata_error(d, ATA_ER_UNC);
+		return;
+	}
+	d->cur_block = n;
+	d->status = ATA_ST_DRDY | ATA_ST_DSC | ATA_ST_DRQ;
+	ide_pio_start(d, 0, n * ATA_SECTOR, IDE_END_ATA_READ);
+	ide_raise_irq(d);	/* PIO data-in: an interrupt before every DRQ block (§9.7) */
+}
+
+static void ata_write_block(struct ide_drive *d)
+{
+	uint32_t n = d->left < d->block ? d->left : d->block;
+
+	d->cur_block = n;
+	d->status = ATA_ST_DRDY | ATA_ST_DSC | ATA_ST_DRQ;
+	ide_pio_start(d, 0, n * ATA_SECTOR, IDE_END_ATA_WRITE);
+}
+
+int ata_write_out(struct ide_drive *d, const void *buf, uint32_t n)
+{
+	int ret = blk_pwrite(d->blk, d->lba * ATA_SECTOR, buf, (size_t)n * ATA_SECTOR);
+
+	if (!ret && !d->write_cache)
+		ret = blk_flush(d->blk);
+	if (ret)
+		vmm_warn("%s: write error at sector %llu: %s", d->blk->path,
+			 (unsigned long long)d->lba, strerror(-ret));
+	return ret;
+}
+
+void ata_pio_end(struct ide_drive *d, enum ide_end action)
+{
+	struct ide_channel *ch = d->ch;
+
+	switch (action) {
+	case IDE_END_ATA_READ:
+		d->lba += d->cur_block;
+		d->left -= d->cur_block;
+		if (d->left) {
+			ata_read_block(d);
+			return;
+		}
+		ide_xfer_stop(ch);
+		d->status = ata_idle_status(d);	/* no interrupt after the last block */
+		return;
+	case IDE_END_ATA_WRITE:
+		if (ata_write_out(d, ch->buf, d->cur_block)) {
+			ata_error(d, ATA_ER_ABRT);
+			return;
+		}
+		d->lba += d->cur_block;
+		d->left -= d->cur_block;
+		if (d->left) {
+			ata_write_block(d);
+			ide_raise_irq(d);
+			return;
+		}
+		ide_xfer_stop(ch);
+		ata_complete(d);
+		return;
+	default:
+		ide_xfer_stop(ch);
+		d->status = ata_idle_status(d);
+		return;
+	}
+}
+
+static void ata_rw_start(struct ide_drive *d, const struct ata_rw *rw)
+{
+	uint32_t count = rw->lba48 ? (uint32_t)(d->nsect | d->hob_nsect << 8) : d->nsect;
+	uint64_t lba;
+
+	if (!count)
+		count = rw->lba48 ? 65536 : 256;
+	if (rw->multiple && !d->mult) {
+		ide_guest_error(d->ch->ide, "ide%u-%u: READ/WRITE MULTIPLE with multiple mode off",
+				d->ch->index, d->unit);
+		ata_error(d, ATA_ER_ABRT);
+		return;
+	}
+	if (rw->write && d->blk->read_only) {
+		ide_guest_error(d->ch->ide, "ide%u-%u: write to the read-only disk %s",
+				d->ch->index, d->unit, d->blk->path);
+		ata_error(d, ATA_ER_ABRT);
+		return;
+	}
+	/* Never a transfer past the image: IDNF, ID not found (§7.9.6). */
+	if (!ata_get_lba(d, rw->lba48, &lba) || lba > d->sectors || count > d->sectors - lba) {
+		ide_guest_error(d->ch->ide, "ide%u-%u: command %02x: sectors past the end",
+				d->ch->index, d->unit, rw->op);
+		ata_error(d, ATA_ER_IDNF);
+		return;
+	}
+	d->lba = lba;
+	d->left = count;
+	d->block = rw->multiple ? d->mult : 1;
+	if (rw->verify)
+		ata_complete(d);
+	else if (rw->dma)
+		ide_dma_begin(d, rw->write ? IDE_DMA_ATA_WRITE : IDE_DMA_ATA_READ);
+	else if (rw->write)
+		ata_write_block(d);
+	else
+		ata_read_block(d);
+}
+
+void ata_dma_done(struct ide_drive *d, int ret)
+{
+	if (!ret)
+		ata_complete(d);
+	else
+		ata_error(d, ret == -EIO ? ATA_ER_UNC : ATA_ER_ABRT);
+}
+
+static bool ata_set_features(struct ide_drive *d)
+{
+	uint8_t mode = d->nsect;
+
+	switch (d->feature) {
+	case SF_XFER_MODE:
+		/* PIO default (00h/01h), PIO 0-4, multiword DMA 0-2, Ultra DMA 0-5 (Table 41) */
+		if (mode <= 0x01 || (mode >= 0x08 && mode <= 0x0c) ||
+		    (mode >= 0x20 && mode <= 0x22) || (mode >= 0x40 && mode <= 0x45)) {
+			d->xfer_mode = mode;
+			return true;
+		}
+		return false;
+	case SF_WCACHE_ON:
+	case SF_WCACHE_OFF:
+		if (d->kind != IDE_DISK)
+			return false;
+		d->write_cache = d->feature == SF_WCACHE_ON;
+		return true;
+	case SF_LOOKAHEAD_ON:
+	case SF_LOOKAHEAD_OFF:
+	case SF_REVERT_ON:
+	case SF_REVERT_OFF:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* EXECUTE DEVICE DIAGNOSTIC runs on both devices whichever is selected (§8.11). */
+static void ata_exec_diag(struct ide_channel *ch)
+{
+	struct ide_drive *d0 = &ch->drive[0];
+
+	for (unsigned i = 0; i < 2; i++)
+		if (ide_present(&ch->drive[i]))
+			ata_reset_drive(&ch->drive[i], false);
+	ide_raise_irq(ide_present(d0) ? d0 : &ch->drive[1]);
+}
+
+/* Commands both kinds of device accept; false if cmd is not one of them. */
+static bool ata_exec_common(struct ide_drive *d, uint8_t cmd)
+{
+	int ret;
+
+	switch (cmd) {
+	case CMD_EXEC_DIAG:
+		ata_exec_diag(d->ch);
+		return true;
+	case CMD_CHECK_POWER:
+		d->nsect = 0xff;		/* active or idle */
+		ata_complete(d);
+		return true;
+	case CMD_SET_FEATURES:
+		if (ata_set_features(d))
+			ata_complete(d);
+		else
+			ata_error(d, ATA_ER_ABRT);
+		return true;
+	case CMD_STANDBY_IMMEDIATE:
+	case CMD_IDLE_IMMEDIATE:
+	case CMD_STANDBY:
+	case CMD_IDLE:
+	case CMD_SLEEP:
+		ata_complete(d);
+		return true;
+	case CMD_FLUSH:
+	case CMD_FLUSH_EXT:
+		ret = d->blk ? blk_flush(d->blk) : 0;
+		if (ret)
+			vmm_warn("%s: flush failed: %s", d->blk->path, strerror(-ret));
+		if (ret)
+			ata_error(d, ATA_ER_ABRT);
+		else
+			ata_complete(d);
+		return true;
+	default:
+		return false;
+	}
+}
+
+static void ata_exec_disk(struct ide_drive *d, uint8_t cmd)
+{
+	for (size_t i = 0; i < sizeof(ata_rw_cmds) / sizeof(ata_rw_cmds[0]); i++) {
+		if (ata_rw_cmds[i].op == cmd) {
+			ata_rw_start(d, &ata_rw_cmds[i]);
+			return;
+		}
+	}
+	switch (cmd) {
+	case CMD_IDENTIFY:
+		ata_send_identify(d, false);
+		return;
+	case CMD_SET_MULTIPLE:
+		/* 0 turns it off (ATA8-ACS §7.51); otherwise a power of two up to word 47 */
+		if (d->nsect > ATA_MAX_MULTIPLE || (d->nsect & (d->nsect - 1))) {
+			ata_error(d, ATA_ER_ABRT);
+			return;
+		}
+		d->mult = d->nsect;
+		ata_complete(d);
+		return;
+	case CMD_INIT_PARAMS:
+		if (!d->nsect) {
+			ata_error(d, ATA_ER_ABRT);
+			return;
+		}
+		d->heads = (d->device & 0xf) + 1u;
+		d->spt = d->nsect;
+		ata_complete(d);
+		return;
+	}
+	if ((cmd & 0xf0) == 0x10 || (cmd & 0xf0) == 0x70) {	/* RECALIBRATE, SEEK */
+		ata_complete(d);
+		return;
+	}
+	ide_guest_error(d->ch->ide, "ide%u-%u: unsupported ATA command %02x", d->ch->index,
+			d->unit, cmd);
+	ata_error(d, ATA_ER_ABRT);
+}
+
+static void ata_exec_cdrom(struct ide_drive *d, uint8_t cmd)
+{
+	switch (cmd) {
+	case CMD_PACKET:
+		atapi_packet_cmd(d);
+		return;
+	case CMD_IDENTIFY_PACKET:
+		ata_send_identify(d, true);
+		return;
+	case CMD_DEVICE_RESET:
+		/* §8.10: back to the signature, DRDY clear, and no interrupt. */
+		ide_xfer_stop(d->ch);
+		ata_reset_drive(d, false);
+		return;
+	case CMD_IDENTIFY:
+	case CMD_READ_SECTORS:
+	case CMD_READ_SECTORS_NR:
+		/* §8.15: a packet device aborts these and shows its signature. */
+		ata_error(d, ATA_ER_ABRT);
+		ata_set_signature(d);
+		return;
+	}
+	ide_guest_error(d->ch->ide, "ide%u-%u: ATA command %02x to a packet device",
+			d->ch->index, d->unit, cmd);
+	ata_error(d, ATA_ER_ABRT);
+}
+
+void ata_exec(struct ide_drive *d, uint8_t cmd)
+{
+	/* A new command ends whatever transfer was left half done. */
+	ide_xfer_stop(d->ch);
+	d->ch->ide->stats.commands++;
+	if (ata_exec_common(d, cmd))
+		return;
+	if (d->kind == IDE_CDROM)
+		ata_exec_cdrom(d, cmd);
+	else
+		ata_exec_disk(d, cmd);
+}

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* virtio-blk (virtio 1.2 §5.2) over the modern PCI transport, backed by the block layer. */
+#ifndef VMM_VIRTIO_BLK_H
+#define VMM_VIRTIO_BLK_H
+
+#include <linux/virtio_blk.h>	/* VIRTIO_BLK_F_*, VIRTIO_BLK_T_*, VIRTIO_BLK_S_* */
+
+#include "block/block.h"
+#include "virtio-pci.h"
+
+/*
+ * One request queue of 256 entries; requests are served synchronously on the I/O loop in
+ * ring order. Offered: VERSION_1, RING_INDIRECT_DESC, RING_EVENT_IDX, SEG_MAX (256 - 2),
+ * BLK_SIZE (512), FLUSH, and for writable images DISCARD (when the image can punch holes)
+ * and WRITE_ZEROES; RO for read-only images. Without FLUSH negotiated every write is flushed
+ * before it completes (§5.2.6.2, "stable writes").
+ *
+ * Device-specific configuration (§5.2.4): capacity, size_max (0, not offered), seg_max,
+ * blk_size, num_queues, max_discard_sectors/seg, discard_sector_alignment,
+ * max_write_zeroes_sectors/seg, write_zeroes_may_unmap — 60 bytes.
+ */
+#define VIRTIO_BLK_QUEUE_SIZE		256
+#define VIRTIO_BLK_MAX_DWZ_SEG		32	/* discard / write-zeroes segments per request */
+#define VIRTIO_BLK_MAX_DWZ_SECTORS	(1u << 22)	/* 2 GiB per segment */
+#define VIRTIO_BLK_CONFIG_LEN		60
+
+struct virtio_blk_opts {
+	struct blk *blk;	/* the image; the device owns it from now on (closes it) */
+	const char *serial;	/* GET_ID string (at most 20 bytes); NULL: derived from the path */
+	int devfn;		/* or PCI_DEVFN_AUTO */
+	const char *name;	/* "virtio-blk0" for logs */
+};
+
+struct virtio_blk {
+	struct virtio_dev vdev;		/* first: the transport's view */
+	struct blk *blk;
+	bool read_only;
+	bool can_unmap;			/* discard reads back as zeros (WRITE_ZEROES unmap) */
+	uint64_t sectors;		/* capacity in 512-byte sectors */
+	char serial[VIRTIO_BLK_ID_BYTES];
+	struct iovec *data;		/* the data part of the request being served */
+	unsigned data_max;
+	uint64_t host_errors;		/* I/O errors from the image (the first one is reported) */
+};
+
+/* NULL with *err = -errno; on failure opts->blk is left open for the caller. */
+struct virtio_blk *virtio_blk_new(struct pci_bus *bus, const struct virtio_host *host,
+				  const struct virtio_blk_opts *opts, int *err);
+/* Leave the bus and close the image. */
+void virtio_blk_free(struct virtio_blk *vb);
+
+#endif
