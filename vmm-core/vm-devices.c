@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "firmware.h"
 #include "vm.h"
 
 extern const struct vmm_device_ops sysctl_device_ops;
@@ -57,7 +58,7 @@ int vm_devices_create(struct vm *vm)
 			continue;	/* not part of this VM */
 		vm->devices[vm->ndevices++] = (struct vm_device){ pc_devices[i], state };
 	}
-	return 0;
+	return firmware_add_bootorder(vm);
 }
 
 int vm_devices_reset(struct vm *vm)

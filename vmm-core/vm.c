@@ -3,6 +3,7 @@
 #include "vm.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -316,6 +317,8 @@ void vm_destroy(struct vm *vm)
 		close(vm->msi_fds[i].fd);
 	free(vm->msi_fds);
 	free(vm->routes);
+	for (unsigned i = 0; i < VM_MAX_DISKS; i++)
+		free(vm->boot_paths[i]);
 	pthread_cond_destroy(&vm->cond);
 	pthread_mutex_destroy(&vm->routing_lock);
 	pthread_mutex_destroy(&vm->slots_lock);
@@ -689,4 +692,19 @@ int vm_ram_dirty_log(struct vm *vm, uint64_t gpa, uint64_t *bitmap)
 	}
 	pthread_mutex_unlock(&vm->slots_lock);
 	return ret;
+}
+
+void vm_set_boot_path(struct vm *vm, unsigned disk, const char *fmt, ...)
+{
+	va_list ap;
+	char *p;
+
+	if (disk >= VM_MAX_DISKS)
+		return;
+	va_start(ap, fmt);
+	if (vasprintf(&p, fmt, ap) < 0)
+		p = NULL;
+	va_end(ap);
+	free(vm->boot_paths[disk]);
+	vm->boot_paths[disk] = p;
 }

@@ -101,6 +101,8 @@ struct vm {
 	struct i8042 *i8042;
 	struct fw_cfg *fw_cfg;
 	struct pci_bus *pci;		/* bus 0, set by the chipset device */
+	/* Open Firmware paths of cfg.disks[i] as storage devices place them (bootorder). */
+	char *boot_paths[VM_MAX_DISKS];
 
 	/* KVM GSI routing: the PC's ISA/IOAPIC routes, then MSI routes for irqfds. */
 	pthread_mutex_t routing_lock;
@@ -165,6 +167,10 @@ int vm_map_ram(struct vm *vm, uint64_t gpa, uint64_t size, void *hva, bool map);
  * bitmap sized by the caller for size/4096 bits (rounded up to 64). Clears the log.
  */
 int vm_ram_dirty_log(struct vm *vm, uint64_t gpa, uint64_t *bitmap);
+
+/* A storage device records where disk i ended up, e.g. "/pci@i0cf8/ide@1,1/drive@1/disk@0". */
+void vm_set_boot_path(struct vm *vm, unsigned disk, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 static inline struct pci_bus *vm_pci_bus(struct vm *vm)
 {

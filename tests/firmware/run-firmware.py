@@ -140,6 +140,21 @@ def main():
                 cpus = int(case[4:] or 1)
                 results.append(run_post(num, a.helper, work, a.timeout, cpus))
                 continue
+            if case.startswith('order-'):
+                # A disk and a CD-ROM both bootable: --boot picks which one runs first.
+                if not shutil.which('xorriso'):
+                    print('not ok %d - %s: xorriso is missing' % (num, case))
+                    results.append(False)
+                    continue
+                iso = os.path.join(work, 'order.iso')
+                make_iso(iso, bootsect, work)
+                disk = os.path.join(work, 'order.img')
+                make_disk(disk, bootsect)
+                first = case[len('order-'):]
+                args = ['--disk', disk + ',bus=virtio', '--cdrom', iso, '--boot', first]
+                want = 'BOOT dl=E0' if first == 'cdrom' else 'BOOT dl=80'
+                results.append(run_case(num, a.helper, case, args, work, a.timeout, want))
+                continue
             if case == 'cdrom':
                 if not shutil.which('xorriso'):
                     print('not ok %d - cdrom: xorriso is missing (installer/bootstrap deps)'

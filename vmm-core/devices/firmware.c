@@ -212,6 +212,38 @@ out_free:
 	return ret;
 }
 
+/*
+ * SeaBIOS's "bootorder" file: one Open Firmware device path per line, tried in order, the
+ * drives not named after them (SeaBIOS src/boot.c). --boot cdrom puts CD-ROMs first;
+ * otherwise disks come first, so an installed system boots and an empty disk falls through
+ * to the installer CD. Called once every storage device has placed its drives.
+ */
+int firmware_add_bootorder(struct vm *vm)
+{
+	bool cd_first = vm->cfg.boot_from == VM_BOOT_CDROM;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+	int ret;
+
+	if (!vm->fw_cfg)
+		return 0;
+	f = open_memstream(&buf, &len);
+	if (!f)
+		return -ENOMEM;
+	for (int pass = 0; pass < 2; pass++) {
+		bool want_cd = (pass == 0) == cd_first;
+
+		for (unsigned i = 0; i < vm->cfg.ndisks; i++)
+			if (vm->boot_paths[i] && vm->cfg.disks[i].cdrom == want_cd)
+				fprintf(f, "%s\n", vm->boot_paths[i]);
+	}
+	fclose(f);
+	ret = len ? fw_cfg_add_file(vm->fw_cfg, "bootorder", buf, len) : 0;
+	free(buf);
+	return ret;
+}
+
 /* A reset re-enters the firmware: PAM back to ROM means the legacy alias is pristine again. */
 static void firmware_reset(void *state)
 {

@@ -21,6 +21,10 @@ struct e820_entry;
  */
 unsigned firmware_e820(const struct vm_memory *mem, struct e820_entry *out, unsigned max);
 
+struct vm;
+/* Write fw_cfg "bootorder" from where the drives ended up (after all devices exist). */
+int firmware_add_bootorder(struct vm *vm);
+
 /* Load and check a firmware image: size a multiple of 64 KiB, 64 KiB..16 MiB. */
 int firmware_read(const char *path, uint8_t **data, size_t *len, char *err, size_t errlen);
 

@@ -40,8 +40,9 @@ static int ide_vm_place(const struct vm_disk_config *d, const bool *used, unsign
 	return -ENOSPC;
 }
 
-static int ide_vm_add(struct ide_vm *s, const struct vm_disk_config *d, bool *used)
+static int ide_vm_add(struct ide_vm *s, struct vm *vm, unsigned idx, bool *used)
 {
+	const struct vm_disk_config *d = &vm->cfg.disks[idx];
 	struct blk_open_opts o = { .read_only = d->readonly || d->cdrom };
 	struct blk *b = NULL;
 	char err[256] = "";
@@ -65,6 +66,8 @@ static int ide_vm_add(struct ide_vm *s, const struct vm_disk_config *d, bool *us
 	}
 	used[ch * 2 + unit] = true;
 	s->blk[ch][unit] = b;
+	/* The IDE function is 01.1 (IEEE 1275 PCI binding: unit-address "dev,fn"). */
+	vm_set_boot_path(vm, idx, "/pci@i0cf8/ide@1,1/drive@%u/disk@%u", ch, unit);
 	return 0;
 }
 
@@ -110,7 +113,7 @@ static int ide_vm_create(struct vm *vm, void **state)
 		ret = ide_pci_init(s->ide, vm_pci_bus(vm));
 	for (unsigned i = 0; i < vm->cfg.ndisks && !ret; i++)
 		if (vm->cfg.disks[i].bus == VM_DISK_IDE)
-			ret = ide_vm_add(s, &vm->cfg.disks[i], used);
+			ret = ide_vm_add(s, vm, i, used);
 	if (ret) {
 		ide_vm_destroy(s);
 		return ret;

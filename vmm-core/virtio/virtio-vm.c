@@ -87,8 +87,9 @@ static void vvm_blk_destroy(void *state)
 	free(s);
 }
 
-static int vvm_blk_add(struct vvm_blk *s, struct vm *vm, const struct vm_disk_config *d)
+static int vvm_blk_add(struct vvm_blk *s, struct vm *vm, unsigned idx)
 {
+	const struct vm_disk_config *d = &vm->cfg.disks[idx];
 	struct blk_open_opts o = { .read_only = d->readonly || d->cdrom };
 	struct virtio_host host = vvm_host(vm);
 	struct virtio_blk_opts opts = { .devfn = PCI_DEVFN_AUTO };
@@ -108,6 +109,7 @@ static int vvm_blk_add(struct vvm_blk *s, struct vm *vm, const struct vm_disk_co
 		blk_close(opts.blk);
 		return ret;
 	}
+	vm_set_boot_path(vm, idx, "/pci@i0cf8/scsi@%x", s->dev[s->n]->vdev.pci.devfn >> 3);
 	s->n++;
 	return 0;
 }
@@ -131,7 +133,7 @@ static int vvm_blk_create(struct vm *vm, void **state)
 		return -ENOMEM;
 	for (unsigned i = 0; i < vm->cfg.ndisks && !ret; i++)
 		if (vm->cfg.disks[i].bus == VM_DISK_VIRTIO)
-			ret = vvm_blk_add(s, vm, &vm->cfg.disks[i]);
+			ret = vvm_blk_add(s, vm, i);
 	if (ret) {
 		vvm_blk_destroy(s);
 		return ret;
