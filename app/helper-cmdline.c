@@ -43,7 +43,10 @@ void helper_usage(FILE *out)
 "Exit status: 0 guest powered off; 1-63 a test guest's code (test-exit port 0xF4);\n"
 "  64 bad command line or file; 65 KVM unavailable (run 'vesselctl check');\n"
 "  66 guest triple fault; 67 KVM internal error or emulation failure;\n"
-"  68 guest reset with --no-reboot; 69 --timeout elapsed; 70 stopped by a signal.\n",
+"  68 guest reset with --no-reboot; 69 --timeout elapsed; 70 stopped by a signal.\n"
+"\n"
+"Signals: SIGTERM presses the ACPI power button (the guest shuts down, status 0);\n"
+"  a second SIGTERM, or SIGINT, powers off at once (status 70).\n",
 	out);
 }
 

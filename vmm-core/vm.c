@@ -708,3 +708,11 @@ void vm_set_boot_path(struct vm *vm, unsigned disk, const char *fmt, ...)
 	free(vm->boot_paths[disk]);
 	vm->boot_paths[disk] = p;
 }
+
+bool vm_power_button(struct vm *vm)
+{
+	if (!vm->power_button)
+		return false;
+	vm->power_button(vm->power_button_opaque);
+	return true;
+}

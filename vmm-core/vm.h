@@ -101,6 +101,9 @@ struct vm {
 	struct i8042 *i8042;
 	struct fw_cfg *fw_cfg;
 	struct pci_bus *pci;		/* bus 0, set by the chipset device */
+	/* The ACPI power button, set by the chipset device (NULL: none). */
+	void (*power_button)(void *opaque);
+	void *power_button_opaque;
 	/* Open Firmware paths of cfg.disks[i] as storage devices place them (bootorder). */
 	char *boot_paths[VM_MAX_DISKS];
 
@@ -137,6 +140,9 @@ int vm_run(struct vm *vm);
 
 /* Any thread: ask the main thread to reset, power off (status) or stop on a fault. */
 void vm_request(struct vm *vm, enum vm_request req, int status);
+
+/* Press the ACPI power button (the guest decides what to do); false if there is none. */
+bool vm_power_button(struct vm *vm);
 
 /* Pause/resume every vCPU (idempotent). Not from a vCPU thread. */
 void vm_pause(struct vm *vm);

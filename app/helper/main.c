@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* vessel-helper: one VM's VMM process. Parses flags, builds the VM, runs it, reports. */
 #include <errno.h>
+#include <stdbool.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -19,14 +20,27 @@ struct signal_waiter {
 	sigset_t set;
 };
 
-/* SIGINT/SIGTERM end the VM (status 70). The firmware issue turns SIGTERM into ACPI later. */
+/*
+ * SIGTERM presses the ACPI power button, so the guest shuts down cleanly (and the helper
+ * exits 0 when it reaches S5); a second SIGTERM, or SIGINT/SIGHUP, powers off at once
+ * (status 70) — like holding the button of a PC.
+ */
 static void *signal_thread(void *arg)
 {
 	struct signal_waiter *w = arg;
+	bool pressed = false;
 	int sig;
 
-	if (sigwait(&w->set, &sig) == 0)
+	while (sigwait(&w->set, &sig) == 0) {
+		if (sig == SIGTERM && !pressed && vm_power_button(w->vm)) {
+			pressed = true;
+			fprintf(stderr, "vessel-helper: power button pressed; send SIGTERM again "
+				"to power off at once\n");
+			continue;
+		}
 		vm_request(w->vm, VM_REQ_POWEROFF, VM_EXIT_HOST_SIGNAL);
+		break;
+	}
 	return NULL;
 }
 

@@ -27,6 +27,10 @@ static void chipset_destroy(void *state)
 
 	if (!c)
 		return;
+	if (c->vm && c->vm->pci == c->bus) {
+		c->vm->power_button = NULL;
+		c->vm->pci = NULL;
+	}
 	if (c->pm_up)
 		piix4_pm_exit(&c->pm);
 	if (c->isa_up)
@@ -61,6 +65,13 @@ static int chipset_build(struct chipset *c, struct vm *vm)
 	return ret;
 }
 
+static void chipset_power_button(void *opaque)
+{
+	struct chipset *c = opaque;
+
+	piix4_pm_power_button(&c->pm);
+}
+
 static int chipset_create(struct vm *vm, void **state)
 {
 	struct chipset *c = calloc(1, sizeof(*c));
@@ -75,6 +86,8 @@ static int chipset_create(struct vm *vm, void **state)
 		return ret;
 	}
 	vm->pci = c->bus;
+	vm->power_button = chipset_power_button;
+	vm->power_button_opaque = c;
 	*state = c;
 	return 0;
 }
