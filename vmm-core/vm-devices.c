@@ -15,6 +15,7 @@ extern const struct vmm_device_ops chipset_device_ops;
 extern const struct vmm_device_ops rtc_device_ops;
 extern const struct vmm_device_ops isa_dma_device_ops;
 extern const struct vmm_device_ops ide_device_ops;
+extern const struct vmm_device_ops ahci_device_ops;
 extern const struct vmm_device_ops virtio_blk_device_ops;
 extern const struct vmm_device_ops virtio_rng_device_ops;
 extern const struct vmm_device_ops serial_device_ops;
@@ -34,6 +35,7 @@ static const struct vmm_device_ops *const pc_devices[] = {
 	&i8042_device_ops,
 	/* PCI functions: they need the chipset's bus. IDE is 01.1, beside the ISA bridge. */
 	&ide_device_ops,
+	&ahci_device_ops,
 	&virtio_blk_device_ops,
 	&virtio_rng_device_ops,
 };
