@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* vesselctl: the command line for everything the app does; dispatches to one command. */
+#include <stdio.h>
+#include <string.h>
+
+#include "ctl.h"
+
+/* One row per command; later issues add create, list, run, stop, snapshot, balloon, usb. */
+static const struct ctl_command commands[] = {
+	{ "check", "Check whether this computer can run virtual machines, and how to fix it",
+	  ctl_check },
+};
+
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void usage(FILE *out)
+{
+	fputs("Usage: vesselctl COMMAND [OPTIONS]\n\nCommands:\n", out);
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fputs("\nRun 'vesselctl COMMAND --help' for a command's options.\n", out);
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd = argc > 1 ? argv[1] : NULL;
+
+	if (!cmd) {
+		usage(stderr);
+		return CTL_EXIT_USAGE;
+	}
+	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(cmd, "--version")) {
+		puts("vesselctl " VESSEL_VERSION);
+		return 0;
+	}
+	for (size_t i = 0; i < N_COMMANDS; i++) {
+		if (!strcmp(cmd, commands[i].name))
+			return commands[i].run(argc - 1, argv + 1, stdout, stderr);
+	}
+	fprintf(stderr, "vesselctl: unknown command '%s'\n", cmd);
+	usage(stderr);
+	return CTL_EXIT_USAGE;
+}
