@@ -40,6 +40,7 @@ void acpi_config_default(struct acpi_config *cfg, unsigned ncpus)
 		.lapic_addr = 0xfee00000,
 		.ioapic_addr = 0xfec00000,
 		.ioapic_id = (uint8_t)ncpus,
+		.pci_window_start = 0xe0000000u,
 	};
 }
 
@@ -115,6 +116,31 @@ static void build_facs(struct acpi_builder *b)
 	facs->version = 2;	/* §5.2.10: version 2 has the 64-bit waking vector */
 }
 
+/*
+ * PCI0's _CRS in dsdt.asl declares the 32-bit BAR window as 0xE0000000-0xFEBFFFFF. Firmware
+ * places BARs from the end of low RAM up, so the window must start there: find that DWord
+ * memory descriptor (ACPI 6.4 §6.4.3.5.2: minimum at +10, maximum at +14, length at +22 from
+ * its tag byte 0x87) by its minimum and maximum, and rewrite minimum and length.
+ */
+static void dsdt_patch_pci_window(uint8_t *aml, size_t len, uint32_t start)
+{
+	static const uint8_t pattern[8] = { 0x00, 0x00, 0x00, 0xe0, 0xff, 0xff, 0xbf, 0xfe };
+	uint32_t max = 0xfebfffffu, length;
+
+	if (!start || start >= max)
+		return;
+	length = max - start + 1;
+	for (size_t i = 10; i + 8 + 12 <= len; i++) {
+		if (aml[i - 10] != 0x87 || memcmp(aml + i, pattern, 8))
+			continue;
+		for (int k = 0; k < 4; k++) {
+			aml[i + k] = (uint8_t)(start >> (8 * k));
+			aml[i + 12 + k] = (uint8_t)(length >> (8 * k));
+		}
+		return;
+	}
+}
+
 /* §5.2.11.1: the DSDT is the AML iasl made from dsdt.asl; the loader redoes its checksum. */
 static void build_dsdt(struct acpi_builder *b)
 {
@@ -128,6 +154,7 @@ static void build_dsdt(struct acpi_builder *b)
 	h = acpi_buf_at(&b->tables, b->dsdt);
 	memcpy(h, aml, len);
 	h->checksum = 0;
+	dsdt_patch_pci_window((uint8_t *)h, len, b->cfg->pci_window_start);
 	table_checksum(b, b->dsdt, len);
 }
 

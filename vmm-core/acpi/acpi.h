@@ -37,6 +37,7 @@ struct acpi_config {
 	uint32_t lapic_addr;
 	uint32_t ioapic_addr;
 	uint8_t ioapic_id;		/* must not be a LAPIC ID: >= ncpus, < 0xFF */
+	uint32_t pci_window_start;	/* 32-bit PCI MMIO window start (end of RAM below 4G) */
 };
 
 /*

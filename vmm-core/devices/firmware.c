@@ -133,6 +133,7 @@ static int firmware_fill_fw_cfg(struct firmware *fw)
 		return -EINVAL;
 	/* Our own ACPI tables, through the table-loader (SeaBIOS then uses PM base 0x600). */
 	acpi_config_default(&acpi, vm->ncpus);
+	acpi.pci_window_start = (uint32_t)vm->mem.below_4g;
 	return acpi_install(fw->fc, &acpi);
 }
 
