@@ -5,114 +5,13 @@
 #include <errno.h>
 #include <string.h>
 
+#include "ata-common.h"
 #include "block/block.h"
-
-/* Command codes (ATA8-ACS §7). */
-#define CMD_NOP			0x00
-#define CMD_DSM			0x06
-#define CMD_DEVICE_RESET	0x08
-#define CMD_READ_SECTORS	0x20
-#define CMD_READ_SECTORS_NR	0x21
-#define CMD_READ_SECTORS_EXT	0x24
-#define CMD_READ_DMA_EXT	0x25
-#define CMD_READ_MULTIPLE_EXT	0x29
-#define CMD_READ_LOG_EXT	0x2f
-#define CMD_WRITE_SECTORS	0x30
-#define CMD_WRITE_SECTORS_NR	0x31
-#define CMD_WRITE_SECTORS_EXT	0x34
-#define CMD_WRITE_DMA_EXT	0x35
-#define CMD_WRITE_MULTIPLE_EXT	0x39
-#define CMD_WRITE_DMA_FUA_EXT	0x3d
-#define CMD_READ_VERIFY		0x40
-#define CMD_READ_VERIFY_NR	0x41
-#define CMD_READ_VERIFY_EXT	0x42
-#define CMD_READ_LOG_DMA_EXT	0x47
-#define CMD_READ_FPDMA		0x60
-#define CMD_WRITE_FPDMA		0x61
-#define CMD_EXEC_DIAG		0x90
-#define CMD_INIT_PARAMS		0x91
-#define CMD_PACKET		0xa0
-#define CMD_IDENTIFY_PACKET	0xa1
-#define CMD_READ_MULTIPLE	0xc4
-#define CMD_WRITE_MULTIPLE	0xc5
-#define CMD_SET_MULTIPLE	0xc6
-#define CMD_READ_DMA		0xc8
-#define CMD_READ_DMA_NR		0xc9
-#define CMD_WRITE_DMA		0xca
-#define CMD_WRITE_DMA_NR	0xcb
-#define CMD_WRITE_MULTIPLE_FUA	0xce
-#define CMD_STANDBY_IMMEDIATE	0xe0
-#define CMD_IDLE_IMMEDIATE	0xe1
-#define CMD_STANDBY		0xe2
-#define CMD_IDLE		0xe3
-#define CMD_CHECK_POWER		0xe5
-#define CMD_SLEEP		0xe6
-#define CMD_FLUSH		0xe7
-#define CMD_FLUSH_EXT		0xea
-#define CMD_IDENTIFY		0xec
-#define CMD_SET_FEATURES	0xef
-
-/* SET FEATURES subcommands (ATA8-ACS §7.48, Table 40). */
-#define SF_WCACHE_ON		0x02
-#define SF_XFER_MODE		0x03
-#define SF_SATA_ENABLE		0x10
-#define SF_LOOKAHEAD_OFF	0x55
-#define SF_REVERT_OFF		0x66
-#define SF_WCACHE_OFF		0x82
-#define SF_SATA_DISABLE		0x90
-#define SF_LOOKAHEAD_ON		0xaa
-#define SF_REVERT_ON		0xcc
 
 #define LOG_DIRECTORY		0x00
 #define LOG_NCQ_ERROR		0x10
-#define LBA28_MAX		0x0fffffffull
-#define CHS_HEADS		16
-#define CHS_SPT			63
-
-/* The sector-moving commands, described rather than open-coded. */
-struct ata_rw {
-	uint8_t op;
-	bool lba48, write, dma, multiple, verify, fua, queued;
-};
-
-static const struct ata_rw ata_rw_cmds[] = {
-	{ CMD_READ_SECTORS, false, false, false, false, false, false, false },
-	{ CMD_READ_SECTORS_NR, false, false, false, false, false, false, false },
-	{ CMD_READ_SECTORS_EXT, true, false, false, false, false, false, false },
-	{ CMD_READ_MULTIPLE, false, false, false, true, false, false, false },
-	{ CMD_READ_MULTIPLE_EXT, true, false, false, true, false, false, false },
-	{ CMD_READ_DMA, false, false, true, false, false, false, false },
-	{ CMD_READ_DMA_NR, false, false, true, false, false, false, false },
-	{ CMD_READ_DMA_EXT, true, false, true, false, false, false, false },
-	{ CMD_WRITE_SECTORS, false, true, false, false, false, false, false },
-	{ CMD_WRITE_SECTORS_NR, false, true, false, false, false, false, false },
-	{ CMD_WRITE_SECTORS_EXT, true, true, false, false, false, false, false },
-	{ CMD_WRITE_MULTIPLE, false, true, false, true, false, false, false },
-	{ CMD_WRITE_MULTIPLE_EXT, true, true, false, true, false, false, false },
-	{ CMD_WRITE_MULTIPLE_FUA, true, true, false, true, false, true, false },
-	{ CMD_WRITE_DMA, false, true, true, false, false, false, false },
-	{ CMD_WRITE_DMA_NR, false, true, true, false, false, false, false },
-	{ CMD_WRITE_DMA_EXT, true, true, true, false, false, false, false },
-	{ CMD_WRITE_DMA_FUA_EXT, true, true, true, false, false, true, false },
-	{ CMD_READ_VERIFY, false, false, false, false, true, false, false },
-	{ CMD_READ_VERIFY_NR, false, false, false, false, true, false, false },
-	{ CMD_READ_VERIFY_EXT, true, false, false, false, true, false, false },
-	{ CMD_READ_FPDMA, true, false, true, false, false, false, true },
-	{ CMD_WRITE_FPDMA, true, true, true, false, false, false, true },
-};
-
-#define NCMDS(a) (sizeof(a) / sizeof((a)[0]))
 
 /* ---- IDENTIFY DEVICE (ATA8-ACS §7.16.7, Table 22; SATA 3.x §13.2.1 words 75-79) --------- */
-
-static uint16_t xfer_bits(const struct sata_dev *d, uint8_t class, uint16_t supported)
-{
-	uint16_t sel = 0;
-
-	if ((d->xfer_mode >> 3) == class)
-		sel = (uint16_t)(0x100 << (d->xfer_mode & 7));
-	return supported | sel;
-}
 
 static bool can_trim(const struct sata_dev *d)
 {
@@ -121,49 +20,12 @@ static bool can_trim(const struct sata_dev *d)
 
 static void disk_identify(struct sata_dev *d, uint16_t *w)
 {
-	uint64_t lba28 = d->sectors > LBA28_MAX ? LBA28_MAX : d->sectors;
-	uint64_t cyls = d->sectors / (CHS_HEADS * CHS_SPT);
-	uint64_t chs;
-
-	if (cyls > 16383)
-		cyls = 16383;
-	chs = cyls * CHS_HEADS * CHS_SPT;
-	memset(w, 0, 512);
-	w[0] = 0x0040;				/* fixed device */
-	w[1] = (uint16_t)cyls;
-	w[3] = CHS_HEADS;
-	w[6] = CHS_SPT;
-	sata_put_string(&w[10], d->serial, 10);
-	sata_put_string(&w[23], "1.0", 4);
-	sata_put_string(&w[27], "VESSEL SATA DISK", 20);
-	w[47] = 0x8000 | SATA_MAX_MULTIPLE;
-	w[49] = 0x0b00;				/* IORDY, LBA, DMA */
-	w[50] = 0x4000;
-	w[53] = 0x0006;				/* words 64-70 and 88 valid */
-	w[54] = (uint16_t)cyls;
-	w[55] = CHS_HEADS;
-	w[56] = CHS_SPT;
-	w[57] = (uint16_t)chs;
-	w[58] = (uint16_t)(chs >> 16);
-	w[59] = d->mult ? (uint16_t)(0x0100 | d->mult) : 0;
-	w[60] = (uint16_t)lba28;
-	w[61] = (uint16_t)(lba28 >> 16);
-	w[63] = xfer_bits(d, 4, 0x0007);	/* multiword DMA 0-2 */
-	w[64] = 0x0003;				/* PIO 3 and 4 */
-	w[65] = w[66] = w[67] = w[68] = 120;
+	ata_identify_disk_words(w, d->serial, "VESSEL SATA DISK", d->sectors, &d->set);
 	w[75] = SATA_NCQ_DEPTH - 1;
 	w[76] = 0x0100 | 0x0008 | 0x0004 | 0x0002;	/* NCQ; Gen3, Gen2, Gen1 */
-	w[80] = 0x01f0;				/* ATA/ATAPI-4 .. ATA8-ACS */
-	w[82] = 0x0068;				/* look-ahead, write cache, power management */
-	w[83] = 0x4000 | 0x2000 | 0x1000 | 0x0400;	/* FLUSH CACHE (EXT), 48-bit */
-	w[84] = 0x4000 | 0x0040 | 0x0020;	/* WRITE DMA FUA EXT, General Purpose Logging */
-	w[85] = (uint16_t)(0x0048 | (d->write_cache ? 0x0020 : 0));
-	w[86] = 0x3000 | 0x0400;
-	w[87] = 0x4000 | 0x0040 | 0x0020;
-	w[88] = xfer_bits(d, 8, 0x007f);	/* Ultra DMA 0-6 */
-	for (unsigned i = 0; i < 4; i++)
-		w[100 + i] = (uint16_t)(d->sectors >> (16 * i));
-	w[106] = 0x4000;			/* one 512-byte logical sector per physical */
+	w[84] |= 0x0040 | 0x0020;		/* WRITE DMA FUA EXT, General Purpose Logging */
+	w[87] |= 0x0040 | 0x0020;
+	w[88] = ata_xfer_bits(d->set.xfer_mode, 8, 0x007f);	/* Ultra DMA 0-6 */
 	if (can_trim(d)) {
 		w[105] = SATA_DSM_MAX_BLOCKS;
 		w[169] = 0x0001;		/* DATA SET MANAGEMENT TRIM */
@@ -188,25 +50,8 @@ static bool get_lba(const struct ata_tf *tf, bool lba48, uint64_t *lba)
 	cyl = (tf->lba >> 8) & 0xffff;
 	head = tf->device & 0xf;
 	sect = tf->lba & 0xff;
-	if (!sect || sect > CHS_SPT)
-		return false;
-	*lba = (cyl * CHS_HEADS + head) * CHS_SPT + sect - 1;
-	return true;
-}
-
-static uint32_t rw_count(const struct ata_tf *tf, const struct ata_rw *rw)
-{
-	uint32_t n;
-
-	if (rw->queued)		/* FPDMA QUEUED: the count is in FEATURES (ATA8-ACS §7.24) */
-		n = tf->features;
-	else if (rw->lba48)
-		n = tf->count;
-	else
-		n = tf->count & 0xff;
-	if (!n)
-		n = rw->lba48 ? 65536 : 256;
-	return n;
+	return ata_chs_to_lba((unsigned)cyl, (unsigned)head, (unsigned)sect, ATA_DEFAULT_HEADS,
+			      ATA_DEFAULT_SPT, lba);
 }
 
 static int disk_write_in(struct sata_dev *d, struct sata_req *r, uint64_t off, uint64_t len)
@@ -238,7 +83,7 @@ static void rw_transfer(struct sata_dev *d, struct sata_req *r, const struct ata
 	r->pio = !rw->dma;
 	if (rw->write) {
 		ret = disk_write_in(d, r, off, len);
-		if (!ret && (rw->fua || (rw->queued && (r->tf.device & 0x80)) || !d->write_cache))
+		if (!ret && (rw->fua || (rw->queued && (r->tf.device & 0x80)) || !d->set.write_cache))
 			ret = blk_flush(d->blk);
 	} else {
 		ret = sata_blk_to_host(d, r, off, len);
@@ -255,11 +100,11 @@ static void rw_transfer(struct sata_dev *d, struct sata_req *r, const struct ata
 
 static void rw_start(struct sata_dev *d, struct sata_req *r, const struct ata_rw *rw)
 {
-	uint32_t count = rw_count(&r->tf, rw);
+	uint32_t count = ata_rw_count(rw, r->tf.count, r->tf.features);
 	uint64_t lba;
 
 	r->queued = rw->queued;
-	if (rw->multiple && !d->mult) {
+	if (rw->multiple && !d->set.mult) {
 		sata_guest_error(d, "READ/WRITE MULTIPLE with multiple mode off");
 		sata_fail(d, r, SATA_ER_ABRT);
 		return;
@@ -371,37 +216,6 @@ static void read_log(struct sata_dev *d, struct sata_req *r, bool dma)
 
 /* ---- Dispatch -------------------------------------------------------------------------- */
 
-static bool set_features(struct sata_dev *d, const struct ata_tf *tf)
-{
-	uint8_t mode = (uint8_t)tf->count;
-
-	switch (tf->features & 0xff) {
-	case SF_XFER_MODE:
-		/* PIO default, PIO 0-4, multiword DMA 0-2, Ultra DMA 0-6 (Table 41) */
-		if (mode <= 0x01 || (mode >= 0x08 && mode <= 0x0c) ||
-		    (mode >= 0x20 && mode <= 0x22) || (mode >= 0x40 && mode <= 0x46)) {
-			d->xfer_mode = mode;
-			return true;
-		}
-		return false;
-	case SF_WCACHE_ON:
-	case SF_WCACHE_OFF:
-		if (d->kind != SATA_DISK)
-			return false;
-		d->write_cache = (tf->features & 0xff) == SF_WCACHE_ON;
-		return true;
-	case SF_SATA_ENABLE:
-	case SF_SATA_DISABLE:
-	case SF_LOOKAHEAD_ON:
-	case SF_LOOKAHEAD_OFF:
-	case SF_REVERT_ON:
-	case SF_REVERT_OFF:
-		return true;
-	default:
-		return false;
-	}
-}
-
 static void signature_result(struct sata_dev *d, struct sata_req *r)
 {
 	sata_signature(d, &r->tf);
@@ -421,7 +235,8 @@ static bool exec_common(struct sata_dev *d, struct sata_req *r)
 		r->tf.count = 0xff;		/* active or idle */
 		return true;
 	case CMD_SET_FEATURES:
-		if (set_features(d, &r->tf))
+		if (ata_set_features(&d->set, (uint8_t)r->tf.features, (uint8_t)r->tf.count,
+				     d->kind == SATA_DISK, true))
 			sata_ok(d, r);
 		else
 			sata_fail(d, r, SATA_ER_ABRT);
@@ -448,7 +263,6 @@ static bool exec_common(struct sata_dev *d, struct sata_req *r)
 static bool exec_disk_misc(struct sata_dev *d, struct sata_req *r)
 {
 	uint16_t w[256];
-	unsigned mult;
 
 	switch (r->tf.command) {
 	case CMD_IDENTIFY:
@@ -456,14 +270,11 @@ static bool exec_disk_misc(struct sata_dev *d, struct sata_req *r)
 		sata_send_identify(d, r, w);
 		return true;
 	case CMD_SET_MULTIPLE:
-		/* 0 turns it off (ATA8-ACS §7.51); otherwise a power of two up to word 47 */
-		mult = r->tf.count & 0xff;
-		if (mult > SATA_MAX_MULTIPLE || (mult & (mult - 1))) {
+		/* up to word 47 */
+		if (ata_set_multiple(&d->set, r->tf.count & 0xff, SATA_MAX_MULTIPLE))
+			sata_ok(d, r);
+		else
 			sata_fail(d, r, SATA_ER_ABRT);
-			return true;
-		}
-		d->mult = mult;
-		sata_ok(d, r);
 		return true;
 	case CMD_INIT_PARAMS:
 		sata_ok(d, r);
@@ -485,11 +296,11 @@ static bool exec_disk_misc(struct sata_dev *d, struct sata_req *r)
 
 static void exec_disk(struct sata_dev *d, struct sata_req *r)
 {
-	for (size_t i = 0; i < NCMDS(ata_rw_cmds); i++) {
-		if (ata_rw_cmds[i].op == r->tf.command) {
-			rw_start(d, r, &ata_rw_cmds[i]);
-			return;
-		}
+	const struct ata_rw *rw = ata_rw_find(r->tf.command, true);
+
+	if (rw) {
+		rw_start(d, r, rw);
+		return;
 	}
 	if (exec_disk_misc(d, r))
 		return;

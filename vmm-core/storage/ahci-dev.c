@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ata-common.h"
 #include "block/block.h"
 
 #define POWER_ON_XFER		0x46	/* Ultra DMA mode 6 */
@@ -81,37 +82,12 @@ int sata_blk_to_host(struct sata_dev *d, struct sata_req *r, uint64_t off, uint6
 	return 0;
 }
 
-/* ATA strings: two characters per word, the first in the high byte, space padded. */
-void sata_put_string(uint16_t *w, const char *s, unsigned nwords)
-{
-	size_t len = strlen(s);
-
-	for (unsigned i = 0; i < nwords * 2; i++) {
-		uint8_t c = i < len ? (uint8_t)s[i] : ' ';
-
-		if (i & 1)
-			w[i / 2] |= c;
-		else
-			w[i / 2] = (uint16_t)(c << 8);
-	}
-}
-
-/* Word 255 (ATA8-ACS §7.16.7.89): A5h and a checksum making the 512 bytes sum to zero. */
-void sata_identify_checksum(uint16_t *w)
-{
-	uint8_t sum = 0xa5;
-
-	for (unsigned i = 0; i < 255; i++)
-		sum = (uint8_t)(sum + (w[i] & 0xff) + (w[i] >> 8));
-	w[255] = (uint16_t)(((uint8_t)-sum << 8) | 0xa5);
-}
-
 /* IDENTIFY (PACKET) DEVICE: 512 bytes by PIO data-in. */
 int sata_send_identify(struct sata_dev *d, struct sata_req *r, uint16_t *w)
 {
 	uint8_t *buf = d->buf;
 
-	sata_identify_checksum(w);
+	ata_identify_checksum(w);
 	for (unsigned i = 0; i < 256; i++) {
 		buf[2 * i] = (uint8_t)w[i];
 		buf[2 * i + 1] = (uint8_t)(w[i] >> 8);
@@ -146,9 +122,9 @@ uint32_t sata_signature_word(const struct sata_dev *d)
 void sata_dev_reset(struct sata_dev *d, bool power_on)
 {
 	if (power_on) {
-		d->mult = SATA_MAX_MULTIPLE;
-		d->xfer_mode = POWER_ON_XFER;
-		d->write_cache = true;
+		d->set.mult = SATA_MAX_MULTIPLE;
+		d->set.xfer_mode = POWER_ON_XFER;
+		d->set.write_cache = true;
 		d->ncq_err.valid = false;
 	}
 	if (d->kind == SATA_CDROM)

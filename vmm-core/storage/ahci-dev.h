@@ -7,7 +7,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ata-common.h"
 #include "log.h"
+#include "scsi-cd.h"
 
 struct blk;
 
@@ -35,10 +37,9 @@ struct blk;
 #define SATA_CTL_SRST		0x04	/* device control: software reset */
 
 #define SATA_SECTOR		512u
-#define SATA_CD_SECTOR		2048u
 #define SATA_BUF_SIZE		(128u * 1024)	/* bounce buffer per device */
 #define SATA_NCQ_DEPTH		32
-#define SATA_MAX_MULTIPLE	16u
+#define SATA_MAX_MULTIPLE	ATA_MAX_MULTIPLE
 #define SATA_DSM_MAX_BLOCKS	8u	/* IDENTIFY word 105 */
 
 enum sata_kind { SATA_NONE, SATA_DISK, SATA_CDROM };
@@ -82,16 +83,6 @@ struct sata_req {
 	int xfer_err;		/* ops->data failed: a transport error, not a device one */
 };
 
-/* ATAPI state of a CD-ROM (MMC-5, SPC-3). */
-struct sata_atapi {
-	uint8_t sense_key, asc, ascq;
-	bool unit_attention;	/* a new medium not yet reported */
-	bool tray_open;		/* opened by the guest (START STOP UNIT) */
-	bool locked;		/* PREVENT ALLOW MEDIUM REMOVAL */
-	uint8_t media_event;	/* GET EVENT STATUS NOTIFICATION media event, 0: none */
-	uint64_t sectors;	/* 2048-byte sectors of the medium */
-};
-
 /* The queued command that failed, for the NCQ Command Error log (ATA8-ACS §A.13). */
 struct sata_ncq_error {
 	bool valid;
@@ -109,12 +100,10 @@ struct sata_dev {
 	uint8_t *buf;			/* SATA_BUF_SIZE bytes */
 
 	/* Settings the guest makes. */
-	unsigned mult;			/* SET MULTIPLE MODE */
-	uint8_t xfer_mode;		/* SET FEATURES 03h */
-	bool write_cache;
+	struct ata_settings set;	/* the settings the guest makes */
 
 	struct sata_ncq_error ncq_err;
-	struct sata_atapi atapi;
+	struct scsi_cd atapi;		/* CD-ROM: medium and sense (scsi-cd.c) */
 	uint64_t packets;		/* ATAPI commands run */
 };
 
@@ -138,8 +127,6 @@ int sata_data(struct sata_req *r, void *buf, size_t len, bool to_host);
 /* Image bytes [off, off + len) to the host through the bounce buffer: 0, -EIO (read
  * error), or the transport's error. */
 int sata_blk_to_host(struct sata_dev *d, struct sata_req *r, uint64_t off, uint64_t len);
-void sata_put_string(uint16_t *w, const char *s, unsigned nwords);
-void sata_identify_checksum(uint16_t *w);
 int sata_send_identify(struct sata_dev *d, struct sata_req *r, uint16_t *w);
 void sata_ok(struct sata_dev *d, struct sata_req *r);
 void sata_fail(struct sata_dev *d, struct sata_req *r, uint8_t error);

@@ -5,88 +5,11 @@
 #include <errno.h>
 #include <string.h>
 
+#include "ata-common.h"
 #include "atapi.h"
 #include "block/block.h"
 
-/* Command codes (ATA8-ACS §7; ATA/ATAPI-6 §8). */
-#define CMD_DEVICE_RESET	0x08
-#define CMD_READ_SECTORS	0x20
-#define CMD_READ_SECTORS_NR	0x21
-#define CMD_READ_SECTORS_EXT	0x24
-#define CMD_READ_DMA_EXT	0x25
-#define CMD_READ_MULTIPLE_EXT	0x29
-#define CMD_WRITE_SECTORS	0x30
-#define CMD_WRITE_SECTORS_NR	0x31
-#define CMD_WRITE_SECTORS_EXT	0x34
-#define CMD_WRITE_DMA_EXT	0x35
-#define CMD_WRITE_MULTIPLE_EXT	0x39
-#define CMD_READ_VERIFY		0x40
-#define CMD_READ_VERIFY_NR	0x41
-#define CMD_READ_VERIFY_EXT	0x42
-#define CMD_EXEC_DIAG		0x90
-#define CMD_INIT_PARAMS		0x91
-#define CMD_PACKET		0xa0
-#define CMD_IDENTIFY_PACKET	0xa1
-#define CMD_READ_MULTIPLE	0xc4
-#define CMD_WRITE_MULTIPLE	0xc5
-#define CMD_SET_MULTIPLE	0xc6
-#define CMD_READ_DMA		0xc8
-#define CMD_READ_DMA_NR		0xc9
-#define CMD_WRITE_DMA		0xca
-#define CMD_WRITE_DMA_NR	0xcb
-#define CMD_STANDBY_IMMEDIATE	0xe0
-#define CMD_IDLE_IMMEDIATE	0xe1
-#define CMD_STANDBY		0xe2
-#define CMD_IDLE		0xe3
-#define CMD_CHECK_POWER		0xe5
-#define CMD_SLEEP		0xe6
-#define CMD_FLUSH		0xe7
-#define CMD_FLUSH_EXT		0xea
-#define CMD_IDENTIFY		0xec
-#define CMD_SET_FEATURES	0xef
-
-/* SET FEATURES subcommands (ATA8-ACS §7.48, Table 40). */
-#define SF_WCACHE_ON		0x02
-#define SF_XFER_MODE		0x03
-#define SF_LOOKAHEAD_OFF	0x55
-#define SF_REVERT_OFF		0x66
-#define SF_WCACHE_OFF		0x82
-#define SF_LOOKAHEAD_ON		0xaa
-#define SF_REVERT_ON		0xcc
-
-#define ATA_DEFAULT_HEADS	16
-#define ATA_DEFAULT_SPT		63
-#define ATA_MAX_CYLS		16383
-#define ATA_LBA28_MAX		0x0fffffffull
 #define ATA_POWER_ON_XFER	0x22	/* multiword DMA mode 2: what a PIIX3 can do */
-
-/* The sector-moving commands, described rather than open-coded. */
-struct ata_rw {
-	uint8_t op;
-	bool lba48, write, dma, multiple, verify;
-};
-
-static const struct ata_rw ata_rw_cmds[] = {
-	{ CMD_READ_SECTORS, false, false, false, false, false },
-	{ CMD_READ_SECTORS_NR, false, false, false, false, false },
-	{ CMD_READ_SECTORS_EXT, true, false, false, false, false },
-	{ CMD_READ_MULTIPLE, false, false, false, true, false },
-	{ CMD_READ_MULTIPLE_EXT, true, false, false, true, false },
-	{ CMD_READ_DMA, false, false, true, false, false },
-	{ CMD_READ_DMA_NR, false, false, true, false, false },
-	{ CMD_READ_DMA_EXT, true, false, true, false, false },
-	{ CMD_WRITE_SECTORS, false, true, false, false, false },
-	{ CMD_WRITE_SECTORS_NR, false, true, false, false, false },
-	{ CMD_WRITE_SECTORS_EXT, true, true, false, false, false },
-	{ CMD_WRITE_MULTIPLE, false, true, false, true, false },
-	{ CMD_WRITE_MULTIPLE_EXT, true, true, false, true, false },
-	{ CMD_WRITE_DMA, false, true, true, false, false },
-	{ CMD_WRITE_DMA_NR, false, true, true, false, false },
-	{ CMD_WRITE_DMA_EXT, true, true, true, false, false },
-	{ CMD_READ_VERIFY, false, false, false, false, true },
-	{ CMD_READ_VERIFY_NR, false, false, false, false, true },
-	{ CMD_READ_VERIFY_EXT, true, false, false, false, true },
-};
 
 static uint8_t ata_idle_status(const struct ide_drive *d)
 {
@@ -128,29 +51,14 @@ void ata_reset_drive(struct ide_drive *d, bool power_on)
 	d->irq_pending = false;
 	d->left = 0;
 	if (power_on) {
-		d->mult = ATA_MAX_MULTIPLE;
-		d->xfer_mode = ATA_POWER_ON_XFER;
-		d->write_cache = true;
+		d->set.mult = ATA_MAX_MULTIPLE;
+		d->set.xfer_mode = ATA_POWER_ON_XFER;
+		d->set.write_cache = true;
 		d->heads = ATA_DEFAULT_HEADS;
 		d->spt = ATA_DEFAULT_SPT;
 	}
 	if (d->kind == IDE_CDROM)
 		atapi_reset_drive(d);
-}
-
-/* ATA strings: two characters per word, the first in the high byte, space padded. */
-void ata_put_string(uint16_t *w, const char *s, unsigned nwords)
-{
-	size_t len = strlen(s);
-
-	for (unsigned i = 0; i < nwords * 2; i++) {
-		uint8_t c = i < len ? (uint8_t)s[i] : ' ';
-
-		if (i & 1)
-			w[i / 2] |= c;
-		else
-			w[i / 2] = (uint16_t)(c << 8);
-	}
 }
 
 /*
@@ -183,36 +91,18 @@ static void ata_default_chs(const struct ide_drive *d, unsigned *cyls)
 	*cyls = c > ATA_MAX_CYLS ? ATA_MAX_CYLS : (unsigned)c;
 }
 
-uint16_t ata_xfer_bits(const struct ide_drive *d, uint8_t class, uint16_t supported)
-{
-	uint16_t sel = 0;
-
-	if ((d->xfer_mode >> 3) == class)
-		sel = (uint16_t)(0x100 << (d->xfer_mode & 7));
-	return supported | sel;
-}
-
 /* IDENTIFY DEVICE data (ATA8-ACS §7.16.7, Table 22). */
 void ata_identify_words(struct ide_drive *d, uint16_t *w)
 {
-	uint64_t lba28 = d->sectors > ATA_LBA28_MAX ? ATA_LBA28_MAX : d->sectors;
 	unsigned cyls, cur_cyls;
 	uint64_t chs;
 
+	ata_identify_disk_words(w, d->serial, "VESSEL HARDDISK", d->sectors, &d->set);
 	ata_default_chs(d, &cyls);
-	memset(w, 0, 512);
-	w[0] = 0x0040;				/* fixed device, not removable */
 	w[1] = (uint16_t)cyls;
-	w[3] = ATA_DEFAULT_HEADS;
-	w[6] = ATA_DEFAULT_SPT;
-	ata_put_string(&w[10], d->serial, 10);
-	ata_put_string(&w[23], "1.0", 4);
-	ata_put_string(&w[27], "VESSEL HARDDISK", 20);
-	w[47] = 0x8000 | ATA_MAX_MULTIPLE;
-	w[49] = 0x0b00;				/* IORDY, LBA, DMA */
-	w[50] = 0x4000;
 	w[51] = 0x0200;				/* PIO mode 2 timing (obsolete) */
 	w[53] = 0x0007;				/* words 54-58, 64-70 and 88 valid */
+	/* INITIALIZE DEVICE PARAMETERS sets the current translation */
 	cur_cyls = (unsigned)(d->sectors / (d->heads * d->spt));
 	if (cur_cyls == 0)
 		cur_cyls = 1;
@@ -224,34 +114,8 @@ void ata_identify_words(struct ide_drive *d, uint16_t *w)
 	w[56] = (uint16_t)d->spt;
 	w[57] = (uint16_t)chs;
 	w[58] = (uint16_t)(chs >> 16);
-	w[59] = d->mult ? (uint16_t)(0x0100 | d->mult) : 0;
-	w[60] = (uint16_t)lba28;
-	w[61] = (uint16_t)(lba28 >> 16);
-	w[63] = ata_xfer_bits(d, 4, 0x0007);	/* multiword DMA 0-2 */
-	w[64] = 0x0003;				/* PIO 3 and 4 */
-	w[65] = w[66] = w[67] = w[68] = 120;
-	w[80] = 0x01f0;				/* ATA/ATAPI-4 to ATA8-ACS */
-	w[82] = (uint16_t)(0x0048 | 0x0020);	/* look-ahead, power management, write cache */
-	w[83] = 0x4000 | 0x2000 | 0x1000 | 0x0400;	/* FLUSH CACHE (EXT), 48-bit address */
-	w[84] = 0x4000;
-	w[85] = (uint16_t)(0x0048 | (d->write_cache ? 0x0020 : 0));
-	w[86] = 0x2000 | 0x1000 | 0x0400;
-	w[87] = 0x4000;
-	w[88] = ata_xfer_bits(d, 8, 0x003f);	/* Ultra DMA 0-5 */
+	w[88] = ata_xfer_bits(d->set.xfer_mode, 8, 0x003f);	/* Ultra DMA 0-5 */
 	w[93] = ata_reset_result(d);
-	for (unsigned i = 0; i < 4; i++)
-		w[100 + i] = (uint16_t)(d->sectors >> (16 * i));
-	w[106] = 0x4000;			/* one 512-byte logical sector per physical */
-}
-
-/* Word 255 (§7.16.7.89): 0xA5 and a checksum making the 512 bytes sum to zero. */
-static void ata_checksum(uint16_t *w)
-{
-	uint8_t sum = 0xa5;
-
-	for (unsigned i = 0; i < 255; i++)
-		sum = (uint8_t)(sum + (w[i] & 0xff) + (w[i] >> 8));
-	w[255] = (uint16_t)(((uint8_t)-sum << 8) | 0xa5);
 }
 
 static void ata_send_identify(struct ide_drive *d, bool packet)
@@ -263,7 +127,7 @@ static void ata_send_identify(struct ide_drive *d, bool packet)
 		atapi_identify_words(d, w);
 	else
 		ata_identify_words(d, w);
-	ata_checksum(w);
+	ata_identify_checksum(w);
 	for (unsigned i = 0; i < 256; i++) {
 		buf[2 * i] = (uint8_t)w[i];
 		buf[2 * i + 1] = (uint8_t)(w[i] >> 8);
@@ -292,10 +156,7 @@ static bool ata_get_lba(const struct ide_drive *d, bool lba48, uint64_t *lba)
 	cyl = d->lbam | (unsigned)d->lbah << 8;
 	head = d->device & 0xf;
 	sect = d->lbal;
-	if (!sect || sect > d->spt || head >= d->heads)
-		return false;
-	*lba = ((uint64_t)cyl * d->heads + head) * d->spt + sect - 1;
-	return true;
+	return ata_chs_to_lba(cyl, head, sect, d->heads, d->spt, lba);
 }
 
 static void ata_read_block(struct ide_drive *d)
@@ -328,7 +189,7 @@ int ata_write_out(struct ide_drive *d, const void *buf, uint32_t n)
 {
 	int ret = blk_pwrite(d->blk, d->lba * ATA_SECTOR, buf, (size_t)n * ATA_SECTOR);
 
-	if (!ret && !d->write_cache)
+	if (!ret && !d->set.write_cache)
 		ret = blk_flush(d->blk);
 	if (ret)
 		vmm_warn("%s: write error at sector %llu: %s", d->blk->path,
@@ -375,12 +236,10 @@ void ata_pio_end(struct ide_drive *d, enum ide_end action)
 
 static void ata_rw_start(struct ide_drive *d, const struct ata_rw *rw)
 {
-	uint32_t count = rw->lba48 ? (uint32_t)(d->nsect | d->hob_nsect << 8) : d->nsect;
+	uint32_t count = ata_rw_count(rw, (uint16_t)(d->nsect | d->hob_nsect << 8), 0);
 	uint64_t lba;
 
-	if (!count)
-		count = rw->lba48 ? 65536 : 256;
-	if (rw->multiple && !d->mult) {
+	if (rw->multiple && !d->set.mult) {
 		ide_guest_error(d->ch->ide, "ide%u-%u: READ/WRITE MULTIPLE with multiple mode off",
 				d->ch->index, d->unit);
 		ata_error(d, ATA_ER_ABRT);
@@ -401,7 +260,7 @@ static void ata_rw_start(struct ide_drive *d, const struct ata_rw *rw)
 	}
 	d->lba = lba;
 	d->left = count;
-	d->block = rw->multiple ? d->mult : 1;
+	d->block = rw->multiple ? d->set.mult : 1;
 	if (rw->verify)
 		ata_complete(d);
 	else if (rw->dma)
@@ -418,35 +277,6 @@ void ata_dma_done(struct ide_drive *d, int ret)
 		ata_complete(d);
 	else
 		ata_error(d, ret == -EIO ? ATA_ER_UNC : ATA_ER_ABRT);
-}
-
-static bool ata_set_features(struct ide_drive *d)
-{
-	uint8_t mode = d->nsect;
-
-	switch (d->feature) {
-	case SF_XFER_MODE:
-		/* PIO default (00h/01h), PIO 0-4, multiword DMA 0-2, Ultra DMA 0-5 (Table 41) */
-		if (mode <= 0x01 || (mode >= 0x08 && mode <= 0x0c) ||
-		    (mode >= 0x20 && mode <= 0x22) || (mode >= 0x40 && mode <= 0x45)) {
-			d->xfer_mode = mode;
-			return true;
-		}
-		return false;
-	case SF_WCACHE_ON:
-	case SF_WCACHE_OFF:
-		if (d->kind != IDE_DISK)
-			return false;
-		d->write_cache = d->feature == SF_WCACHE_ON;
-		return true;
-	case SF_LOOKAHEAD_ON:
-	case SF_LOOKAHEAD_OFF:
-	case SF_REVERT_ON:
-	case SF_REVERT_OFF:
-		return true;
-	default:
-		return false;
-	}
 }
 
 /* EXECUTE DEVICE DIAGNOSTIC runs on both devices whichever is selected (§8.11). */
@@ -474,7 +304,7 @@ static bool ata_exec_common(struct ide_drive *d, uint8_t cmd)
 		ata_complete(d);
 		return true;
 	case CMD_SET_FEATURES:
-		if (ata_set_features(d))
+		if (ata_set_features(&d->set, d->feature, d->nsect, d->kind == IDE_DISK, false))
 			ata_complete(d);
 		else
 			ata_error(d, ATA_ER_ABRT);
@@ -503,24 +333,21 @@ static bool ata_exec_common(struct ide_drive *d, uint8_t cmd)
 
 static void ata_exec_disk(struct ide_drive *d, uint8_t cmd)
 {
-	for (size_t i = 0; i < sizeof(ata_rw_cmds) / sizeof(ata_rw_cmds[0]); i++) {
-		if (ata_rw_cmds[i].op == cmd) {
-			ata_rw_start(d, &ata_rw_cmds[i]);
-			return;
-		}
+	const struct ata_rw *rw = ata_rw_find(cmd, false);
+
+	if (rw) {
+		ata_rw_start(d, rw);
+		return;
 	}
 	switch (cmd) {
 	case CMD_IDENTIFY:
 		ata_send_identify(d, false);
 		return;
 	case CMD_SET_MULTIPLE:
-		/* 0 turns it off (ATA8-ACS §7.51); otherwise a power of two up to word 47 */
-		if (d->nsect > ATA_MAX_MULTIPLE || (d->nsect & (d->nsect - 1))) {
+		if (ata_set_multiple(&d->set, d->nsect, ATA_MAX_MULTIPLE))	/* up to word 47 */
+			ata_complete(d);
+		else
 			ata_error(d, ATA_ER_ABRT);
-			return;
-		}
-		d->mult = d->nsect;
-		ata_complete(d);
 		return;
 	case CMD_INIT_PARAMS:
 		if (!d->nsect) {

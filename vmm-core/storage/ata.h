@@ -9,7 +9,9 @@
 #include <stdint.h>
 
 #include "ide.h"
+#include "ata-common.h"
 #include "pci/pci.h"
+#include "scsi-cd.h"
 
 /* Status register (ATA/ATAPI-6 §7.15.6). */
 #define ATA_ST_BSY		0x80
@@ -58,7 +60,6 @@
 #define ATA_SECTOR		512u
 #define ATAPI_SECTOR		2048u
 #define IDE_BUF_SIZE		65536u		/* PIO window / DMA bounce buffer */
-#define ATA_MAX_MULTIPLE	16u
 
 /* What happens when the PIO window [pos, end) has been read or written in full. */
 enum ide_end {
@@ -79,14 +80,9 @@ enum ide_dma {
 	IDE_DMA_ATAPI_BUF,	/* an ATAPI response in buf[0..total) to memory */
 };
 
-/* ATAPI state of a CD-ROM drive (MMC-5, SPC-3). */
+/* ATAPI state of a CD-ROM drive: the medium and sense (scsi-cd.h) and the PACKET command. */
 struct atapi_state {
-	uint8_t sense_key, asc, ascq;
-	bool unit_attention;	/* a new medium not yet reported to the guest */
-	bool tray_open;		/* opened by the guest (START STOP UNIT); the medium stays */
-	bool locked;		/* PREVENT ALLOW MEDIUM REMOVAL */
-	uint8_t media_event;	/* GET EVENT STATUS NOTIFICATION media event code, 0: none */
-	uint64_t sectors;	/* 2048-byte sectors of the medium */
+	struct scsi_cd cd;
 	uint16_t limit;		/* PIO byte count limit of the current command */
 	bool dma;		/* the current command moves data by DMA (features bit 0) */
 	uint8_t cdb[12];
@@ -108,9 +104,7 @@ struct ide_drive {
 	bool irq_pending;	/* this device asserts INTRQ */
 
 	/* Settings the guest makes. */
-	unsigned mult;		/* SET MULTIPLE MODE: sectors per DRQ block, 0 = off */
-	uint8_t xfer_mode;	/* SET FEATURES 03h value */
-	bool write_cache;
+	struct ata_settings set;	/* SET MULTIPLE MODE, SET FEATURES */
 	unsigned heads, spt;	/* INITIALIZE DEVICE PARAMETERS (CHS translation) */
 
 	/* The data command in progress. */
@@ -190,10 +184,6 @@ void ata_dma_done(struct ide_drive *d, int ret);
 /* Write n sectors at d->lba (flushing when the write cache is off); 0 or -errno, logged. */
 int ata_write_out(struct ide_drive *d, const void *buf, uint32_t n);
 uint16_t ata_reset_result(struct ide_drive *d);
-void ata_put_string(uint16_t *w, const char *s, unsigned nwords);
-/* IDENTIFY words 63/88: supported modes plus the selected one when it is of this class
- * (SET FEATURES 03h value >> 3: 4 multiword DMA, 8 Ultra DMA). */
-uint16_t ata_xfer_bits(const struct ide_drive *d, uint8_t cls, uint16_t supported);
 
 static inline bool ide_present(const struct ide_drive *d)
 {

@@ -1,28 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* ATAPI CD-ROM: MMC-5/SPC-3 packet commands on a 2048-byte-sector image, media changes. */
+/* ATAPI CD-ROM on IDE: PACKET protocol entry points, host media changes (commands: scsi-cd.h). */
 #ifndef VMM_ATAPI_H
 #define VMM_ATAPI_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "scsi-cd.h"
+
 struct blk;
 struct ide_drive;
-
-/* Sense keys (SPC-3 §4.5.6) and the additional sense codes we report. */
-#define SENSE_NONE		0x0
-#define SENSE_NOT_READY		0x2
-#define SENSE_MEDIUM_ERROR	0x3
-#define SENSE_ILLEGAL_REQUEST	0x5
-#define SENSE_UNIT_ATTENTION	0x6
-#define SENSE_ABORTED_COMMAND	0xb
-#define ASC_INVALID_OPCODE	0x20
-#define ASC_LBA_OUT_OF_RANGE	0x21
-#define ASC_INVALID_FIELD	0x24
-#define ASC_MEDIUM_CHANGED	0x28
-#define ASC_SAVING_NOT_SUPPORTED 0x39
-#define ASC_NO_MEDIUM		0x3a
-#define ASC_REMOVAL_PREVENTED	0x53
 
 /*
  * Host side: put a new medium in the drive (new_or_NULL) or take it out (NULL), as the user

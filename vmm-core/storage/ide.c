@@ -411,7 +411,7 @@ static void ide_channel_reset(struct ide_channel *ch)
 
 		if (!ide_present(d))
 			continue;
-		d->atapi.locked = false;
+		d->atapi.cd.locked = false;
 		ata_reset_drive(d, true);
 	}
 	ch->drive[0].irq_pending = ch->drive[1].irq_pending = false;
