@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The block layer: opening and probing images, range checks, counters, driver dispatch. */
 #include "block.h"
+#include "qcow2.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,17 +13,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* Formats we can read, in probe order; raw accepts anything, so it comes last. */
+/* Formats we can read, in probe order; raw accepts anything, so it comes last (a qcow2
+ * file is never taken for raw while probing: the guest could rewrite its metadata). */
 static const struct blk_driver *const blk_drivers[] = {
+	&blk_qcow2_driver,
 	&blk_raw_driver,
 };
 
 #define BLK_NDRIVERS	(sizeof(blk_drivers) / sizeof(blk_drivers[0]))
 #define BLK_PROBE_LEN	4096
 #define BLK_ZERO_CHUNK	65536
-
-/* qcow2 header magic "QFI\xfb" (qcow2 spec, "Header", bytes 0-3). */
-static const uint8_t qcow2_magic[4] = { 'Q', 'F', 'I', 0xfb };
 
 static void blk_msg(char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -36,11 +36,6 @@ static void blk_msg(char *err, size_t errlen, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
-}
-
-static bool looks_like_qcow2(const uint8_t *head, size_t len)
-{
-	return len >= sizeof(qcow2_magic) && !memcmp(head, qcow2_magic, sizeof(qcow2_magic));
 }
 
 /* open(2) with a message that names the file and says what to do about it. */
@@ -107,12 +102,6 @@ static int blk_find_driver(const char *format, const char *path, const uint8_t *
 {
 	bool probing = !format || !strcmp(format, "auto");
 
-	/* Never fall back to raw for a qcow2 file: the guest would see (and could rewrite)
-	 * the qcow2 metadata, and a later qcow2 open would trust what it wrote. */
-	if (probing ? looks_like_qcow2(head, len) : !strcmp(format, "qcow2")) {
-		blk_msg(err, errlen, "%s: qcow2 images are not supported yet", path);
-		return -ENOTSUP;
-	}
 	for (size_t i = 0; i < BLK_NDRIVERS; i++) {
 		const struct blk_driver *d = blk_drivers[i];
 

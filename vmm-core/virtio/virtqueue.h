@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <sys/uio.h>
 
+#include "iov.h"
+
 #include <linux/virtio_ring.h>	/* VRING_DESC_F_*, VRING_AVAIL_F_NO_INTERRUPT, ring feature bits */
 
 #include "log.h"
@@ -95,17 +97,5 @@ bool virtq_idle_recheck(struct virtq *vq);
 /* Mark broken with a guest error (device code that finds a malformed request). */
 void virtq_fail(struct virtq *vq, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* ---- iovec helpers for device models --------------------------------------------------- */
-
-/* Copy up to len bytes starting `off` bytes into the iovec list; returns bytes copied. */
-size_t iov_to_buf(const struct iovec *iov, unsigned n, size_t off, void *buf, size_t len);
-size_t iov_from_buf(const struct iovec *iov, unsigned n, size_t off, const void *buf,
-		    size_t len);
-/*
- * The sub-list covering bytes [off, off+len) of iov[0..n) into out (at most outmax entries);
- * returns the entry count, or -1 if the range is not wholly inside or does not fit.
- */
-int iov_slice(const struct iovec *iov, unsigned n, size_t off, size_t len, struct iovec *out,
-	      unsigned outmax);
 
 #endif

@@ -1,0 +1,306 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* qcow2 writes: in place where a cluster is ours alone, otherwise allocate and copy-on-write. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "qcow2-private.h"
+
+#define QCOW2_MAX_SEGMENT	(64ull << 20)	/* bytes allocated in one go */
+#define QCOW2_NEED_EXCLUSIVE	(-EDEADLK)	/* internal: retry holding free_lock exclusive */
+
+/* One run of clusters, inside one L2 table, that a write replaces. */
+struct segment {
+	uint64_t off, len;		/* guest bytes written by this segment */
+	uint64_t first, n;		/* guest cluster index and count */
+	uint64_t l1i, l2i;
+	uint8_t *l2;
+	uint64_t l2_off;
+	bool fresh_l2;
+	uint64_t reuse;			/* a preallocated zero cluster to write into, or 0 */
+	uint64_t host;
+};
+
+static size_t iov_total(const struct iovec *iov, int cnt)
+{
+	size_t t = 0;
+
+	for (int i = 0; i < cnt; i++)
+		t += iov[i].iov_len;
+	return t;
+}
+
+static uint64_t l2_entry(const struct qcow2 *q, const uint8_t *l2, uint64_t i)
+{
+	return qcow2_get64(l2 + (i << q->l2_entry_shift));
+}
+
+/* Does replacing this entry drop a reference to a host cluster? */
+static bool entry_frees(uint64_t e)
+{
+	return (e & QCOW2_COMPRESSED) || (e & QCOW2_OFFSET_MASK);
+}
+
+static bool in_place(uint64_t e)
+{
+	return !(e & (QCOW2_COMPRESSED | QCOW2_ZERO)) && (e & QCOW2_OFFSET_MASK) &&
+	       (e & QCOW2_COPIED);
+}
+
+static bool reusable_zero(uint64_t e)
+{
+	return !(e & QCOW2_COMPRESSED) && (e & QCOW2_ZERO) && (e & QCOW2_OFFSET_MASK) &&
+	       (e & QCOW2_COPIED);
+}
+
+/*
+ * How many clusters from s->first the segment covers: it stops before a cluster we can
+ * write in place, at the end of the L2 table and at the end of the request. A preallocated
+ * zero cluster is a segment of its own (its cluster is reused, nothing is allocated).
+ */
+static int plan(struct qcow2 *q, struct segment *s, uint64_t end, bool excl)
+{
+	uint64_t per = qcow2_l2_entries(q), max_n, last;
+	bool frees = false;
+
+	last = (end - 1) >> q->cluster_bits;
+	max_n = last - s->first + 1;
+	if (max_n > per - s->l2i)
+		max_n = per - s->l2i;
+	if (max_n > (QCOW2_MAX_SEGMENT >> q->cluster_bits))
+		max_n = QCOW2_MAX_SEGMENT >> q->cluster_bits;
+	s->n = 0;
+	s->reuse = 0;
+	while (s->n < max_n) {
+		uint64_t e = s->l2 ? l2_entry(q, s->l2, s->l2i + s->n) : 0;
+
+		if (s->n && (in_place(e) || reusable_zero(e)))
+			break;
+		if (!s->n && reusable_zero(e)) {
+			s->reuse = e & QCOW2_OFFSET_MASK;
+			s->n = 1;
+			break;
+		}
+		frees |= entry_frees(e);
+		s->n++;
+	}
+	if (frees && !excl)
+		return QCOW2_NEED_EXCLUSIVE;
+	s->len = ((s->first + s->n) << q->cluster_bits);
+	s->len = (s->len < end ? s->len : end) - s->off;
+	return 0;
+}
+
+/* Head and tail of the first and last cluster: the old contents (backing, zeros, ...). */
+static int fill_edges(struct qcow2 *q, const struct segment *s, struct iovec *v, int *k)
+{
+	uint64_t start = s->first << q->cluster_bits, stop = (s->first + s->n) << q->cluster_bits;
+	uint64_t head = s->off - start, tail = stop - (s->off + s->len);
+	int ret;
+
+	*k = 0;
+	if (head) {
+		ret = qcow2_read_locked(q, start, q->cow, head);
+		if (ret)
+			return ret;
+		v[(*k)++] = (struct iovec){ .iov_base = q->cow, .iov_len = head };
+	}
+	if (tail) {
+		ret = qcow2_read_locked(q, s->off + s->len, q->cow + q->cs, tail);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static int write_data(struct qcow2 *q, const struct segment *s, const struct iovec *iov,
+		      int cnt, size_t skip)
+{
+	uint64_t stop = (s->first + s->n) << q->cluster_bits, tail = stop - (s->off + s->len);
+	struct iovec *v = malloc(sizeof(*v) * (size_t)(cnt + 2));
+	int k, n, ret;
+
+	if (!v)
+		return -ENOMEM;
+	ret = fill_edges(q, s, v, &k);
+	if (ret)
+		goto out;
+	n = iov_slice(iov, cnt, skip, s->len, v + k, cnt);
+	if (n < 0) {
+		ret = n;
+		goto out;
+	}
+	k += n;
+	if (tail)
+		v[k++] = (struct iovec){ .iov_base = q->cow + q->cs, .iov_len = tail };
+	ret = qcow2_pwritev(q, s->host, v, k);
+out:
+	free(v);
+	return ret;
+}
+
+/* Point the L2 entries at the new clusters; a new table is written whole, then linked. */
+static int link(struct qcow2 *q, struct segment *s)
+{
+	size_t from = s->l2i << q->l2_entry_shift, to = (s->l2i + s->n) << q->l2_entry_shift;
+	int ret;
+
+	for (uint64_t i = 0; i < s->n; i++)
+		qcow2_put64(s->l2 + ((s->l2i + i) << q->l2_entry_shift),
+			    (s->host + (i << q->cluster_bits)) | QCOW2_COPIED);
+	if (!s->fresh_l2)
+		return qcow2_write_table_range(q, s->l2_off, s->l2, q->cs, from, to);
+	ret = qcow2_pwrite(q, s->l2_off, s->l2, q->cs);
+	if (!ret)
+		ret = qcow2_barrier(q);
+	if (!ret)
+		ret = qcow2_write_l1_entry(q, s->l1i, s->l2_off | QCOW2_COPIED);
+	return ret;
+}
+
+/* Old entries' clusters, once nothing points at them any more. */
+int qcow2_release_entries(struct qcow2 *q, const uint64_t *old, uint64_t n)
+{
+	bool any = false;
+	int ret;
+
+	for (uint64_t i = 0; i < n; i++)
+		any |= entry_frees(old[i]);
+	if (!any)
+		return 0;
+	ret = qcow2_barrier(q);		/* the new entries before the decrements */
+	for (uint64_t i = 0; i < n && !ret; i++) {
+		uint64_t e = old[i], off, len;
+
+		if (e & QCOW2_COMPRESSED) {
+			qcow2_compressed_range(q, e, &off, &len);
+			ret = qcow2_free_range(q, off, len, true);
+		} else if (e & QCOW2_OFFSET_MASK) {
+			ret = qcow2_free_range(q, e & QCOW2_OFFSET_MASK, q->cs, true);
+		}
+	}
+	return ret;
+}
+
+static int save_old(struct qcow2 *q, const struct segment *s, uint64_t **old)
+{
+	*old = NULL;
+	if (!s->l2 || s->fresh_l2 || s->reuse)
+		return 0;
+	*old = malloc(sizeof(**old) * s->n);
+	if (!*old)
+		return -ENOMEM;
+	for (uint64_t i = 0; i < s->n; i++)
+		(*old)[i] = l2_entry(q, s->l2, s->l2i + i);
+	return 0;
+}
+
+/*
+ * Ordering (crash consistency): the data and the new clusters' refcounts, then a barrier,
+ * then the L2 entries (or a new L2 table, a barrier, the L1 entry); then a barrier and the
+ * old clusters' refcount decrements. A crash leaks clusters at worst.
+ */
+static int write_segment(struct qcow2 *q, struct segment *s, const struct iovec *iov, int cnt,
+			 size_t skip)
+{
+	uint64_t *old;
+	int ret = save_old(q, s, &old);
+
+	if (!ret && s->reuse)
+		s->host = s->reuse;
+	else if (!ret)
+		ret = qcow2_alloc_clusters(q, s->n, &s->host);
+	if (!ret)
+		ret = write_data(q, s, iov, cnt, skip);
+	if (!ret)
+		ret = qcow2_barrier(q);
+	if (!ret)
+		ret = link(q, s);
+	if (!ret && old)
+		ret = qcow2_release_entries(q, old, s->n);
+	free(old);
+	return ret;
+}
+
+/* Under q->lock: allocate and write the segment starting at guest offset `off`. */
+static int write_alloc(struct qcow2 *q, uint64_t off, uint64_t end, const struct iovec *iov,
+		       int cnt, size_t skip, bool excl, uint64_t *done)
+{
+	struct segment s = { .off = off, .first = off >> q->cluster_bits };
+	int ret;
+
+	if (q->corrupt)
+		return -EIO;
+	s.l1i = s.first >> q->l2_bits;
+	s.l2i = s.first & (qcow2_l2_entries(q) - 1);
+	ret = qcow2_mark_dirty(q);
+	if (!ret)
+		ret = qcow2_l2_table(q, s.l1i, false, &s.l2, &s.l2_off, &s.fresh_l2);
+	if (ret)
+		return ret;
+	ret = plan(q, &s, end, excl);
+	if (!ret && !s.l2)
+		ret = qcow2_l2_table(q, s.l1i, true, &s.l2, &s.l2_off, &s.fresh_l2);
+	if (!ret)
+		ret = write_segment(q, &s, iov, cnt, skip);
+	if (s.l2)
+		qcow2_cache_put(&q->l2c, s.l2);
+	if (ret && s.fresh_l2)
+		qcow2_cache_forget(&q->l2c, s.l2_off);
+	*done = s.len;
+	return ret;
+}
+
+static void lock_io(struct qcow2 *q, bool excl)
+{
+	if (excl)
+		pthread_rwlock_wrlock(&q->free_lock);
+	else
+		pthread_rwlock_rdlock(&q->free_lock);
+}
+
+/*
+ * Clusters that are ours alone are written in place outside the metadata lock. Anything
+ * else is allocated under it. A segment that would free a data cluster (overwriting a
+ * compressed cluster, say) needs the free lock exclusive, so no reader is still using it.
+ */
+int qcow2_write(struct qcow2 *q, uint64_t off, const struct iovec *iov, int cnt)
+{
+	size_t total = iov_total(iov, cnt), pos = 0;
+	struct iovec *sub = malloc(sizeof(*sub) * (size_t)(cnt + 1));
+	bool excl = false;
+	int ret = 0;
+
+	if (!sub)
+		return -ENOMEM;
+	lock_io(q, excl);
+	while (pos < total && !ret) {
+		struct qcow2_mapping m;
+		uint64_t done = 0;
+		int k;
+
+		pthread_mutex_lock(&q->lock);
+		ret = qcow2_map(q, off + pos, total - pos, &m);
+		if (!ret && m.kind == QCOW2_DATA && m.writable && !q->corrupt) {
+			pthread_mutex_unlock(&q->lock);
+			k = iov_slice(iov, cnt, pos, m.len, sub, cnt + 1);
+			ret = k < 0 ? k : qcow2_pwritev(q, m.host, sub, k);
+			pos += m.len;
+			continue;
+		}
+		if (!ret)
+			ret = write_alloc(q, off + pos, off + total, iov, cnt, pos, excl, &done);
+		pthread_mutex_unlock(&q->lock);
+		if (ret == QCOW2_NEED_EXCLUSIVE) {
+			pthread_rwlock_unlock(&q->free_lock);
+			excl = true;
+			lock_io(q, excl);
+			ret = 0;
+			continue;
+		}
+		pos += done;
+	}
+	pthread_rwlock_unlock(&q->free_lock);
+	free(sub);
+	return ret;
+}
