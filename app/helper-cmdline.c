@@ -30,6 +30,11 @@ void helper_usage(FILE *out)
 "                       a disk image (raw); IDE unless a bus is named (up to 8 drives)\n"
 "  --cdrom FILE         an ISO image in a CD-ROM drive (IDE, secondary master)\n"
 "  --boot disk|cdrom|menu  what firmware boots first, or show its boot menu\n"
+"  --vga std|none       the display adapter (default std: VGA with Bochs VBE)\n"
+"  --vram SIZE          its video memory, 4M to 256M in powers of two (default 16M)\n"
+"  --screenshot-at SECONDS:FILE  save the screen as PNG that long after start\n"
+"  --screenshot-on-exit FILE     save the screen as PNG when the VM stops\n"
+"  --dump-text-on-exit FILE      save a text-mode screen as UTF-8 text when the VM stops\n"
 "  --firmware FILE      BIOS image to boot through when there is no direct boot\n"
 "                       (default " FIRMWARE_DEFAULT ")\n"
 "  --serial BACKEND     COM1: stdio, file:PATH, unix:PATH or none (default stdio)\n"
@@ -184,6 +189,31 @@ static int parse_boot(const char *s, struct vm_config *vm, char *err, size_t err
 	return 0;
 }
 
+static int parse_vram(const char *s, uint64_t *out, char *err, size_t errlen)
+{
+	uint64_t v;
+
+	if (helper_parse_size(s, &v) || v < (4ull << 20) || v > (256ull << 20) || (v & (v - 1)))
+		return fail(err, errlen, "--vram %s: expected a power of two from 4M to 256M", s);
+	*out = v;
+	return 0;
+}
+
+/* SECONDS:FILE */
+static int parse_shot_at(const char *s, struct helper_options *o, char *err, size_t errlen)
+{
+	char *end;
+	double t;
+
+	errno = 0;
+	t = strtod(s, &end);
+	if (errno || end == s || *end != ':' || !end[1] || !(t >= 0) || t > 1e7)
+		return fail(err, errlen, "--screenshot-at %s: expected SECONDS:FILE", s);
+	o->screenshot_at = t;
+	o->screenshot_at_file = end + 1;
+	return 0;
+}
+
 static int parse_cpus(const char *s, unsigned *out, char *err, size_t errlen)
 {
 	char *end;
@@ -257,6 +287,7 @@ enum {
 	OPT_MEMORY = 256, OPT_CPUS, OPT_KERNEL, OPT_INITRD, OPT_APPEND, OPT_MULTIBOOT,
 	OPT_SERIAL, OPT_NO_REBOOT, OPT_TIMEOUT, OPT_EXIT_STATS, OPT_QUIET, OPT_FWLOG,
 	OPT_HELP, OPT_VERSION, OPT_FIRMWARE, OPT_DISK, OPT_CDROM, OPT_BOOT,
+	OPT_VGA, OPT_VRAM, OPT_SHOT_AT, OPT_SHOT_EXIT, OPT_TEXT_EXIT,
 };
 
 static const struct option long_opts[] = {
@@ -272,6 +303,11 @@ static const struct option long_opts[] = {
 	{ "disk", required_argument, NULL, OPT_DISK },
 	{ "cdrom", required_argument, NULL, OPT_CDROM },
 	{ "boot", required_argument, NULL, OPT_BOOT },
+	{ "vga", required_argument, NULL, OPT_VGA },
+	{ "vram", required_argument, NULL, OPT_VRAM },
+	{ "screenshot-at", required_argument, NULL, OPT_SHOT_AT },
+	{ "screenshot-on-exit", required_argument, NULL, OPT_SHOT_EXIT },
+	{ "dump-text-on-exit", required_argument, NULL, OPT_TEXT_EXIT },
 	{ "no-reboot", no_argument, NULL, OPT_NO_REBOOT },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "exit-stats", no_argument, NULL, OPT_EXIT_STATS },
@@ -311,6 +347,21 @@ static int apply_opt(struct helper_options *o, int c, const char *arg, char *err
 		return parse_disk((char *)arg, c == OPT_CDROM, &o->vm, err, errlen);
 	case OPT_BOOT:
 		return parse_boot(arg, &o->vm, err, errlen);
+	case OPT_VGA:
+		if (strcmp(arg, "std") && strcmp(arg, "none"))
+			return fail(err, errlen, "--vga %s: expected std or none", arg);
+		o->no_vga = !strcmp(arg, "none");
+		return 0;
+	case OPT_VRAM:
+		return parse_vram(arg, &o->vm.vram_size, err, errlen);
+	case OPT_SHOT_AT:
+		return parse_shot_at(arg, o, err, errlen);
+	case OPT_SHOT_EXIT:
+		o->screenshot_exit = arg;
+		return 0;
+	case OPT_TEXT_EXIT:
+		o->text_exit = arg;
+		return 0;
 	case OPT_FIRMWARE:
 		o->vm.firmware = arg;
 		return 0;

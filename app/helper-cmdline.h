@@ -15,6 +15,11 @@ struct helper_options {
 	bool exit_stats;		/* print the exit histogram at the end */
 	const char *firmware_log;	/* debug port 0x402 output file */
 	bool help, version;
+	bool no_vga;			/* --vga none */
+	const char *screenshot_exit;	/* --screenshot-on-exit FILE (PNG) */
+	const char *text_exit;		/* --dump-text-on-exit FILE */
+	double screenshot_at;		/* --screenshot-at SECONDS:FILE */
+	const char *screenshot_at_file;
 };
 
 /*

@@ -33,6 +33,7 @@ static const struct vmm_device_ops *const pc_devices[] = {
 	&isa_dma_device_ops,
 	&serial_device_ops,
 	&i8042_device_ops,
+	NULL,	/* here: cfg.extra_devices (the display) */
 	/* PCI functions: they need the chipset's bus. IDE is 01.1, beside the ISA bridge. */
 	&ide_device_ops,
 	&ahci_device_ops,
@@ -42,25 +43,36 @@ static const struct vmm_device_ops *const pc_devices[] = {
 
 #define PC_NDEVICES (sizeof(pc_devices) / sizeof(pc_devices[0]))
 
+static int vm_device_add(struct vm *vm, const struct vmm_device_ops *ops)
+{
+	void *state = NULL;
+	int ret = ops->create(vm, &state);
+
+	if (ret < 0) {
+		vmm_warn("creating device %s failed: %s", ops->name, strerror(-ret));
+		return ret;
+	}
+	if (ret == 0)	/* 1: not part of this VM */
+		vm->devices[vm->ndevices++] = (struct vm_device){ ops, state };
+	return 0;
+}
+
 int vm_devices_create(struct vm *vm)
 {
-	vm->devices = calloc(PC_NDEVICES, sizeof(*vm->devices));
+	int ret = 0;
+
+	vm->devices = calloc(PC_NDEVICES + vm->cfg.nextra_devices, sizeof(*vm->devices));
 	if (!vm->devices)
 		return -ENOMEM;
-	for (size_t i = 0; i < PC_NDEVICES; i++) {
-		void *state = NULL;
-		int ret = pc_devices[i]->create(vm, &state);
-
-		if (ret < 0) {
-			vmm_warn("creating device %s failed: %s", pc_devices[i]->name,
-				 strerror(-ret));
-			return ret;
+	for (size_t i = 0; i < PC_NDEVICES && !ret; i++) {
+		if (pc_devices[i]) {
+			ret = vm_device_add(vm, pc_devices[i]);
+			continue;
 		}
-		if (ret > 0)
-			continue;	/* not part of this VM */
-		vm->devices[vm->ndevices++] = (struct vm_device){ pc_devices[i], state };
+		for (unsigned k = 0; k < vm->cfg.nextra_devices && !ret; k++)
+			ret = vm_device_add(vm, vm->cfg.extra_devices[k]);
 	}
-	return firmware_add_bootorder(vm);
+	return ret ? ret : firmware_add_bootorder(vm);
 }
 
 int vm_devices_reset(struct vm *vm)

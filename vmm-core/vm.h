@@ -62,6 +62,13 @@ struct vm_config {
 	FILE *guest_log;		/* where guest errors go (NULL: stderr) */
 	FILE *debug_log;		/* debug port 0x402 output (NULL: dropped) */
 	bool quiet;			/* no register dumps on stderr (tests that expect faults) */
+	/*
+	 * Devices from outside vmm-core (the VGA in display/): created after the i8042 and
+	 * before the PCI storage functions, so the display gets the first free PCI slot.
+	 */
+	const struct vmm_device_ops *const *extra_devices;
+	unsigned nextra_devices;
+	uint64_t vram_size;		/* VGA video memory; 0: the display's default */
 };
 
 /* Well-known exits counted per VM (the benchmark prints the histogram). */

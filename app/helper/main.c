@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "helper-cmdline.h"
+#include "surface.h"
+#include "vga-vm.h"
 #include "vm.h"
 
 static const char *const exit_kind_names[VM_EXITK_MAX] = {
@@ -47,6 +49,56 @@ static void *signal_thread(void *arg)
 static void timeout_fired(void *opaque)
 {
 	vm_request(opaque, VM_REQ_POWEROFF, VM_EXIT_TIMEOUT);
+}
+
+static const struct vmm_device_ops *const display_devices[] = { &vga_device_ops };
+
+/* Render what the guest drew and write it as PNG; 0 or -errno with a message. */
+static int save_screenshot(struct vm *vm, const char *path)
+{
+	struct vga *vga = vga_from_vm(vm);
+	int ret;
+
+	if (!vga) {
+		fprintf(stderr, "vessel-helper: no screenshot %s: this VM has no display\n", path);
+		return -ENODEV;
+	}
+	ret = display_update(vga);
+	if (ret >= 0)
+		ret = display_screenshot_png(display_get_surface(vga), path);
+	if (ret < 0)
+		fprintf(stderr, "vessel-helper: screenshot %s failed: %s\n", path, strerror(-ret));
+	return ret;
+}
+
+struct shot_at {
+	struct vm *vm;
+	const char *path;
+};
+
+static void screenshot_fired(void *opaque)
+{
+	struct shot_at *s = opaque;
+
+	if (!save_screenshot(s->vm, s->path))
+		fprintf(stderr, "vessel-helper: screenshot saved to %s\n", s->path);
+}
+
+static void save_text(struct vm *vm, const char *path)
+{
+	struct vga *vga = vga_from_vm(vm);
+	FILE *f;
+
+	if (!vga) {
+		fprintf(stderr, "vessel-helper: no text dump %s: this VM has no display\n", path);
+		return;
+	}
+	f = fopen(path, "we");
+	if (!f || vga_text_dump(vga, f) < 0)
+		fprintf(stderr, "vessel-helper: text dump %s failed: %s\n", path,
+			f ? "the screen is not in a text mode" : strerror(errno));
+	if (f)
+		fclose(f);
 }
 
 static void print_exit_stats(const struct vm *vm)
@@ -101,6 +153,10 @@ int main(int argc, char **argv)
 	sigaddset(&waiter.set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &waiter.set, NULL);
 
+	if (!opts.no_vga) {
+		opts.vm.extra_devices = display_devices;
+		opts.vm.nextra_devices = 1;
+	}
 	vm = vm_create(&opts.vm, &status);
 	if (!vm)
 		return status;
@@ -112,7 +168,21 @@ int main(int argc, char **argv)
 			vmm_timer_mod(timer, vmm_loop_now(vm->loop) +
 				      (uint64_t)(opts.timeout * 1e9));
 	}
+	struct shot_at shot = { vm, opts.screenshot_at_file };
+	struct vmm_timer *shot_timer = NULL;
+
+	if (opts.screenshot_at_file) {
+		shot_timer = vmm_timer_new(vm->loop, screenshot_fired, &shot);
+		if (shot_timer)
+			vmm_timer_mod(shot_timer, vmm_loop_now(vm->loop) +
+				      (uint64_t)(opts.screenshot_at * 1e9));
+	}
 	status = vm_run(vm);
+	vmm_timer_free(shot_timer);
+	if (opts.screenshot_exit && !save_screenshot(vm, opts.screenshot_exit))
+		fprintf(stderr, "vessel-helper: screenshot saved to %s\n", opts.screenshot_exit);
+	if (opts.text_exit)
+		save_text(vm, opts.text_exit);
 	if (opts.exit_stats)
 		print_exit_stats(vm);
 	if (status == VM_EXIT_TIMEOUT)
