@@ -89,8 +89,9 @@ def run_case(num, helper, name, args, work, timeout, expect_serial):
 def run_post(num, helper, work, timeout, cpus):
     """SeaBIOS POST with no disk: it must find every CPU and end at 'No bootable device'."""
     fwlog = os.path.join(work, 'post.fw')
+    screen = os.path.join(work, 'post.txt')
     cmd = [helper, '--memory', '256M', '--cpus', str(cpus), '--serial', 'none',
-           '--firmware-log', fwlog, '--timeout', str(timeout)]
+           '--firmware-log', fwlog, '--timeout', str(timeout), '--dump-text-on-exit', screen]
     start = time.monotonic()
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     log = ''
@@ -110,14 +111,19 @@ def run_post(num, helper, work, timeout, cpus):
     rc = p.wait(timeout=30)
     err = p.stderr.read().decode('latin-1')
     want_cpus = 'Found %d cpu(s)' % cpus
+    text = open(screen, encoding='utf-8', errors='replace').read() if os.path.exists(screen) else ''
+    # What SeaBIOS printed through SeaVGABIOS, read back from the VGA text grid.
+    on_screen = 'SeaBIOS (version' in text and 'No bootable device' in text
     good = ('No bootable device' in log and want_cpus in log and 'Running on KVM' in log
             and 'PCI: init bdf=00:01.3 id=8086:7113' in log and rc == 70 and still_running
-            and 'power button pressed' in err)
+            and 'power button pressed' in err and on_screen)
     print('%s %d - SeaBIOS POST with %d vCPUs reaches "No bootable device" in %.1f s'
           % ('ok' if good else 'not ok', num, cpus, took))
     if not good:
         print('# helper status %d (70 expected after two SIGTERMs); running after the '
-              'first: %s' % (rc, still_running))
+              'first: %s; banner on the VGA screen: %s' % (rc, still_running, on_screen))
+        for line in text.splitlines()[:12]:
+            print('#   screen: ' + line)
         for line in (log.splitlines()[-40:] + err.splitlines()[-20:]):
             print('#   ' + line)
     return good
