@@ -238,9 +238,15 @@ static void serve(struct virtio_blk *vb, struct virtq *vq, const struct virtq_el
 		h.sector = le64toh(h.sector);
 		st = do_request(vb, e, &h, &written);
 	}
+	/*
+	 * The status byte is the last writable byte, so used.len must reach it (§2.7.8.3: a
+	 * driver may not trust bytes past len). Bytes the request did not fill (a failed read,
+	 * a short GET_ID) are zeroed so the whole length is defined.
+	 */
+	if (written < e->write_len - 1)
+		iov_zero(e->iov + e->nread, e->nwrite, written, e->write_len - 1 - written);
 	iov_from_buf(e->iov + e->nread, e->nwrite, e->write_len - 1, &st, 1);
-	/* used.len counts bytes written from the start of the writable part (§2.7.8.2). */
-	virtq_push(vq, e, written == e->write_len - 1 ? e->write_len : written);
+	virtq_push(vq, e, e->write_len);
 }
 
 /* I/O loop, vdev->lock held. A broken queue is turned into NEEDS_RESET by the transport. */
