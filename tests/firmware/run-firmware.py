@@ -7,10 +7,16 @@ own number in every 32-bit word, runs the helper with that drive on the named bu
 expects the boot sector's "READ OK" on COM1 and test-exit status 0. The ISO for the CD-ROM
 case is built with xorriso: El Torito no-emulation boot, the pattern in the system area.
 Prints TAP. Without a usable /dev/kvm the test skips, except under CI=true where it fails.
+
+Two more cases boot their own images: "acpi" (stage1.bin loads stage2.bin, which switches
+to protected mode, walks the ACPI tables SeaBIOS installed and dumps them on COM1; checked
+here by acpicheck.py, including `iasl -d`) and "reboot" (reboot.bin resets the machine
+through port 0xCF9 once; POST must run twice and the second boot end with status 0).
 """
 
 import argparse
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -18,7 +24,11 @@ import sys
 import tempfile
 import time
 
+import acpicheck
+
 KVM_GET_API_VERSION = 0xAE00
+STAGE2_MAX = 120 * 512          # what stage1.S reads
+ACPI_CPUS = 2
 
 
 def kvm_usable():
@@ -129,11 +139,97 @@ def run_post(num, helper, work, timeout, cpus):
     return good
 
 
+def run_vm(helper, name, args, work, timeout):
+    """Run the helper to its end: (status, serial, firmware log, stderr, seconds)."""
+    serial = os.path.join(work, name + '.serial')
+    fwlog = os.path.join(work, name + '.fw')
+    cmd = [helper, '--memory', '128M', '--serial', 'file:' + serial,
+           '--firmware-log', fwlog, '--timeout', str(timeout)] + args
+    start = time.monotonic()
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       timeout=timeout + 30)
+    took = time.monotonic() - start
+
+    def text(path):
+        if not os.path.exists(path):
+            return ''
+        return open(path, 'rb').read().decode('latin-1').replace('\r\n', '\n')
+    return p.returncode, text(serial), text(fwlog), p.stderr.decode('latin-1'), took
+
+
+def report(num, problems, title, dumps):
+    print('%s %d - %s' % ('not ok' if problems else 'ok', num, title))
+    if not problems:
+        return True
+    for p in problems:
+        print('#   ' + p)
+    for head, text, lines in dumps:
+        print('# --- %s ---' % head)
+        for line in text.splitlines()[-lines:]:
+            print('#   ' + line)
+    return False
+
+
+def run_acpi(num, helper, work, timeout, stage1, stage2):
+    """Boot stage1+stage2 from IDE; the tables it dumps must be valid and disassemble."""
+    if len(stage2) > STAGE2_MAX:
+        return report(num, ['stage2.bin is %d bytes, stage1 loads %d' %
+                            (len(stage2), STAGE2_MAX)], 'acpi', [])
+    disk = os.path.join(work, 'acpi.img')
+    with open(disk, 'wb') as f:
+        f.write(stage1 + stage2)
+        f.truncate(8 << 20)
+    rc, out, log, err, took = run_vm(helper, 'acpi', ['--cpus', str(ACPI_CPUS), '--disk',
+                                                      disk], work, timeout)
+    tables, problems = acpicheck.parse_dump(out)
+    if rc != 0 or not re.search(r'^ACPI DONE \d+ tables, 0 bad$', out, re.M):
+        problems.insert(0, 'status %d (0 wanted) and no clean "ACPI DONE" line' % rc)
+    problems += acpicheck.check_tables(tables, ACPI_CPUS)
+    if not shutil.which('iasl'):
+        problems.append('iasl is missing (acpica-tools, installer/bootstrap deps)')
+    elif tables:
+        problems += acpicheck.disassemble(tables, os.path.join(work, 'iasl'), ACPI_CPUS)
+    title = 'acpi: %s checked, iasl -d clean, in %.1f s' % (
+        ' '.join(t.sig for t in tables) or 'no tables', took)
+    return report(num, problems, title, [
+        ('serial (no HEX)', '\n'.join(l for l in out.splitlines() if not
+                                      l.startswith('HEX ')), 60),
+        ('stderr', err, 20), ('firmware log (tail)', log, 40)])
+
+
+def run_reboot(num, helper, work, timeout, sector):
+    """A reset through 0xCF9 re-runs POST: two banners, two boots, then status 0."""
+    disk = os.path.join(work, 'reboot.img')
+    with open(disk, 'wb') as f:
+        f.write(sector)
+        f.truncate(8 << 20)
+    rc, out, log, err, took = run_vm(helper, 'reboot', ['--disk', disk], work, timeout)
+    problems = []
+    # Each POST opens its log with the banner and the BUILD line (SeaBIOS prints the banner
+    # once more when the text console comes up, without BUILD after it).
+    posts = len(re.findall(r'^SeaBIOS \(version [^\n]*\nBUILD:', log, re.M))
+    boots = log.count('Booting from Hard Disk')
+    if rc != 0:
+        problems.append('status %d, want 0 from the second boot' % rc)
+    if posts != 2 or boots != 2:
+        problems.append('%d POSTs and %d boots in the firmware log, want 2 and 2' %
+                        (posts, boots))
+    order = [out.find(s) for s in ('REBOOT boot 01', 'REBOOT resetting', 'REBOOT boot 02')]
+    if -1 in order or order != sorted(order) or 'REBOOT boot 03' in out:
+        problems.append('COM1 does not show boot 1, the reset, then boot 2 (only)')
+    return report(num, problems, 'reboot: POST ran %d times, second boot status %d, '
+                  'in %.1f s' % (posts, rc, took),
+                  [('serial', out, 20), ('stderr', err, 20), ('firmware log', log, 60)])
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--helper', required=True)
     ap.add_argument('--bootsect', required=True)
     ap.add_argument('--timeout', type=int, default=90)
+    ap.add_argument('--stage1', help='stage1.bin (case acpi)')
+    ap.add_argument('--stage2', help='stage2.bin (case acpi)')
+    ap.add_argument('--reboot-sector', help='reboot.bin (case reboot)')
     ap.add_argument('cases', nargs='*', default=['ide', 'ahci', 'virtio', 'cdrom'])
     a = ap.parse_args()
 
@@ -149,6 +245,15 @@ def main():
     with tempfile.TemporaryDirectory(prefix='vessel-fw-') as work:
         print('1..%d' % len(a.cases))
         for num, case in enumerate(a.cases, 1):
+            if case == 'acpi':
+                results.append(run_acpi(num, a.helper, work, a.timeout,
+                                        open(a.stage1, 'rb').read(),
+                                        open(a.stage2, 'rb').read()))
+                continue
+            if case == 'reboot':
+                results.append(run_reboot(num, a.helper, work, a.timeout,
+                                          open(a.reboot_sector, 'rb').read()))
+                continue
             if case.startswith('post'):
                 cpus = int(case[4:] or 1)
                 results.append(run_post(num, a.helper, work, a.timeout, cpus))

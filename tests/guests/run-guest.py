@@ -6,9 +6,18 @@ The expectations live in the guest ELF's .kit_expect section (see README.md). Ex
 0 pass, 1 fail, 77 skip (no usable /dev/kvm; a failure instead when CI=true). With --tap
 the result is printed as TAP for meson's 'tap' protocol and the exit status is 0: the
 "ok"/"not ok" lines and "1..0 # SKIP" carry the verdict.
+
+Keys for tests that need more than a bare machine (README.md has the full table):
+  image=NAME:SIZE[:zero|pattern]  a scratch image made in the run's temporary directory
+  args=FLAGS                      extra vessel-helper flags; {image:NAME} is the image's path
+  sigterm=REGEX                   send SIGTERM to the helper once COM1 shows REGEX
+                                  (repeatable: each after the previous match, in order)
+  file-bytes=NAME:OFFSET:HEX      after the run, image NAME holds these bytes at OFFSET
+--set replaces scalar keys, append= and args=, and adds to the repeatable ones.
 """
 
 import argparse
+import array
 import fcntl
 import os
 import re
@@ -22,11 +31,19 @@ import threading
 import time
 
 SECTION = '.kit_expect'
-SCALAR_KEYS = ('cpus', 'memory', 'timeout', 'exit', 'reboot')
-REST_KEYS = ('serial', 'forbid', 'append', 'input')    # the value runs to the end of the record
-LIST_KEYS = ('serial', 'forbid')
+SCALAR_KEYS = ('cpus', 'memory', 'timeout', 'exit', 'reboot', 'image', 'file-bytes')
+# The value runs to the end of the record.
+REST_KEYS = ('serial', 'forbid', 'append', 'input', 'args', 'sigterm')
+LIST_KEYS = ('serial', 'forbid', 'image', 'file-bytes', 'sigterm')
+JOINED_KEYS = ('append', 'args')    # records add words; --set replaces
 DEFAULTS = {'cpus': '1', 'memory': '32M', 'timeout': '20', 'exit': '0', 'reboot': 'no',
-            'append': '', 'input': ''}
+            'append': '', 'input': '', 'args': ''}
+# image=NAME:SIZE[:FILL]: a scratch disk image made before the run, named in args= as
+# {image:NAME}. FILL is 'zero' (the default) or 'pattern': the 32-bit word at byte offset
+# o holds PATTERN_BASE | o / 4, so a guest can tell which sector it read.
+IMAGE_FILLS = ('zero', 'pattern')
+PATTERN_BASE = 0xCA000000
+IMAGE_MAX = 64 << 20
 # kit_request_input() prints this line; then the runner types the input= text.
 INPUT_PROMPT = b'kit: ready for input'
 
@@ -106,7 +123,7 @@ def read_section(path, name):
 def parse_record(text, exp):
     rest = text.strip()
     while rest:
-        m = re.match(r'([a-z]+)=', rest)
+        m = re.match(r'([a-z][a-z-]*)=', rest)
         if not m:
             raise ExpectError('bad expectation near %r (want key=value)' % rest)
         key = m.group(1)
@@ -121,11 +138,12 @@ def parse_record(text, exp):
         store(exp, key, value)
 
 
-def store(exp, key, value):
+def store(exp, key, value, override=False):
+    """Records add to list keys and words to append/args; --set (override) replaces them."""
     if key in LIST_KEYS:
         exp[key].append(value)
-    elif key == 'append' and exp.get('append'):
-        exp['append'] += ' ' + value
+    elif key in JOINED_KEYS and exp.get(key) and not override:
+        exp[key] += ' ' + value
     else:
         exp[key] = value
 
@@ -135,7 +153,7 @@ def load_expectations(elf, overrides):
     if raw is None:
         raise ExpectError('%s has no %s section: declare KIT_EXPECT(...) in the test' %
                           (elf, SECTION))
-    exp = dict(DEFAULTS, serial=[], forbid=[])
+    exp = dict(DEFAULTS, **{k: [] for k in LIST_KEYS})
     records = []
     for rec in raw.split(b'\0'):
         if not rec.strip():
@@ -151,7 +169,7 @@ def load_expectations(elf, overrides):
         key, sep, value = ov.partition('=')
         if not sep or key not in SCALAR_KEYS + REST_KEYS:
             raise ExpectError('bad --set %r' % ov)
-        store(exp, key, value)
+        store(exp, key, value, override=True)
     return exp
 
 
@@ -168,12 +186,53 @@ def substitute(exp, epoch):
             raise ExpectError('%s=%r is not a number' % (key, out[key]))
     if out['reboot'] not in ('yes', 'no'):
         raise ExpectError('reboot=%r: want yes or no' % out['reboot'])
-    for pat in out['serial'] + out['forbid']:
+    for pat in out['serial'] + out['forbid'] + out['sigterm']:
         try:
             re.compile(pat)
         except re.error as e:
             raise ExpectError('bad regex %r: %s' % (pat, e))
+    out['image'] = [parse_image(v) for v in out['image']]
+    out['file-bytes'] = [parse_file_bytes(v) for v in out['file-bytes']]
+    names = [i[0] for i in out['image']]
+    if len(set(names)) != len(names):
+        raise ExpectError('image names repeat: %s' % ', '.join(names))
+    for name, _, _ in out['file-bytes']:
+        if name not in names:
+            raise ExpectError('file-bytes names image %r, which no image= makes' % name)
     return out
+
+
+def parse_size(text):
+    m = re.fullmatch(r'(\d+)([KMG]?)', text)
+    if not m:
+        raise ExpectError('bad size %r (want N, NK, NM or NG)' % text)
+    return int(m.group(1)) << {'': 0, 'K': 10, 'M': 20, 'G': 30}[m.group(2)]
+
+
+def parse_image(text):
+    """image=NAME:SIZE[:FILL] -> (name, bytes, fill)."""
+    parts = text.split(':')
+    if len(parts) not in (2, 3) or not re.fullmatch(r'[a-z0-9_]+', parts[0]):
+        raise ExpectError('image=%r: want NAME:SIZE[:FILL]' % text)
+    size = parse_size(parts[1])
+    fill = parts[2] if len(parts) == 3 else 'zero'
+    if fill not in IMAGE_FILLS:
+        raise ExpectError('image=%r: fill is one of %s' % (text, ', '.join(IMAGE_FILLS)))
+    if not 512 <= size <= IMAGE_MAX or size % 512:
+        raise ExpectError('image=%r: size must be whole sectors, at most %d MiB' %
+                          (text, IMAGE_MAX >> 20))
+    return parts[0], size, fill
+
+
+def parse_file_bytes(text):
+    """file-bytes=NAME:OFFSET:HEX -> (name, offset, bytes) checked in the image afterwards."""
+    parts = text.split(':')
+    try:
+        if len(parts) != 3 or not parts[2]:
+            raise ValueError
+        return parts[0], int(parts[1], 0), bytes.fromhex(parts[2])
+    except ValueError:
+        raise ExpectError('file-bytes=%r: want IMAGE:OFFSET:HEXBYTES' % text) from None
 
 
 # ---- the host side ----
@@ -220,17 +279,47 @@ def on_signal(signum, frame):
     sys.exit(1)
 
 
-def helper_command(args, exp, elf, serial):
+def make_images(exp, tmp):
+    """Create the image= files; {name: path}."""
+    paths = {}
+    for name, size, fill in exp['image']:
+        path = os.path.join(tmp, name + '.img')
+        with open(path, 'wb') as f:
+            if fill == 'pattern':
+                words = array.array('I', range(PATTERN_BASE, PATTERN_BASE + size // 4))
+                if sys.byteorder != 'little':
+                    words.byteswap()
+                f.write(words.tobytes())
+            else:
+                f.truncate(size)
+        paths[name] = path
+    return paths
+
+
+def extra_args(exp, images):
+    """args= split like a shell would, with {image:NAME} replaced by the image's path."""
+    def image_path(m):
+        if m.group(1) not in images:
+            raise ExpectError('args= names {image:%s}, which no image= makes' % m.group(1))
+        return images[m.group(1)]
+    try:
+        words = shlex.split(exp['args'])
+    except ValueError as e:
+        raise ExpectError('args=%r: %s' % (exp['args'], e)) from None
+    return [re.sub(r'\{image:([a-z0-9_]+)\}', image_path, w) for w in words]
+
+
+def helper_command(args, exp, elf, serial, images):
     cmd = [args.helper, '--memory', exp['memory'], '--cpus', exp['cpus'],
            '--multiboot', elf, '--serial', serial, '--timeout', exp['timeout']]
     if exp['reboot'] == 'no':
         cmd.append('--no-reboot')
     if exp['append']:
         cmd += ['--append', exp['append']]
-    return cmd
+    return cmd + extra_args(exp, images)
 
 
-def qemu_command(args, exp, elf, serial):
+def qemu_command(args, exp, elf, serial, images):
     """Development aid: the same guest on QEMU (its exit codes differ, see README.md)."""
     cmd = [args.qemu, '-kernel', elf, '-m', exp['memory'], '-smp', exp['cpus'],
            '-display', 'none', '-monitor', 'none', '-serial', serial,
@@ -281,13 +370,13 @@ class Typist(threading.Thread):
                     pass
 
 
-def start(args, exp, elf, tmp, log):
+def start(args, exp, elf, tmp, log, images):
     """Start the VM. Output goes to a file, or through a pipe when the test wants input."""
     serial_file = os.path.join(tmp, 'serial.log')
     piped = bool(exp['input'])
     serial = 'stdio' if piped else 'file:' + serial_file
     make = qemu_command if args.qemu else helper_command
-    cmd = make(args, exp, elf, serial)
+    cmd = make(args, exp, elf, serial, images)
     proc = subprocess.Popen(cmd, stdin=subprocess.PIPE if piped else subprocess.DEVNULL,
                             stdout=subprocess.PIPE if piped else log, stderr=log,
                             start_new_session=True)
@@ -298,16 +387,61 @@ def start(args, exp, elf, tmp, log):
     return cmd, proc, typist, serial_file
 
 
-def run(args, exp, elf, tmp):
+class Signaller:
+    """sigterm=: SIGTERM to the helper when each pattern appears, in order, on COM1."""
+
+    def __init__(self, patterns, transcript):
+        self.patterns = [re.compile(p, re.M) for p in patterns]
+        self.transcript = transcript     # returns the serial output so far
+        self.sent = []                   # (pattern, seconds into the run)
+        self.pos = 0
+
+    def poll(self, proc, begin):
+        if len(self.sent) == len(self.patterns):
+            return
+        m = self.patterns[len(self.sent)].search(self.transcript(), self.pos)
+        if m:
+            self.pos = m.end()
+            self.sent.append((self.patterns[len(self.sent)].pattern,
+                              time.monotonic() - begin))
+            proc.send_signal(signal.SIGTERM)
+
+    def results(self):
+        out = [(True, 'SIGTERM sent after /%s/' % p, '%.1f s into the run' % t)
+               for p, t in self.sent]
+        for p in self.patterns[len(self.sent):]:
+            out.append((False, 'SIGTERM sent after /%s/' % p.pattern,
+                        'the line never appeared, no SIGTERM sent'))
+        return out
+
+
+def wait_child(proc, limit, signaller, begin):
+    """proc.wait(limit), polling for sigterm= lines meanwhile."""
+    if not signaller.patterns:
+        return proc.wait(limit)
+    while True:
+        signaller.poll(proc, begin)
+        try:
+            return proc.wait(0.05)
+        except subprocess.TimeoutExpired:
+            if time.monotonic() - begin > limit:
+                raise
+
+
+def run(args, exp, elf, tmp, images):
     log = os.path.join(tmp, 'helper.log')
     timeout = int(exp['timeout'])
     grace = 0 if args.qemu else 10
     begin = time.monotonic()
     hung = False
     with open(log, 'wb') as lf:
-        cmd, Child.proc, typist, serial_file = start(args, exp, elf, tmp, lf)
+        cmd, Child.proc, typist, serial_file = start(args, exp, elf, tmp, lf, images)
+
+        def transcript_now():
+            return normalise(bytes(typist.data)) if typist else read_text(serial_file)
+        signaller = Signaller(exp['sigterm'], transcript_now)
         try:
-            rc = Child.proc.wait(timeout + grace)
+            rc = wait_child(Child.proc, timeout + grace, signaller, begin)
             if args.qemu:
                 rc = qemu_status(rc)
         except subprocess.TimeoutExpired:
@@ -316,10 +450,24 @@ def run(args, exp, elf, tmp):
     elapsed = time.monotonic() - begin
     if typist:
         typist.join(5)
-        transcript = normalise(bytes(typist.data))
-    else:
-        transcript = read_text(serial_file)
-    return cmd, rc, hung, elapsed, transcript, read_text(log)
+    return (cmd, rc, hung, elapsed, transcript_now(), read_text(log),
+            signaller.results() + check_files(exp, images))
+
+
+def check_files(exp, images):
+    """file-bytes=: what the guest wrote reached the image file on the host."""
+    results = []
+    for name, offset, want in exp['file-bytes']:
+        desc = 'image %s holds %s at offset %d' % (name, want.hex(), offset)
+        try:
+            with open(images[name], 'rb') as f:
+                f.seek(offset)
+                got = f.read(len(want))
+        except OSError as e:
+            results.append((False, desc, str(e)))
+            continue
+        results.append((got == want, desc, 'found %s' % got.hex()))
+    return results
 
 
 def normalise(data):
@@ -334,14 +482,14 @@ def read_text(path):
         return ''
 
 
-def check(exp, rc, hung, transcript, qemu):
-    """A list of (ok, description, detail) results."""
+def check(exp, rc, hung, transcript, qemu, extra):
+    """A list of (ok, description, detail) results; extra: sigterm= and file-bytes= ones."""
     want = int(exp['exit'])
     results = []
     if hung:
         results.append((False, 'helper ended within timeout+10 s',
                         'still running after %s s; killed' % (int(exp['timeout']) + 10)))
-        return results
+        return results + extra
     same = rc == want or (qemu and {rc, want} == {66, 68})
     results.append((same, 'exit status %d (%s)' % (want, describe_status(want)),
                     'got %d (%s)' % (rc, describe_status(rc))))
@@ -356,7 +504,7 @@ def check(exp, rc, hung, transcript, qemu):
         m = re.compile(pat, re.M).search(transcript)
         results.append((not m, 'serial lacks /%s/' % pat,
                         'found %r' % m.group(0) if m else ''))
-    return results
+    return results + extra
 
 
 # ---- reporting ----
@@ -449,12 +597,19 @@ def main(argv):
             return rep.skip(problem)
         if not args.helper or not os.access(args.helper, os.X_OK):
             return rep.fail('vessel-helper not found (%r); pass --helper' % args.helper)
+    if args.qemu and (exp['args'] or exp['image'] or exp['sigterm']):
+        return rep.fail('args=, image= and sigterm= need vessel-helper, not --qemu')
     with tempfile.TemporaryDirectory(prefix='vessel-guest-') as tmp:
-        cmd, rc, hung, elapsed, transcript, output = run(args, exp, args.elf, tmp)
+        try:
+            images = make_images(exp, tmp)
+            cmd, rc, hung, elapsed, transcript, output, extra = run(args, exp, args.elf,
+                                                                    tmp, images)
+        except ExpectError as e:
+            return rep.fail(str(e))
     if rc == 65 and not args.qemu and int(exp['exit']) != 65:
         last = output.strip().splitlines()[-1:] or ['no message']
         return rep.skip('the helper reports KVM unavailable: %s' % last[0])
-    results = check(exp, rc, hung, transcript, bool(args.qemu))
+    results = check(exp, rc, hung, transcript, bool(args.qemu), extra)
     failed = not all(r[0] for r in results)
     rep.results(results)
     rep.note('%s: %s in %.1f s' % (name, 'FAIL' if failed else 'PASS', elapsed))

@@ -319,6 +319,173 @@ void pci_cfg_write32(unsigned bus, unsigned dev, unsigned fn, unsigned off, uint
 void pci_cfg_write16(unsigned bus, unsigned dev, unsigned fn, unsigned off, uint16_t v);
 void pci_cfg_write8(unsigned bus, unsigned dev, unsigned fn, unsigned off, uint8_t v);
 
+/* ---- PCI bus 0 enumeration, BARs and capabilities (kit/pci.c) ---- */
+#define PCI_VENDOR_ID		0x00
+#define PCI_COMMAND		0x04
+#define PCI_STATUS		0x06
+#define PCI_CLASS_REVISION	0x08
+#define PCI_HEADER_TYPE		0x0E
+#define PCI_BAR0		0x10
+#define PCI_CAP_PTR		0x34
+#define PCI_ROM_ADDRESS		0x30	/* bits 31:11 address, bit 0 enable (PCI LB 3.0 §6.2.5.2) */
+#define PCI_INTERRUPT_LINE	0x3C
+#define PCI_INTERRUPT_PIN	0x3D
+#define PCI_CMD_IO		(1u << 0)
+#define PCI_CMD_MEM		(1u << 1)
+#define PCI_CMD_MASTER		(1u << 2)
+#define PCI_CMD_INTX_OFF	(1u << 10)
+#define PCI_STATUS_CAPS		(1u << 4)
+#define PCI_CAP_ID_MSIX		0x11
+#define PCI_CAP_ID_VENDOR	0x09
+#define KIT_PCI_MAX_FNS		64
+
+enum kit_bar_type { KIT_BAR_NONE, KIT_BAR_IO, KIT_BAR_MEM32, KIT_BAR_MEM64 };
+
+struct kit_pci_bar {
+	uint8_t type;			/* enum kit_bar_type; BAR i+1 of a MEM64 stays NONE */
+	bool prefetch;
+	bool bad_mask;			/* sizing read back a mask that is not 1...10...0 */
+	uint64_t size;
+	uint64_t addr;			/* 0 until pci_assign_bars() */
+};
+
+struct kit_pci_fn {
+	uint8_t dev, fn;
+	uint16_t vendor, device;
+	uint32_t class_code;		/* class, subclass, prog-if */
+	uint8_t revision, header_type, irq_pin, irq_line;
+	struct kit_pci_bar bar[6];
+	struct kit_pci_bar rom;		/* expansion ROM BAR: type MEM32 when implemented */
+};
+
+/* Address windows pci_assign_bars() allocates from, naturally aligned, moving upwards. */
+struct kit_pci_window {
+	uint32_t io_next, io_end;
+	uint64_t mem_next, mem_end;
+};
+
+/* Header of bus 0 dev.fn into *f (BARs not sized); false if no function answers. */
+bool pci_read_fn(unsigned dev, unsigned fn, struct kit_pci_fn *f);
+/* Every function on bus 0 (functions 1-7 only where function 0 is multi-function). */
+unsigned pci_scan(struct kit_pci_fn *fns, unsigned max);
+/* Size the six BARs and the ROM BAR (PCI LB 3.0 §6.2.5) with decoding off meanwhile. */
+void pci_size_bars(struct kit_pci_fn *f);
+/* Give every sized BAR (and the ROM, left disabled) an address from w; false if w ran out. */
+bool pci_assign_bars(struct kit_pci_fn *f, struct kit_pci_window *w);
+/* Expansion ROM address decode on or off (it also needs PCI_CMD_MEM). */
+void pci_rom_enable(const struct kit_pci_fn *f, bool on);
+/* The address a BAR register (pair) holds now, flag bits masked off. */
+uint64_t pci_bar_read(const struct kit_pci_fn *f, unsigned i);
+void pci_command_set(const struct kit_pci_fn *f, uint16_t set, uint16_t clear);
+/* Offset of the first capability `id` after offset `after` (0: from the start), or 0. */
+unsigned pci_cap_find(unsigned dev, unsigned fn, uint8_t id, unsigned after);
+/* The list is well-formed: aligned, inside 0x40..0xFF, no loops; else false and why. */
+bool pci_caps_check(unsigned dev, unsigned fn, char *why, size_t len);
+/* "DD.F" of a function, for messages. */
+const char *pci_name(const struct kit_pci_fn *f, char buf[8]);
+/* MSI-X (PCI LB 3.0 §6.8.2): point table entry `entry` at vector on a local APIC. */
+bool pci_msix_route(const struct kit_pci_fn *f, unsigned entry, uint8_t vector, uint8_t apic);
+/* Set or clear MSI-X Enable (and clear Function Mask); false if there is no MSI-X. */
+bool pci_msix_enable(const struct kit_pci_fn *f, bool on);
+
+static inline uint16_t mmio_read16(uintptr_t addr)
+{
+	return *(volatile uint16_t *)addr;
+}
+
+static inline void mmio_write16(uintptr_t addr, uint16_t v)
+{
+	*(volatile uint16_t *)addr = v;
+}
+
+/* ---- virtio 1.x over PCI, modern transport only (kit/virtio.c; virtio 1.2 §4.1) ---- */
+#define VIRTIO_F_VERSION_1		32
+#define VIRTIO_STATUS_ACKNOWLEDGE	0x01	/* §2.1 device status field */
+#define VIRTIO_STATUS_DRIVER		0x02
+#define VIRTIO_STATUS_DRIVER_OK		0x04
+#define VIRTIO_STATUS_FEATURES_OK	0x08
+#define VIRTIO_STATUS_NEEDS_RESET	0x40
+#define VIRTIO_STATUS_FAILED		0x80
+/* struct virtio_pci_common_cfg offsets (§4.1.4.3) */
+#define VIRTIO_COMMON_DFSELECT		0x00
+#define VIRTIO_COMMON_DF		0x04
+#define VIRTIO_COMMON_GFSELECT		0x08
+#define VIRTIO_COMMON_GF		0x0C
+#define VIRTIO_COMMON_MSIX		0x10
+#define VIRTIO_COMMON_NUMQ		0x12
+#define VIRTIO_COMMON_STATUS		0x14
+#define VIRTIO_COMMON_CFGGEN		0x15
+#define VIRTIO_COMMON_Q_SELECT		0x16
+#define VIRTIO_COMMON_Q_SIZE		0x18
+#define VIRTIO_COMMON_Q_MSIX		0x1A
+#define VIRTIO_COMMON_Q_ENABLE		0x1C
+#define VIRTIO_COMMON_Q_NOFF		0x1E
+#define VIRTIO_COMMON_Q_DESC		0x20
+#define VIRTIO_COMMON_Q_DRIVER		0x28
+#define VIRTIO_COMMON_Q_DEVICE		0x30
+#define VIRTIO_NO_VECTOR		0xFFFF
+/* virtio_pci_cap.cfg_type (§4.1.4) */
+#define VIRTIO_CAP_COMMON		1
+#define VIRTIO_CAP_NOTIFY		2
+#define VIRTIO_CAP_ISR			3
+#define VIRTIO_CAP_DEVICE		4
+#define VIRTIO_CAP_PCI_CFG		5
+#define KIT_VQ_SIZE			16
+
+/* A split virtqueue (§2.7) with KIT_VQ_SIZE entries, in the image's BSS. */
+struct kit_vq_desc {
+	uint64_t addr;
+	uint32_t len;
+	uint16_t flags, next;
+};
+
+struct kit_virtq {
+	struct kit_vq_desc desc[KIT_VQ_SIZE] __attribute__((aligned(16)));
+	struct {
+		uint16_t flags, idx, ring[KIT_VQ_SIZE], used_event;
+	} avail __attribute__((aligned(2)));
+	struct {
+		uint16_t flags, idx;
+		struct { uint32_t id, len; } ring[KIT_VQ_SIZE];
+		uint16_t avail_event;
+	} used __attribute__((aligned(4)));
+	uint16_t index, size, last_used;
+	uintptr_t notify;		/* where this queue's notifications go */
+};
+
+struct kit_virtio {
+	const struct kit_pci_fn *pci;
+	uintptr_t common, isr, device, notify;	/* resolved from the vendor capabilities */
+	uint32_t notify_mult, device_len, notify_len;
+	uint8_t caps_seen;			/* bit n: cfg_type n present */
+	uint64_t device_features, driver_features;
+};
+
+/* One buffer of a request chain: the device reads it, or writes it when `in`. */
+struct kit_vbuf {
+	void *addr;
+	uint32_t len;
+	bool in;
+};
+
+/*
+ * Find the common, notify, ISR and device capabilities of f, whose BARs must be assigned
+ * and memory decoding on. Fails the test with the reason if a capability is malformed.
+ */
+void virtio_probe(struct kit_virtio *v, const struct kit_pci_fn *f);
+/* Reset, ACKNOWLEDGE, DRIVER, features = offered & wanted, FEATURES_OK (§3.1.1). */
+bool virtio_negotiate(struct kit_virtio *v, uint64_t wanted);
+/* Set up queue `index` with up to KIT_VQ_SIZE entries and enable it (§4.1.5.1.3). */
+void virtio_queue_setup(struct kit_virtio *v, struct kit_virtq *q, unsigned index,
+			uint16_t msix_vector);
+void virtio_driver_ok(struct kit_virtio *v);
+/* Reset the device (write 0, wait until status reads 0: §4.1.4.3.2). */
+void virtio_reset(struct kit_virtio *v);
+uint8_t virtio_status(const struct kit_virtio *v);
+/* Post one chain, notify, poll the used ring; false on timeout. *used_len may be NULL. */
+bool virtq_run(struct kit_virtq *q, const struct kit_vbuf *bufs, unsigned n,
+	       uint32_t *used_len, uint32_t timeout_ms);
+
 /* ---- spinlocks ---- */
 struct kit_spinlock {
 	volatile uint32_t locked;
