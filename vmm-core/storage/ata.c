@@ -363,8 +363,13 @@ static void ata_exec_disk(struct ide_drive *d, uint8_t cmd)
 		ata_complete(d);
 		return;
 	}
-	ide_guest_error(d->ch->ide, "ide%u-%u: unsupported ATA command %02x", d->ch->index,
-			d->unit, cmd);
+	/*
+	 * IDENTIFY PACKET DEVICE to a disk is how firmware and drivers tell disks from ATAPI
+	 * drives (ATA8-ACS §7.17: a non-packet device aborts it): an answer, not a guest error.
+	 */
+	if (cmd != 0xa1)
+		ide_guest_error(d->ch->ide, "ide%u-%u: unsupported ATA command %02x",
+				d->ch->index, d->unit, cmd);
 	ata_error(d, ATA_ER_ABRT);
 }
 
