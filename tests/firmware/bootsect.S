@@ -95,43 +95,7 @@ finish:
 	hlt
 	jmp	finish
 
-/* COM1 output, polling LSR.THRE. */
-putc:
-	push	%dx
-	push	%ax
-	mov	$0x3fd, %dx
-4:	in	%dx, %al
-	test	$0x20, %al
-	jz	4b
-	pop	%ax
-	mov	$0x3f8, %dx
-	out	%al, %dx
-	pop	%dx
-	ret
-puts:
-	lodsb
-	test	%al, %al
-	jz	5f
-	call	putc
-	jmp	puts
-5:	ret
-newline:
-	mov	$'\r', %al
-	call	putc
-	mov	$'\n', %al
-	jmp	putc
-puthex:
-	push	%ax
-	shr	$4, %al
-	call	nibble
-	pop	%ax
-nibble:
-	and	$0x0f, %al
-	add	$'0', %al
-	cmp	$'9', %al
-	jbe	putc
-	add	$7, %al
-	jmp	putc
+#include "com1-16.inc"
 
 msg_boot:	.asciz	"BOOT dl="
 msg_ok:		.asciz	"READ OK\r\n"

@@ -66,38 +66,7 @@ fail:
 	hlt
 	jmp	1b
 
-/* COM1 output, polling LSR.THRE. */
-putc:
-	push	%dx
-	push	%ax
-	mov	$0x3fd, %dx
-2:	in	%dx, %al
-	test	$0x20, %al
-	jz	2b
-	pop	%ax
-	mov	$0x3f8, %dx
-	out	%al, %dx
-	pop	%dx
-	ret
-puts:
-	lodsb
-	test	%al, %al
-	jz	3f
-	call	putc
-	jmp	puts
-3:	ret
-puthex:
-	push	%ax
-	shr	$4, %al
-	call	nibble
-	pop	%ax
-nibble:
-	and	$0x0f, %al
-	add	$'0', %al
-	cmp	$'9', %al
-	jbe	putc
-	add	$7, %al
-	jmp	putc
+#include "com1-16.inc"
 
 msg_hello:	.asciz	"STAGE1 dl="
 msg_crlf:	.asciz	"\r\n"
