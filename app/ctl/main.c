@@ -3,12 +3,14 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ctl-disk.h"
 #include "ctl.h"
 
 /* One row per command; later issues add create, list, run, stop, snapshot, balloon, usb. */
 static const struct ctl_command commands[] = {
 	{ "check", "Check whether this computer can run virtual machines, and how to fix it",
 	  ctl_check },
+	{ "disk", "Create, inspect, check and commit disk images (qcow2)", ctl_disk },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
