@@ -35,6 +35,10 @@ void helper_usage(FILE *out)
 "  --screenshot-at SECONDS:FILE  save the screen as PNG that long after start\n"
 "  --screenshot-on-exit FILE     save the screen as PNG when the VM stops\n"
 "  --dump-text-on-exit FILE      save a text-mode screen as UTF-8 text when the VM stops\n"
+"  --spice tcp:[ADDR]:PORT|unix:PATH\n"
+"                       serve the display, keyboard and mouse to SPICE clients\n"
+"                       (ADDR defaults to 127.0.0.1; other hosts need a password)\n"
+"  --spice-password-file FILE  the SPICE password: the first line of FILE\n"
 "  --firmware FILE      BIOS image to boot through when there is no direct boot\n"
 "                       (default " FIRMWARE_DEFAULT ")\n"
 "  --serial BACKEND     COM1: stdio, file:PATH, unix:PATH or none (default stdio)\n"
@@ -240,6 +244,24 @@ static int parse_timeout(const char *s, double *out, char *err, size_t errlen)
 	return 0;
 }
 
+/* A SPICE port reachable from other hosts must ask for a password. */
+static int check_spice(struct helper_options *o, char *err, size_t errlen)
+{
+	const struct spice_listen *l = &o->spice_listen;
+
+	if (o->spice_password_file && !o->spice)
+		return fail(err, errlen, "--spice-password-file needs --spice");
+	if (!o->spice)
+		return 0;
+	if (o->spice_password_file)
+		return check_file("--spice-password-file", o->spice_password_file, err, errlen);
+	if (!spice_listen_is_local(l))
+		return fail(err, errlen, "--spice tcp:%s:%d: other hosts could connect without a "
+			    "password; add --spice-password-file FILE, or listen on 127.0.0.1 or a "
+			    "unix: socket (and tunnel it, e.g. ssh -L)", l->host, l->port);
+	return 0;
+}
+
 /* Checks that need every flag: a boot source, combinations, sizes against RAM. */
 static int check_combination(struct helper_options *o, char *err, size_t errlen)
 {
@@ -248,6 +270,9 @@ static int check_combination(struct helper_options *o, char *err, size_t errlen)
 
 	if (o->help || o->version)
 		return 0;
+	ret = check_spice(o, err, errlen);
+	if (ret)
+		return ret;
 	if (o->vm.firmware && (o->vm.kernel || o->vm.multiboot))
 		return fail(err, errlen, "--firmware cannot be combined with --kernel or --multiboot "
 			    "(direct boot starts the guest without firmware)");
@@ -288,6 +313,7 @@ enum {
 	OPT_SERIAL, OPT_NO_REBOOT, OPT_TIMEOUT, OPT_EXIT_STATS, OPT_QUIET, OPT_FWLOG,
 	OPT_HELP, OPT_VERSION, OPT_FIRMWARE, OPT_DISK, OPT_CDROM, OPT_BOOT,
 	OPT_VGA, OPT_VRAM, OPT_SHOT_AT, OPT_SHOT_EXIT, OPT_TEXT_EXIT,
+	OPT_SPICE, OPT_SPICE_PW,
 };
 
 static const struct option long_opts[] = {
@@ -308,6 +334,8 @@ static const struct option long_opts[] = {
 	{ "screenshot-at", required_argument, NULL, OPT_SHOT_AT },
 	{ "screenshot-on-exit", required_argument, NULL, OPT_SHOT_EXIT },
 	{ "dump-text-on-exit", required_argument, NULL, OPT_TEXT_EXIT },
+	{ "spice", required_argument, NULL, OPT_SPICE },
+	{ "spice-password-file", required_argument, NULL, OPT_SPICE_PW },
 	{ "no-reboot", no_argument, NULL, OPT_NO_REBOOT },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "exit-stats", no_argument, NULL, OPT_EXIT_STATS },
@@ -361,6 +389,15 @@ static int apply_opt(struct helper_options *o, int c, const char *arg, char *err
 		return 0;
 	case OPT_TEXT_EXIT:
 		o->text_exit = arg;
+		return 0;
+	case OPT_SPICE:
+		if (spice_parse_listen(arg, &o->spice_listen))
+			return fail(err, errlen, "--spice %s: expected tcp:[ADDR]:PORT (port 1-65535, "
+				    "IPv6 in brackets) or unix:PATH", arg);
+		o->spice = true;
+		return 0;
+	case OPT_SPICE_PW:
+		o->spice_password_file = arg;
 		return 0;
 	case OPT_FIRMWARE:
 		o->vm.firmware = arg;

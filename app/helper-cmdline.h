@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "spice-vm.h"
 #include "vm.h"
 
 struct helper_options {
@@ -20,6 +21,9 @@ struct helper_options {
 	const char *text_exit;		/* --dump-text-on-exit FILE */
 	double screenshot_at;		/* --screenshot-at SECONDS:FILE */
 	const char *screenshot_at_file;
+	bool spice;			/* --spice LISTEN */
+	struct spice_listen spice_listen;
+	const char *spice_password_file;	/* --spice-password-file FILE */
 };
 
 /*

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "helper-cmdline.h"
+#include "spice-vm.h"
 #include "surface.h"
 #include "vga-vm.h"
 #include "vm.h"
@@ -115,6 +116,7 @@ int main(int argc, char **argv)
 	struct helper_options opts;
 	struct signal_waiter waiter;
 	struct vmm_timer *timer = NULL;
+	struct vspice *spice = NULL;
 	pthread_t sig_thread;
 	FILE *fwlog = NULL;
 	char err[512];
@@ -160,6 +162,18 @@ int main(int argc, char **argv)
 	vm = vm_create(&opts.vm, &status);
 	if (!vm)
 		return status;
+	if (opts.spice) {
+		struct spice_config sc = { opts.spice_listen, opts.spice_password_file };
+		int serr;
+
+		spice = vspice_start(vm, &sc, &serr);
+		if (!spice) {
+			fprintf(stderr, "vessel-helper: --spice: the SPICE server did not start (%s)\n",
+				strerror(-serr));
+			vm_destroy(vm);
+			return VM_EXIT_HOST_ERROR;
+		}
+	}
 	waiter.vm = vm;
 	pthread_create(&sig_thread, NULL, signal_thread, &waiter);
 	if (opts.timeout > 0) {
@@ -178,6 +192,7 @@ int main(int argc, char **argv)
 				      (uint64_t)(opts.screenshot_at * 1e9));
 	}
 	status = vm_run(vm);
+	vspice_stop(spice);	/* clients go before the devices they read */
 	vmm_timer_free(shot_timer);
 	if (opts.screenshot_exit && !save_screenshot(vm, opts.screenshot_exit))
 		fprintf(stderr, "vessel-helper: screenshot saved to %s\n", opts.screenshot_exit);

@@ -1,0 +1,214 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The SPICE server's thread: listening, authentication, start and stop. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include <spice/protocol.h>
+
+#include "spice-private.h"
+
+/* The first line of the file, at most SPICE_MAX_PASSWORD_LENGTH bytes; 0 or -errno. */
+static int read_password(const char *path, char *pw, size_t len)
+{
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, pw, len - 1);
+	close(fd);
+	if (n < 0)
+		return -EIO;
+	pw[n] = '\0';
+	pw[strcspn(pw, "\r\n")] = '\0';
+	if (!pw[0] || strlen(pw) > SPICE_MAX_PASSWORD_LENGTH)
+		return -EINVAL;
+	return 0;
+}
+
+static int set_auth(struct vspice *s)
+{
+	char pw[SPICE_MAX_PASSWORD_LENGTH + 4];
+	int ret;
+
+	if (!s->cfg.password_file)
+		return spice_server_set_noauth(s->server) ? -EIO : 0;
+	ret = read_password(s->cfg.password_file, pw, sizeof(pw));
+	if (ret) {
+		fprintf(stderr, "vessel-helper: --spice-password-file %s: %s\n", s->cfg.password_file,
+			ret == -EINVAL ? "the first line must hold a password of 1 to 60 bytes"
+				       : strerror(-ret));
+		explicit_bzero(pw, sizeof(pw));
+		return ret;
+	}
+	/* Lifetime 0: the ticket never expires; keep connected clients on a change. */
+	ret = spice_server_set_ticket(s->server, pw, 0, 0, 0) ? -EIO : 0;
+	explicit_bzero(pw, sizeof(pw));
+	return ret;
+}
+
+/* A socket file nobody answers on is a leftover of an earlier run: remove it. */
+static void remove_stale_socket(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct stat st;
+	int fd, ret;
+
+	if (lstat(path, &st) || !S_ISSOCK(st.st_mode))
+		return;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	ret = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+	if (ret < 0 && errno == ECONNREFUSED)
+		unlink(path);
+	close(fd);
+}
+
+/* On the spice thread, with its context pushed: build and start the server. */
+static int setup(struct vspice *s)
+{
+	const struct spice_listen *l = &s->cfg.listen;
+	int ret;
+
+	s->server = spice_server_new();
+	if (!s->server)
+		return -ENOMEM;
+	if (l->unix_socket) {
+		remove_stale_socket(l->path);
+		spice_server_set_addr(s->server, l->path, SPICE_ADDR_FLAG_UNIX_ONLY);
+	} else {
+		spice_server_set_addr(s->server, l->host, 0);
+		spice_server_set_port(s->server, l->port);
+	}
+	ret = set_auth(s);
+	if (ret)
+		return ret;
+	vspice_core_init(&s->core);
+	if (spice_server_init(s->server, &s->core)) {
+		if (l->unix_socket)
+			fprintf(stderr, "vessel-helper: --spice: cannot listen on %s\n", l->path);
+		else
+			fprintf(stderr, "vessel-helper: --spice: cannot listen on %s port %d (in use?)\n",
+				l->host, l->port);
+		return -EADDRINUSE;
+	}
+	s->listening = true;
+	ret = vspice_input_add(s);
+	if (!ret)
+		ret = vspice_display_add(s);
+	if (ret)
+		return ret;
+	spice_server_vm_start(s->server);
+	return 0;
+}
+
+static void teardown(struct vspice *s)
+{
+	vspice_input_remove(s);
+	vspice_display_remove(s);
+	if (s->server) {
+		spice_server_vm_stop(s->server);
+		spice_server_destroy(s->server);	/* ends the display worker */
+		s->server = NULL;
+#if SPICE_SERVER_VERSION <= 0x000f01
+		/*
+		 * spice_server_remove_interface() refuses keyboards and mice and destroy does
+		 * not free the state add_interface gave them (0.15.1, found by LeakSanitizer).
+		 */
+		g_free(s->kbd.st);
+		g_free(s->mouse.st);
+#endif
+		if (s->cfg.listen.unix_socket && s->listening)
+			unlink(s->cfg.listen.path);
+	}
+	vspice_display_free(s);
+}
+
+static void *spice_thread(void *arg)
+{
+	struct vspice *s = arg;
+	int ret;
+
+	g_main_context_push_thread_default(s->ctx);
+	ret = setup(s);
+	pthread_mutex_lock(&s->start_lock);
+	s->started = true;
+	s->start_err = ret;
+	pthread_cond_signal(&s->start_cond);
+	pthread_mutex_unlock(&s->start_lock);
+	if (!ret)
+		g_main_loop_run(s->loop);
+	teardown(s);
+	g_main_context_pop_thread_default(s->ctx);
+	return NULL;
+}
+
+static void vspice_free(struct vspice *s)
+{
+	g_main_loop_unref(s->loop);
+	g_main_context_unref(s->ctx);
+	pthread_mutex_destroy(&s->start_lock);
+	pthread_cond_destroy(&s->start_cond);
+	free(s);
+}
+
+struct vspice *vspice_start(struct vm *vm, const struct spice_config *cfg, int *err)
+{
+	struct vspice *s = calloc(1, sizeof(*s));
+	int ret;
+
+	if (!s) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	s->vm = vm;
+	s->cfg = *cfg;
+	s->ctx = g_main_context_new();
+	s->loop = g_main_loop_new(s->ctx, FALSE);
+	pthread_mutex_init(&s->start_lock, NULL);
+	pthread_cond_init(&s->start_cond, NULL);
+	ret = -pthread_create(&s->thread, NULL, spice_thread, s);
+	if (ret) {
+		vspice_free(s);
+		*err = ret;
+		return NULL;
+	}
+	pthread_setname_np(s->thread, "spice");
+	pthread_mutex_lock(&s->start_lock);
+	while (!s->started)
+		pthread_cond_wait(&s->start_cond, &s->start_lock);
+	ret = s->start_err;
+	pthread_mutex_unlock(&s->start_lock);
+	if (ret) {
+		pthread_join(s->thread, NULL);
+		vspice_free(s);
+		*err = ret;
+		return NULL;
+	}
+	return s;
+}
+
+static gboolean quit_loop(gpointer data)
+{
+	struct vspice *s = data;
+
+	g_main_loop_quit(s->loop);
+	return G_SOURCE_REMOVE;
+}
+
+void vspice_stop(struct vspice *s)
+{
+	if (!s)
+		return;
+	g_main_context_invoke(s->ctx, quit_loop, s);
+	pthread_join(s->thread, NULL);
+	vspice_free(s);
+}

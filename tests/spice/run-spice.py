@@ -1,0 +1,388 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""vessel-helper's SPICE server, end to end, with spice-gtk's spicy-screenshot as the client.
+
+1. Boot SeaBIOS without a disk (it stops at "No bootable device" and waits 60 s), take a
+   screenshot over SPICE, then stop the helper, which saves its own PNG (--screenshot-on-exit):
+   both must show the same pixels (the text cursor's cell may differ: it blinks).
+2. With --spice-password-file, a client with a wrong password is refused and one with the
+   right password gets its screenshot.
+3. Keyboard and LEDs (spice-keys.py, spice-gtk's GLib client through GObject introspection):
+   Esc typed over SPICE opens SeaBIOS's boot menu (--boot menu), and Num Lock typed over
+   SPICE makes the guest light the LED, which reaches the client.
+4. A non-loopback --spice address without a password makes the helper exit 64 and say how
+   to fix it.
+Skips (77) without a usable /dev/kvm or spicy-screenshot, except under CI=true (then fails);
+case 3 alone is skipped without python3-gi and gir1.2-spiceclientglib-2.0 (not under CI).
+"""
+
+import argparse
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import zlib
+
+SEABIOS = '/usr/share/seabios/bios-256k.bin'
+KVM_GET_API_VERSION = 0xAE00
+failures = 0
+count = 0
+
+
+def ok(cond, name, detail=''):
+    global failures, count
+    count += 1
+    print('%s %d - %s' % ('ok' if cond else 'not ok', count, name), flush=True)
+    if not cond:
+        failures += 1
+        for line in str(detail).splitlines():
+            print('#   ' + line)
+
+
+def skip_or_fail(reason):
+    if os.environ.get('CI') == 'true':
+        print('not ok 1 - %s (required under CI=true)' % reason)
+        sys.exit(1)
+    print('1..0 # SKIP %s' % reason)
+    sys.exit(77)
+
+
+def kvm_usable():
+    try:
+        import fcntl
+        fd = os.open('/dev/kvm', os.O_RDWR)
+    except OSError as e:
+        return 'cannot open /dev/kvm: %s' % e.strerror
+    try:
+        if fcntl.ioctl(fd, KVM_GET_API_VERSION) != 12:
+            return '/dev/kvm has an unexpected API version'
+    finally:
+        os.close(fd)
+    return None
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def read_ppm(path):
+    """(width, height, RGB bytes) of a binary P6 file with maxval 255."""
+    data = open(path, 'rb').read()
+    fields, pos = [], 0
+    while len(fields) < 4:
+        while data[pos:pos + 1].isspace():
+            pos += 1
+        if data[pos:pos + 1] == b'#':
+            pos = data.index(b'\n', pos) + 1
+            continue
+        end = pos
+        while not data[end:end + 1].isspace():
+            end += 1
+        fields.append(data[pos:end])
+        pos = end
+    pos += 1                    # the single whitespace after maxval
+    if fields[0] != b'P6' or fields[3] != b'255':
+        raise ValueError('not an 8-bit P6 file')
+    w, h = int(fields[1]), int(fields[2])
+    return w, h, data[pos:pos + w * h * 3]
+
+
+def paeth(a, b, c):
+    p = a + b - c
+    pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+    if pa <= pb and pa <= pc:
+        return a
+    return b if pb <= pc else c
+
+
+def read_png(path):
+    """(width, height, RGB bytes) of a non-interlaced 8-bit RGB PNG (PNG spec, ISO 15948)."""
+    data = open(path, 'rb').read()
+    if data[:8] != b'\x89PNG\r\n\x1a\n':
+        raise ValueError('not a PNG')
+    pos, idat = 8, b''
+    while pos < len(data):
+        n = int.from_bytes(data[pos:pos + 4], 'big')
+        kind, body = data[pos + 4:pos + 8], data[pos + 8:pos + 8 + n]
+        if kind == b'IHDR':
+            w, h = int.from_bytes(body[0:4], 'big'), int.from_bytes(body[4:8], 'big')
+            if body[8] != 8 or body[9] != 2 or body[12] != 0:
+                raise ValueError('only 8-bit RGB non-interlaced PNGs are decoded here')
+        elif kind == b'IDAT':
+            idat += body
+        pos += 12 + n
+    raw = zlib.decompress(idat)
+    stride, out, prev = w * 3, bytearray(), bytearray(w * 3)
+    for y in range(h):
+        ftype = raw[y * (stride + 1)]
+        line = bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        for x in range(stride):
+            a = line[x - 3] if x >= 3 else 0
+            b = prev[x]
+            c = prev[x - 3] if x >= 3 else 0
+            pred = (0, a, b, (a + b) >> 1, paeth(a, b, c))[ftype]
+            line[x] = (line[x] + pred) & 0xff
+        out += line
+        prev = line
+    return w, h, bytes(out)
+
+
+def diff_box(w, rgb1, rgb2):
+    """Bounding box (x0, y0, x1, y1) of the differing pixels, or None."""
+    box = None
+    for i in range(0, len(rgb1), 3):
+        if rgb1[i:i + 3] != rgb2[i:i + 3]:
+            x, y = (i // 3) % w, (i // 3) // w
+            if box is None:
+                box = [x, y, x, y]
+            else:
+                box = [min(box[0], x), min(box[1], y), max(box[2], x), max(box[3], y)]
+    return box
+
+
+class Helper:
+    def __init__(self, exe, work, args, serial='none'):
+        self.log = os.path.join(work, 'helper-%d.log' % time.monotonic_ns())
+        self.proc = subprocess.Popen([exe, '--serial', serial, '--timeout', '100'] + args,
+                                     stdin=subprocess.PIPE, stdout=open(self.log, 'w'),
+                                     stderr=subprocess.STDOUT)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+        try:
+            return self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            return self.proc.wait()
+
+    def output(self):
+        return open(self.log).read()
+
+
+def wait_for(path, text, timeout, proc):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end and proc.poll() is None:
+        if os.path.exists(path) and text in open(path, errors='replace').read():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def screenshot(port, out, password=None):
+    cmd = ['spicy-screenshot', '-h', '127.0.0.1', '-p', str(port), '-o', out]
+    if password is not None:
+        cmd += ['--password', password]
+    try:
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=30)
+    except subprocess.TimeoutExpired:
+        return False, 'spicy-screenshot timed out'
+    return r.returncode == 0 and os.path.exists(out), r.stdout + r.stderr
+
+
+def case_pixels(exe, work):
+    port = free_port()
+    fwlog, png, ppm = (os.path.join(work, n) for n in ('fw.log', 'exit.png', 'shot.ppm'))
+    h = Helper(exe, work, ['--firmware', SEABIOS, '--firmware-log', fwlog,
+                           '--spice', 'tcp:127.0.0.1:%d' % port, '--screenshot-on-exit', png])
+    posted = wait_for(fwlog, 'No bootable device', 60, h.proc)
+    ok(posted, 'SeaBIOS reached "No bootable device"', h.output())
+    time.sleep(1)               # the message reaches the screen after the debug port
+    got, out = screenshot(port, ppm)
+    status = h.stop()
+    ok(got, 'spicy-screenshot took a screenshot over SPICE', out + h.output())
+    ok(status == 70, 'the helper stopped on SIGINT (status %d)' % status, h.output())
+    if not got or not os.path.exists(png):
+        ok(False, 'both screenshots exist', h.output())
+        return
+    w1, h1, rgb1 = read_ppm(ppm)
+    w2, h2, rgb2 = read_png(png)
+    ok((w1, h1) == (w2, h2), 'same size over SPICE and in the PNG (%dx%d, %dx%d)'
+       % (w1, h1, w2, h2))
+    if (w1, h1) != (w2, h2):
+        return
+    ok(any(rgb1[i] for i in range(len(rgb1))), 'the SPICE screenshot is not all black')
+    box = diff_box(w1, rgb1, rgb2)
+    # Only the blinking text cursor may differ: at most one 9x16 character cell.
+    small = box is None or (box[2] - box[0] < 9 and box[3] - box[1] < 16)
+    ok(small, 'the SPICE screenshot equals the helper\'s PNG (differing box: %s)' % (box,))
+
+
+def case_password(exe, work):
+    port = free_port()
+    pwfile = os.path.join(work, 'spice-password')
+    with open(pwfile, 'w') as f:
+        f.write('s3cret-Vessel\n')
+    os.chmod(pwfile, 0o600)
+    h = Helper(exe, work, ['--firmware', SEABIOS, '--spice', 'tcp:127.0.0.1:%d' % port,
+                           '--spice-password-file', pwfile])
+    time.sleep(2)
+    bad, bad_out = screenshot(port, os.path.join(work, 'bad.ppm'), 'wrong-password')
+    none, none_out = screenshot(port, os.path.join(work, 'none.ppm'))
+    good, good_out = screenshot(port, os.path.join(work, 'good.ppm'), 's3cret-Vessel')
+    h.stop()
+    log = h.output()
+    ok(not bad, 'a client with a wrong password is refused', bad_out)
+    ok(not none, 'a client without a password is refused', none_out)
+    ok(good, 'a client with the right password gets a screenshot', good_out + log)
+    ok('s3cret' not in log, 'the password appears nowhere in the helper\'s output', log)
+
+
+def case_unix(exe, work):
+    sock = os.path.join(work, 'spice.sock')
+    stale = socket.socket(socket.AF_UNIX)
+    stale.bind(sock)            # bound, never listening: a leftover of an earlier run
+    stale.close()
+    h = Helper(exe, work, ['--firmware', SEABIOS, '--spice', 'unix:' + sock])
+    time.sleep(2)
+    out = os.path.join(work, 'unix.ppm')
+    try:
+        r = subprocess.run(['spicy-screenshot', '--uri', 'spice+unix://' + sock, '-o', out],
+                           capture_output=True, text=True, timeout=30)
+        got, msg = r.returncode == 0 and os.path.exists(out), r.stdout + r.stderr
+    except subprocess.TimeoutExpired:
+        got, msg = False, 'spicy-screenshot timed out'
+    h.stop()
+    ok(got, 'a client connects through unix:PATH (a stale socket file is replaced)',
+       msg + h.output())
+    ok(not os.path.exists(sock), 'the socket file is removed when the helper exits')
+
+
+def pattern(w, h):
+    """What vbe-guest.c draws, as RGB bytes."""
+    out = bytearray(w * h * 3)
+    i = 0
+    for y in range(h):
+        for x in range(w):
+            v = ((x << 16) ^ (y << 8) ^ (x + y)) & 0xffffff
+            out[i:i + 3] = bytes((v >> 16, (v >> 8) & 0xff, v & 0xff))
+            i += 3
+    return bytes(out)
+
+
+def check_shot(path, w, h, name):
+    try:
+        gw, gh, rgb = read_ppm(path)
+    except (OSError, ValueError) as e:
+        ok(False, name, e)
+        return
+    ok((gw, gh) == (w, h), '%s: the client sees %dx%d (got %dx%d)' % (name, w, h, gw, gh))
+    if (gw, gh) == (w, h):
+        box = diff_box(w, rgb, pattern(w, h))
+        ok(box is None, '%s: every pixel is what the guest drew (differing box: %s)'
+           % (name, box))
+
+
+def case_vbe(exe, work, guest):
+    """A VBE mode, then a bigger one: the primary surface is made again at the new size."""
+    port = free_port()
+    png = os.path.join(work, 'vbe-exit.png')
+    h = Helper(exe, work, ['--multiboot', guest, '--memory', '32M',
+                           '--spice', 'tcp:127.0.0.1:%d' % port, '--screenshot-on-exit', png],
+               serial='stdio')
+    drawn = wait_for(h.log, 'drawn 640x480', 90, h.proc)
+    ok(drawn, 'the guest drew 640x480x32', h.output())
+    time.sleep(0.5)             # a refresh (33 ms) picks the last rows up
+    shot1 = os.path.join(work, 'vbe1.ppm')
+    got, out = screenshot(port, shot1)
+    ok(got, 'screenshot at 640x480', out)
+    if got:
+        check_shot(shot1, 640, 480, '640x480')
+    h.proc.stdin.write(b'x')
+    h.proc.stdin.flush()
+    drawn = wait_for(h.log, 'drawn 800x600', 90, h.proc)
+    ok(drawn, 'the guest switched to 800x600x32 and drew', h.output())
+    time.sleep(0.5)
+    shot2 = os.path.join(work, 'vbe2.ppm')
+    got, out = screenshot(port, shot2)
+    ok(got, 'screenshot at 800x600', out)
+    h.stop()
+    if got:
+        check_shot(shot2, 800, 600, '800x600')
+    if got and os.path.exists(png):
+        w1, h1, rgb1 = read_ppm(shot2)
+        w2, h2, rgb2 = read_png(png)
+        ok((w1, h1) == (w2, h2) and rgb1 == rgb2, '800x600: SPICE equals the helper\'s PNG')
+
+
+def gi_python():
+    """A Python that has the SPICE GObject bindings (pyenv's may lack the system's gi)."""
+    probe = "import gi; gi.require_version('SpiceClientGLib', '2.0')"
+    for py in (sys.executable, '/usr/bin/python3'):
+        if os.path.exists(py) and subprocess.run([py, '-c', probe],
+                                                 capture_output=True).returncode == 0:
+            return py
+    return None
+
+
+def case_keyboard(exe, work):
+    py = gi_python()
+    if not py:
+        if os.environ.get('CI') == 'true':
+            ok(False, 'SPICE GObject bindings (python3-gi, gir1.2-spiceclientglib-2.0)')
+        else:
+            print('ok %d - keyboard # SKIP no SPICE GObject bindings' % (count + 1))
+            globals()['count'] += 1
+        return
+    port = free_port()
+    fwlog, text = os.path.join(work, 'fw-keys.log'), os.path.join(work, 'keys.txt')
+    h = Helper(exe, work, ['--firmware', SEABIOS, '--firmware-log', fwlog, '--boot', 'menu',
+                           '--spice', 'tcp:127.0.0.1:%d' % port, '--dump-text-on-exit', text])
+    prompt = wait_for(fwlog, 'Press ESC', 60, h.proc)
+    ok(prompt, 'SeaBIOS offers its boot menu', h.output())
+    keys = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'spice-keys.py')
+    try:
+        r = subprocess.run([py, keys, str(port), '4'], capture_output=True, text=True,
+                           timeout=90)
+        rc, out = r.returncode, r.stdout + r.stderr
+    except subprocess.TimeoutExpired:
+        rc, out = -1, 'spice-keys.py timed out'
+    menu = wait_for(fwlog, 'Select boot device', 5, h.proc)
+    h.stop()
+    screen = open(text).read() if os.path.exists(text) else ''
+    ok(rc != 2 and 'inputs channel open' in out, 'the inputs channel opens', out)
+    ok(menu and 'Select boot device' in screen, 'Esc typed over SPICE opened the boot menu',
+       out + screen)
+    ok(rc == 0, 'Num Lock typed over SPICE lit the LED the client sees', out)
+
+
+def case_open_without_password(exe):
+    r = subprocess.run([exe, '--spice', 'tcp:0.0.0.0:%d' % free_port()], capture_output=True,
+                       text=True, timeout=30)
+    ok(r.returncode == 64, 'non-loopback --spice without a password exits 64 (got %d)'
+       % r.returncode, r.stderr)
+    ok('--spice-password-file' in r.stderr, 'the message says how to fix it', r.stderr)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('helper')
+    ap.add_argument('--vbe-guest', help='vbe-guest.elf (the resize case)')
+    args = ap.parse_args()
+    reason = kvm_usable()
+    if reason:
+        skip_or_fail(reason)
+    if not shutil.which('spicy-screenshot'):
+        skip_or_fail('spicy-screenshot is not installed (Debian package spice-client-gtk)')
+    if not os.path.exists(SEABIOS):
+        skip_or_fail('SeaBIOS is not installed (Debian package seabios)')
+    with tempfile.TemporaryDirectory(prefix='vessel-spice-') as work:
+        case_open_without_password(args.helper)
+        case_pixels(args.helper, work)
+        case_password(args.helper, work)
+        case_keyboard(args.helper, work)
+        case_unix(args.helper, work)
+        if args.vbe_guest:
+            case_vbe(args.helper, work, args.vbe_guest)
+    print('1..%d' % count)
+    return 1 if failures else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
