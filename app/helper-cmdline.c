@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Parsing and checking vessel-helper's flags, with a message for every bad one. */
 #include "helper-cmdline.h"
+#include "vessel-file.h"
 #include "firmware.h"
 
 #include <ctype.h>
@@ -17,7 +18,7 @@
 void helper_usage(FILE *out)
 {
 	fputs(
-"Usage: vessel-helper [OPTION]...\n"
+"Usage: vessel-helper [NAME.vessel] [OPTION]...\n"
 "Run one virtual machine on KVM (the VMM process behind Vessel).\n"
 "\n"
 "  --memory SIZE        guest RAM, e.g. 512M, 2G (a bare number is MiB; default 256M)\n"
@@ -427,9 +428,56 @@ static int apply_opt(struct helper_options *o, int c, const char *arg, char *err
 	}
 }
 
+/* The one positional argument, which must name a .vessel file; NULL if there is none. */
+static const char *find_vessel_arg(int argc, char **argv, char *err, size_t errlen, int *ret)
+{
+	const char *found = NULL;
+	int c;
+
+	*ret = 0;
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", long_opts, NULL)) != -1)
+		;
+	for (int i = optind; i < argc; i++) {
+		size_t n = strlen(argv[i]);
+
+		if (found || n < 8 || strcmp(argv[i] + n - 7, ".vessel")) {
+			*ret = fail(err, errlen, "%s: unexpected argument (one NAME.vessel file may "
+				    "be given; see --help)", argv[i]);
+			return NULL;
+		}
+		found = argv[i];
+	}
+	return found;
+}
+
+/* Load NAME.vessel as the base configuration the flags then override. */
+static int load_vessel(struct helper_options *o, const char *path, char *err, size_t errlen)
+{
+	GError *gerr = NULL;
+
+	if (vessel_file_load(path, &o->vessel, &gerr) < 0) {
+		snprintf(err, errlen, "%s", gerr ? gerr->message : path);
+		g_clear_error(&gerr);
+		return -EINVAL;
+	}
+	o->vessel_path = path;
+	vessel_file_to_vm_config(o->vessel, &o->vm);
+	o->file_firmware = o->vm.firmware;
+	return 0;
+}
+
+void helper_options_free(struct helper_options *o)
+{
+	vessel_file_free(o->vessel);
+	o->vessel = NULL;
+}
+
 int helper_parse_args(int argc, char **argv, struct helper_options *o, char *err,
 		      size_t errlen)
 {
+	const char *vessel;
 	int c, ret;
 
 	memset(o, 0, sizeof(*o));
@@ -437,7 +485,13 @@ int helper_parse_args(int argc, char **argv, struct helper_options *o, char *err
 	o->vm.cpus = 1;
 	o->vm.serial = VM_SERIAL_STDIO;
 	err[0] = '\0';
-	optind = 0;	/* full reset of getopt's state: tests call us more than once */
+	/* Getopt's state is reset (optind = 0) by each pass: tests call us more than once. */
+	vessel = find_vessel_arg(argc, argv, err, errlen, &ret);
+	if (ret)
+		return ret;
+	if (vessel && (ret = load_vessel(o, vessel, err, errlen)))
+		return ret;
+	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", long_opts, NULL)) != -1) {
 		if (c == '?' || c == ':') {
@@ -450,7 +504,8 @@ int helper_parse_args(int argc, char **argv, struct helper_options *o, char *err
 		if (ret)
 			return ret;
 	}
-	if (optind < argc)
-		return fail(err, errlen, "%s: unexpected argument (see --help)", argv[optind]);
+	/* Direct boot named on the command line replaces the file's firmware. */
+	if (vessel && (o->vm.kernel || o->vm.multiboot) && o->vm.firmware == o->file_firmware)
+		o->vm.firmware = NULL;
 	return check_combination(o, err, errlen);
 }

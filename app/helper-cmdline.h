@@ -16,6 +16,9 @@ struct helper_options {
 	bool exit_stats;		/* print the exit histogram at the end */
 	const char *firmware_log;	/* debug port 0x402 output file */
 	bool help, version;
+	const char *vessel_path;	/* NAME.vessel given as the one positional argument */
+	struct vessel_file *vessel;	/* its parsed contents (strings in vm are borrowed) */
+	const char *file_firmware;	/* the firmware the .vessel file chose */
 	bool no_vga;			/* --vga none */
 	const char *screenshot_exit;	/* --screenshot-on-exit FILE (PNG) */
 	const char *text_exit;		/* --dump-text-on-exit FILE */
@@ -26,8 +29,11 @@ struct helper_options {
 	const char *spice_password_file;	/* --spice-password-file FILE */
 };
 
+struct vessel_file;
+
 /*
- * Parse argv into opts. Returns 0, or -EINVAL with a one-line message in err naming the flag
+ * Parse argv into opts. A NAME.vessel argument loads that VM's configuration first; the
+ * flags then override it (--disk/--cdrom add drives after the file's). Returns 0, or -EINVAL with a one-line message in err naming the flag
  * and what is allowed. Files named on the command line are checked to exist and be readable.
  */
 int helper_parse_args(int argc, char **argv, struct helper_options *opts, char *err,
@@ -37,5 +43,7 @@ int helper_parse_args(int argc, char **argv, struct helper_options *opts, char *
 int helper_parse_size(const char *s, uint64_t *out);
 
 void helper_usage(FILE *out);
+/* Free what helper_parse_args() loaded (the .vessel file). */
+void helper_options_free(struct helper_options *o);
 
 #endif

@@ -209,5 +209,6 @@ int main(int argc, char **argv)
 	pthread_join(sig_thread, NULL);
 	if (fwlog)
 		fclose(fwlog);
+	helper_options_free(&opts);
 	return status;
 }

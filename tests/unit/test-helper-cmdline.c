@@ -8,6 +8,7 @@
 
 #include "firmware.h"
 #include "helper-cmdline.h"
+#include "vessel-file.h"
 #include "tap.h"
 
 static char kernel_path[] = "/tmp/vessel-test-kernelXXXXXX";
@@ -110,6 +111,63 @@ static void test_flags(void)
 	ok(o.help, "help flag set");
 }
 
+/* NAME.vessel as the base configuration, flags on top. */
+static void test_vessel_file(void)
+{
+	struct helper_options o;
+	char dir[] = "/tmp/vessel-test-vmXXXXXX", path[256], disk[256], err[512];
+	GError *gerr = NULL;
+	struct vessel_file *vf;
+	FILE *f;
+
+	if (!mkdtemp(dir))
+		return;
+	vf = vessel_file_create(dir, "Demo", 512ull << 20, 2, &gerr);
+	ok(vf != NULL, "a VM folder to start from");
+	if (!vf)
+		return;
+	vessel_file_free(vf);
+	snprintf(disk, sizeof(disk), "%s/Demo/disk.img", dir);
+	f = fopen(disk, "w");
+	fputs("0123456789", f);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/Demo/Demo.vessel", dir);
+	f = fopen(path, "a");
+	fputs("\n[disk.0]\nfile=disk.img\nbus=virtio\n", f);
+	fclose(f);
+
+	is_int(parse(&o, err, sizeof(err), path, NULL), 0, "vessel-helper NAME.vessel: %s", err);
+	ok(o.vm.ram_size == 512ull << 20 && o.vm.cpus == 2 && o.vm.ndisks == 1 &&
+	   o.vm.disks[0].bus == VM_DISK_VIRTIO && !strcmp(o.vm.disks[0].path, disk) &&
+	   o.vm.firmware != NULL, "memory, CPUs, disk (resolved in the folder) and firmware");
+	helper_options_free(&o);
+	is_int(parse(&o, err, sizeof(err), "--memory", "128M", path, "--cpus", "1", NULL), 0,
+	       "flags around the file");
+	ok(o.vm.ram_size == 128ull << 20 && o.vm.cpus == 1 && o.vm.ndisks == 1,
+	   "flags override the file's values");
+	helper_options_free(&o);
+	is_int(parse(&o, err, sizeof(err), path, "--multiboot", kernel_path, NULL), 0,
+	       "direct boot replaces the file's firmware");
+	ok(!o.vm.firmware && o.vm.multiboot, "no firmware then");
+	helper_options_free(&o);
+	is_int(parse(&o, err, sizeof(err), path, "other.vessel", NULL), -EINVAL,
+	       "only one .vessel file");
+	is_int(parse(&o, err, sizeof(err), "/nonexistent/X.vessel", NULL), -EINVAL,
+	       "a missing .vessel file");
+	ok(strstr(err, "X.vessel") != NULL, "%s", err);
+	f = fopen(path, "a");
+	fputs("\n[vm]\nmemory=lots\n", f);
+	fclose(f);
+	is_int(parse(&o, err, sizeof(err), path, NULL), -EINVAL, "a bad value in the file");
+	ok(strstr(err, "memory") != NULL, "the message names the key: %s", err);
+	helper_options_free(&o);
+	unlink(path);
+	unlink(disk);
+	snprintf(path, sizeof(path), "%s/Demo", dir);
+	rmdir(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	int fd = mkstemp(kernel_path);
@@ -123,6 +181,7 @@ int main(void)
 	close(fd);
 	test_sizes();
 	test_flags();
+	test_vessel_file();
 	unlink(kernel_path);
 	unlink(empty_path);
 	free(blob);
