@@ -40,6 +40,8 @@ void helper_usage(FILE *out)
 "                       serve the display, keyboard and mouse to SPICE clients\n"
 "                       (ADDR defaults to 127.0.0.1; other hosts need a password)\n"
 "  --spice-password-file FILE  the SPICE password: the first line of FILE\n"
+"  --spice-file FILE.vv  write a remote-viewer connection file (mode 0600; tcp: only)\n"
+"  --spice-tls CERT,KEY[,CA]  TLS only on the --spice port (PEM files; tcp: only)\n"
 "  --firmware FILE      BIOS image to boot through when there is no direct boot\n"
 "                       (default " FIRMWARE_DEFAULT ")\n"
 "  --serial BACKEND     COM1: stdio, file:PATH, unix:PATH or none (default stdio)\n"
@@ -245,15 +247,62 @@ static int parse_timeout(const char *s, double *out, char *err, size_t errlen)
 	return 0;
 }
 
+/* --spice-tls CERT,KEY[,CA]: split in place (arg is argv's own string). */
+static int parse_spice_tls(char *arg, struct spice_tls *t, char *err, size_t errlen)
+{
+	char *key = strchr(arg, ','), *ca = NULL;
+
+	if (key) {
+		*key++ = '\0';
+		ca = strchr(key, ',');
+	}
+	if (ca)
+		*ca++ = '\0';
+	if (!key || !arg[0] || !key[0] || (ca && (!ca[0] || strchr(ca, ','))))
+		return fail(err, errlen, "--spice-tls: expected CERT,KEY or CERT,KEY,CA (PEM files)");
+	t->cert = arg;
+	t->key = key;
+	t->ca = ca;
+	return 0;
+}
+
+static int check_spice_tls(const struct spice_tls *t, char *err, size_t errlen)
+{
+	int ret = check_file("--spice-tls", t->cert, err, errlen);
+
+	if (!ret)
+		ret = check_file("--spice-tls", t->key, err, errlen);
+	if (!ret && t->ca)
+		ret = check_file("--spice-tls", t->ca, err, errlen);
+	return ret;
+}
+
+/* --spice-file and --spice-tls: need --spice, and a tcp: one. */
+static int check_spice_extras(struct helper_options *o, char *err, size_t errlen)
+{
+	const char *flag = o->spice_tls.cert ? "--spice-tls" : "--spice-file";
+
+	if (!o->spice_tls.cert && !o->spice_vv_file)
+		return 0;
+	if (!o->spice)
+		return fail(err, errlen, "%s needs --spice", flag);
+	/* remote-viewer's .vv format documents no unix-socket key; spice-server TLS is tcp. */
+	if (o->spice_listen.unix_socket)
+		return fail(err, errlen, "%s works with --spice tcp: only, not unix:", flag);
+	return o->spice_tls.cert ? check_spice_tls(&o->spice_tls, err, errlen) : 0;
+}
+
 /* A SPICE port reachable from other hosts must ask for a password. */
 static int check_spice(struct helper_options *o, char *err, size_t errlen)
 {
 	const struct spice_listen *l = &o->spice_listen;
+	int ret;
 
 	if (o->spice_password_file && !o->spice)
 		return fail(err, errlen, "--spice-password-file needs --spice");
-	if (!o->spice)
-		return 0;
+	ret = check_spice_extras(o, err, errlen);
+	if (ret || !o->spice)
+		return ret;
 	if (o->spice_password_file)
 		return check_file("--spice-password-file", o->spice_password_file, err, errlen);
 	if (!spice_listen_is_local(l))
@@ -314,7 +363,7 @@ enum {
 	OPT_SERIAL, OPT_NO_REBOOT, OPT_TIMEOUT, OPT_EXIT_STATS, OPT_QUIET, OPT_FWLOG,
 	OPT_HELP, OPT_VERSION, OPT_FIRMWARE, OPT_DISK, OPT_CDROM, OPT_BOOT,
 	OPT_VGA, OPT_VRAM, OPT_SHOT_AT, OPT_SHOT_EXIT, OPT_TEXT_EXIT,
-	OPT_SPICE, OPT_SPICE_PW,
+	OPT_SPICE, OPT_SPICE_PW, OPT_SPICE_FILE, OPT_SPICE_TLS,
 };
 
 static const struct option long_opts[] = {
@@ -337,6 +386,8 @@ static const struct option long_opts[] = {
 	{ "dump-text-on-exit", required_argument, NULL, OPT_TEXT_EXIT },
 	{ "spice", required_argument, NULL, OPT_SPICE },
 	{ "spice-password-file", required_argument, NULL, OPT_SPICE_PW },
+	{ "spice-file", required_argument, NULL, OPT_SPICE_FILE },
+	{ "spice-tls", required_argument, NULL, OPT_SPICE_TLS },
 	{ "no-reboot", no_argument, NULL, OPT_NO_REBOOT },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "exit-stats", no_argument, NULL, OPT_EXIT_STATS },
@@ -400,6 +451,11 @@ static int apply_opt(struct helper_options *o, int c, const char *arg, char *err
 	case OPT_SPICE_PW:
 		o->spice_password_file = arg;
 		return 0;
+	case OPT_SPICE_FILE:
+		o->spice_vv_file = arg;
+		return 0;
+	case OPT_SPICE_TLS:
+		return parse_spice_tls((char *)arg, &o->spice_tls, err, errlen);
 	case OPT_FIRMWARE:
 		o->vm.firmware = arg;
 		return 0;

@@ -27,6 +27,8 @@ struct helper_options {
 	bool spice;			/* --spice LISTEN */
 	struct spice_listen spice_listen;
 	const char *spice_password_file;	/* --spice-password-file FILE */
+	const char *spice_vv_file;	/* --spice-file FILE.vv */
+	struct spice_tls spice_tls;	/* --spice-tls CERT,KEY[,CA] (split in argv) */
 };
 
 struct vessel_file;

@@ -30,9 +30,19 @@ int spice_parse_listen(const char *s, struct spice_listen *out);
 /* Only this host can connect: a unix socket, 127.0.0.0/8, ::1 or "localhost". */
 bool spice_listen_is_local(const struct spice_listen *l);
 
+/* --spice-tls CERT,KEY[,CA]: PEM files; cert NULL means no TLS. */
+struct spice_tls {
+	const char *cert;
+	const char *key;
+	const char *ca;			/* NULL: the certificate is its own CA (self-signed) */
+};
+
 struct spice_config {
 	struct spice_listen listen;
 	const char *password_file;	/* NULL: no password (allowed only when local) */
+	struct spice_tls tls;		/* with a cert, the port is TLS-only (tls-port) */
+	const char *vv_file;		/* NULL, or write a remote-viewer file here (tcp: only) */
+	const char *title;		/* the .vv file's title= */
 };
 
 /*

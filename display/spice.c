@@ -53,6 +53,88 @@ static int set_auth(struct vspice *s)
 	return ret;
 }
 
+/*
+ * TLS only: the port is spice-server's tls-port, no plain port is opened, and every
+ * channel demands TLS, so a plain client is refused at its first link message.
+ */
+static int set_tls(struct vspice *s)
+{
+	const struct spice_tls *t = &s->cfg.tls;
+
+	if (spice_server_set_tls(s->server, s->cfg.listen.port, t->ca ? t->ca : t->cert, t->cert,
+				 t->key, NULL, NULL, NULL)) {
+		fprintf(stderr, "vessel-helper: --spice-tls: spice-server refused the TLS setup\n");
+		return -EINVAL;
+	}
+	if (spice_server_set_channel_security(s->server, NULL, SPICE_CHANNEL_SECURITY_SSL))
+		return -EIO;
+	return 0;
+}
+
+/* The CA's PEM for the .vv file's ca= (GKeyFile writes its newlines as \n). */
+static int add_ca(GKeyFile *kf, const char *path)
+{
+	gchar *pem = NULL;
+
+	if (!g_file_get_contents(path, &pem, NULL, NULL))
+		return -EIO;
+	g_key_file_set_string(kf, "virt-viewer", "ca", pem);
+	g_free(pem);
+	return 0;
+}
+
+static int vv_fill(struct vspice *s, GKeyFile *kf)
+{
+	const struct spice_config *c = &s->cfg;
+	char pw[SPICE_MAX_PASSWORD_LENGTH + 4];
+
+	g_key_file_set_string(kf, "virt-viewer", "type", "spice");
+	/* A wildcard address is no place to connect to: name this machine instead. */
+	if (!strcmp(c->listen.host, "0.0.0.0") || !strcmp(c->listen.host, "::"))
+		g_key_file_set_string(kf, "virt-viewer", "host", g_get_host_name());
+	else
+		g_key_file_set_string(kf, "virt-viewer", "host", c->listen.host);
+	g_key_file_set_integer(kf, "virt-viewer", c->tls.cert ? "tls-port" : "port",
+			       c->listen.port);
+	if (c->password_file) {
+		if (read_password(c->password_file, pw, sizeof(pw)))
+			return -EINVAL;
+		g_key_file_set_string(kf, "virt-viewer", "password", pw);
+		explicit_bzero(pw, sizeof(pw));
+	}
+	g_key_file_set_string(kf, "virt-viewer", "title", c->title ? c->title : "Vessel VM");
+	g_key_file_set_integer(kf, "virt-viewer", "delete-this-file", 1);
+	if (c->tls.cert)
+		return add_ca(kf, c->tls.ca ? c->tls.ca : c->tls.cert);
+	return 0;
+}
+
+/* The remote-viewer connection file: mode 0600, written to a temp file and renamed. */
+static int write_vv(struct vspice *s)
+{
+	GKeyFile *kf = g_key_file_new();
+	GError *gerr = NULL;
+	gchar *data = NULL;
+	gsize len = 0;
+	int ret;
+
+	ret = vv_fill(s, kf);
+	if (!ret)
+		data = g_key_file_to_data(kf, &len, NULL);
+	if (data && !g_file_set_contents_full(s->cfg.vv_file, data, (gssize)len,
+					      G_FILE_SET_CONTENTS_CONSISTENT, 0600, &gerr)) {
+		fprintf(stderr, "vessel-helper: --spice-file %s: %s\n", s->cfg.vv_file,
+			gerr->message);
+		g_error_free(gerr);
+		ret = -EIO;
+	}
+	if (data)
+		explicit_bzero(data, len);
+	g_free(data);
+	g_key_file_free(kf);
+	return ret;
+}
+
 /* A socket file nobody answers on is a leftover of an earlier run: remove it. */
 static void remove_stale_socket(const char *path)
 {
@@ -86,7 +168,9 @@ static int setup(struct vspice *s)
 		spice_server_set_addr(s->server, l->path, SPICE_ADDR_FLAG_UNIX_ONLY);
 	} else {
 		spice_server_set_addr(s->server, l->host, 0);
-		spice_server_set_port(s->server, l->port);
+		ret = s->cfg.tls.cert ? set_tls(s) : spice_server_set_port(s->server, l->port);
+		if (ret)
+			return ret < 0 ? ret : -EINVAL;
 	}
 	ret = set_auth(s);
 	if (ret)
@@ -101,7 +185,9 @@ static int setup(struct vspice *s)
 		return -EADDRINUSE;
 	}
 	s->listening = true;
-	ret = vspice_input_add(s);
+	ret = s->cfg.vv_file ? write_vv(s) : 0;
+	if (!ret)
+		ret = vspice_input_add(s);
 	if (!ret)
 		ret = vspice_display_add(s);
 	if (ret)

@@ -11,6 +11,7 @@
 #include "helper-cmdline.h"
 #include "spice-vm.h"
 #include "surface.h"
+#include "vessel-file.h"
 #include "vga-vm.h"
 #include "vm.h"
 
@@ -163,7 +164,13 @@ int main(int argc, char **argv)
 	if (!vm)
 		return status;
 	if (opts.spice) {
-		struct spice_config sc = { opts.spice_listen, opts.spice_password_file };
+		struct spice_config sc = {
+			.listen = opts.spice_listen,
+			.password_file = opts.spice_password_file,
+			.tls = opts.spice_tls,
+			.vv_file = opts.spice_vv_file,
+			.title = opts.vessel && opts.vessel->name ? opts.vessel->name : NULL,
+		};
 		int serr;
 
 		spice = vspice_start(vm, &sc, &serr);

@@ -12,6 +12,12 @@
    SPICE makes the guest light the LED, which reaches the client.
 4. A non-loopback --spice address without a password makes the helper exit 64 and say how
    to fix it.
+5. --spice-file writes a remote-viewer .vv file (mode 0600: it holds the password); it is
+   refused with unix:.
+6. --spice-tls with an openssl-made CA: the port is TLS-only (spicy-screenshot without TLS
+   is refused), spice-tls.py trusting the CA gets the display with the password, a
+   non-loopback address is accepted with TLS and a password, and the .vv file carries
+   tls-port and the CA. Skipped without openssl (not under CI).
 Skips (77) without a usable /dev/kvm or spicy-screenshot, except under CI=true (then fails);
 case 3 alone is skipped without python3-gi and gir1.2-spiceclientglib-2.0 (not under CI).
 """
@@ -360,6 +366,105 @@ def case_open_without_password(exe):
     ok('--spice-password-file' in r.stderr, 'the message says how to fix it', r.stderr)
 
 
+def read_vv(path):
+    """The [virt-viewer] keys of a .vv file, values as written (escapes kept)."""
+    keys, group = {}, None
+    for line in open(path).read().splitlines():
+        if line.startswith('['):
+            group = line.strip()
+        elif '=' in line and group == '[virt-viewer]':
+            k, v = line.split('=', 1)
+            keys[k] = v
+    return keys
+
+
+def case_vv(exe, work):
+    port = free_port()
+    pwfile, vv = os.path.join(work, 'vv-password'), os.path.join(work, 'vm.vv')
+    with open(pwfile, 'w') as f:
+        f.write('vv-Pass\n')
+    h = Helper(exe, work, ['--firmware', SEABIOS, '--spice', 'tcp:127.0.0.1:%d' % port,
+                           '--spice-password-file', pwfile, '--spice-file', vv])
+    made = wait_for(vv, 'delete-this-file', 20, h.proc)
+    mode = os.stat(vv).st_mode & 0o777 if os.path.exists(vv) else None
+    keys = read_vv(vv) if made else {}
+    h.stop()
+    ok(made, '--spice-file wrote the .vv file', h.output())
+    ok(mode == 0o600, 'the .vv file has mode 0600 (got %s)' % (oct(mode) if mode else mode))
+    want = {'type': 'spice', 'host': '127.0.0.1', 'port': str(port), 'password': 'vv-Pass',
+            'title': 'Vessel VM', 'delete-this-file': '1'}
+    ok(keys == want, 'the .vv file holds exactly %s' % want, keys)
+    leftovers = [n for n in os.listdir(work) if n.startswith('vm.vv.')]
+    ok(not leftovers, 'no temp file is left beside it', leftovers)
+    r = subprocess.run([exe, '--spice', 'unix:' + os.path.join(work, 'x.sock'), '--spice-file',
+                        vv], capture_output=True, text=True, timeout=30)
+    ok(r.returncode == 64 and 'tcp:' in r.stderr, '--spice-file with unix: exits 64',
+       r.stderr)
+
+
+def make_certs(work):
+    """A CA and a server certificate for 127.0.0.1 it signed: (ca, cert, key) paths."""
+    ca, cakey = os.path.join(work, 'ca.pem'), os.path.join(work, 'ca-key.pem')
+    cert, key = os.path.join(work, 'server.pem'), os.path.join(work, 'server-key.pem')
+    csr, ext = os.path.join(work, 'server.csr'), os.path.join(work, 'server.ext')
+    with open(ext, 'w') as f:
+        f.write('subjectAltName=IP:127.0.0.1\n')
+    for cmd in (['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', cakey, '-out', ca,
+                 '-days', '2', '-subj', '/CN=Vessel test CA'],
+                ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', csr,
+                 '-subj', '/CN=127.0.0.1'],
+                ['x509', '-req', '-in', csr, '-CA', ca, '-CAkey', cakey, '-CAcreateserial',
+                 '-out', cert, '-days', '2', '-extfile', ext]):
+        subprocess.run(['openssl'] + cmd, check=True, capture_output=True, timeout=60)
+    return ca, cert, key
+
+
+def case_tls(exe, work):
+    if not shutil.which('openssl'):
+        if os.environ.get('CI') == 'true':
+            ok(False, 'openssl makes the TLS certificates')
+        else:
+            print('ok %d - TLS # SKIP no openssl' % (count + 1))
+            globals()['count'] += 1
+        return
+    ca, cert, key = make_certs(work)
+    port = free_port()
+    pwfile, vv = os.path.join(work, 'tls-password'), os.path.join(work, 'tls.vv')
+    with open(pwfile, 'w') as f:
+        f.write('tls-Pass\n')
+    h = Helper(exe, work, ['--firmware', SEABIOS, '--spice', 'tcp:0.0.0.0:%d' % port,
+                           '--spice-password-file', pwfile, '--spice-tls',
+                           '%s,%s,%s' % (cert, key, ca), '--spice-file', vv])
+    made = wait_for(vv, 'delete-this-file', 20, h.proc)
+    ok(made and h.proc.poll() is None, 'a non-loopback --spice with TLS and a password runs',
+       h.output())
+    plain, plain_out = screenshot(port, os.path.join(work, 'plain.ppm'), 'tls-Pass')
+    py = gi_python()
+    tls_rc, tls_out = None, ''
+    if py:
+        client = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'spice-tls.py')
+        try:
+            r = subprocess.run([py, client, str(port), ca, 'tls-Pass'], capture_output=True,
+                               text=True, timeout=60)
+            tls_rc, tls_out = r.returncode, r.stdout + r.stderr
+        except subprocess.TimeoutExpired:
+            tls_rc, tls_out = -1, 'spice-tls.py timed out'
+    keys = read_vv(vv) if made else {}
+    h.stop()
+    ok(not plain, 'a client without TLS is refused by the TLS-only port', plain_out)
+    if py:
+        ok(tls_rc == 0, 'a TLS client trusting the CA gets the display', tls_out + h.output())
+    else:
+        print('ok %d - TLS client # SKIP no SPICE GObject bindings' % (count + 1))
+        globals()['count'] += 1
+    pem = open(ca).read().replace('\n', '\\n')
+    ok(keys.get('tls-port') == str(port) and 'port' not in keys,
+       'the .vv file names tls-port and no plain port', keys)
+    ok(keys.get('ca') == pem, 'the .vv file\'s ca= is the CA PEM with \\n for newlines',
+       keys.get('ca'))
+    ok(keys.get('password') == 'tls-Pass', 'the .vv file holds the password')
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('helper')
@@ -378,6 +483,8 @@ def main():
         case_password(args.helper, work)
         case_keyboard(args.helper, work)
         case_unix(args.helper, work)
+        case_vv(args.helper, work)
+        case_tls(args.helper, work)
         if args.vbe_guest:
             case_vbe(args.helper, work, args.vbe_guest)
     print('1..%d' % count)
