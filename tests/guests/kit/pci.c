@@ -81,7 +81,7 @@ static unsigned size_one(struct kit_pci_fn *f, unsigned i)
 	uint64_t mask;
 
 	if (!v)
-		return 1;			/* not implemented: reads 0 */
+		return 1;			/* an unused BAR reads back 0 (PCI LB 3.0 §6.2.5.1) */
 	if (v & 1) {
 		/* I/O: bits 31:16 may be hard-wired to 0 on a 64 KiB I/O space. */
 		b->type = KIT_BAR_IO;
