@@ -20,6 +20,7 @@ extern const struct vmm_device_ops virtio_blk_device_ops;
 extern const struct vmm_device_ops virtio_rng_device_ops;
 extern const struct vmm_device_ops serial_device_ops;
 extern const struct vmm_device_ops i8042_device_ops;
+extern const struct vmm_device_ops isa_absent_device_ops;
 
 /*
  * Init order: system control ports first (reset, test exit), the firmware ROM and fw_cfg,
@@ -33,6 +34,7 @@ static const struct vmm_device_ops *const pc_devices[] = {
 	&isa_dma_device_ops,
 	&serial_device_ops,
 	&i8042_device_ops,
+	&isa_absent_device_ops,	/* after every ISA device: it only takes what is left */
 	NULL,	/* here: cfg.extra_devices (the display) */
 	/* PCI functions: they need the chipset's bus. IDE is 01.1, beside the ISA bridge. */
 	&ide_device_ops,
