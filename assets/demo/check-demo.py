@@ -18,7 +18,10 @@ import sys
 import tempfile
 import zlib
 
-KVM_GET_API_VERSION = 0xAE00
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, os.pardir, 'tests'))
+sys.dont_write_bytecode = True      # no __pycache__ in the source tree
+from kvmcheck import kvm_problem  # noqa: E402
+
 WANT_W, WANT_H = 800, 600
 GRAD_TOP, GRAD_BOTTOM = 0x0b1a3a, 0x2f8f9d
 SHADOW, BORDER, PANEL, ACCENT = 0x061024, 0x1d3557, 0xf4f7fb, 0xe76f51
@@ -33,20 +36,6 @@ def skip_or_fail(why):
     sys.exit(77)
 
 
-def kvm_problem():
-    try:
-        import fcntl
-        fd = os.open('/dev/kvm', os.O_RDWR)
-    except OSError as e:
-        return 'cannot open /dev/kvm: %s' % e.strerror
-    try:
-        if fcntl.ioctl(fd, KVM_GET_API_VERSION) != 12:
-            return '/dev/kvm has an unexpected API version'
-    except OSError as e:
-        return '/dev/kvm does not answer KVM_GET_API_VERSION: %s' % e.strerror
-    finally:
-        os.close(fd)
-    return None
 
 
 def paeth(a, b, c):

@@ -18,7 +18,6 @@ Keys for tests that need more than a bare machine (README.md has the full table)
 
 import argparse
 import array
-import fcntl
 import os
 import re
 import shlex
@@ -29,6 +28,10 @@ import sys
 import tempfile
 import threading
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir))
+sys.dont_write_bytecode = True      # no __pycache__ in the source tree
+from kvmcheck import kvm_problem  # noqa: E402
 
 SECTION = '.kit_expect'
 SCALAR_KEYS = ('cpus', 'memory', 'timeout', 'exit', 'reboot', 'image', 'file-bytes')
@@ -63,7 +66,6 @@ GUEST_STATUS = {
     3: 'guest: bad multiboot magic or info',
     4: 'guest: unexpected interrupt',
 }
-KVM_GET_API_VERSION = 0xAE00
 EXIT_SKIP = 77
 
 
@@ -237,26 +239,6 @@ def parse_file_bytes(text):
 
 # ---- the host side ----
 
-def kvm_problem(path):
-    """None if the KVM device can be used, else why not."""
-    try:
-        fd = os.open(path, os.O_RDWR | os.O_CLOEXEC)
-    except FileNotFoundError:
-        return ('%s does not exist: the kvm module is not loaded or virtualization '
-                'is switched off in the firmware (run "vesselctl check")' % path)
-    except PermissionError:
-        return 'no permission to open %s (is this user in the "kvm" group?)' % path
-    except OSError as e:
-        return '%s cannot be opened: %s' % (path, e.strerror)
-    try:
-        version = fcntl.ioctl(fd, KVM_GET_API_VERSION)
-    except OSError as e:
-        return 'KVM_GET_API_VERSION failed: %s' % e.strerror
-    finally:
-        os.close(fd)
-    if version != 12:
-        return 'KVM API version %d, want 12' % version
-    return None
 
 
 class Child:

@@ -33,8 +33,11 @@ import tempfile
 import time
 import zlib
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir))
+sys.dont_write_bytecode = True      # no __pycache__ in the source tree
+from kvmcheck import kvm_problem  # noqa: E402
+
 SEABIOS = '/usr/share/seabios/bios-256k.bin'
-KVM_GET_API_VERSION = 0xAE00
 failures = 0
 count = 0
 
@@ -57,18 +60,6 @@ def skip_or_fail(reason):
     sys.exit(77)
 
 
-def kvm_usable():
-    try:
-        import fcntl
-        fd = os.open('/dev/kvm', os.O_RDWR)
-    except OSError as e:
-        return 'cannot open /dev/kvm: %s' % e.strerror
-    try:
-        if fcntl.ioctl(fd, KVM_GET_API_VERSION) != 12:
-            return '/dev/kvm has an unexpected API version'
-    finally:
-        os.close(fd)
-    return None
 
 
 def free_port():
@@ -470,7 +461,7 @@ def main():
     ap.add_argument('helper')
     ap.add_argument('--vbe-guest', help='vbe-guest.elf (the resize case)')
     args = ap.parse_args()
-    reason = kvm_usable()
+    reason = kvm_problem()
     if reason:
         skip_or_fail(reason)
     if not shutil.which('spicy-screenshot'):

@@ -136,23 +136,10 @@ def sparse(path, size):
 
 # ---- running the helper ----
 
-class Child:
-    proc = None
-
-    @classmethod
-    def kill(cls):
-        if cls.proc and cls.proc.poll() is None:
-            try:
-                os.killpg(cls.proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            cls.proc.wait()
-
-
-def on_signal(signum, frame):
-    Child.kill()
-    print('# runner stopped by signal %d; helper killed' % signum, flush=True)
-    sys.exit(1)
+# The kit runner's child handling: the helper and its process group die with the runner.
+_RUN_GUEST = load_run_guest()
+Child = _RUN_GUEST.Child
+on_signal = _RUN_GUEST.on_signal
 
 
 class Run:
@@ -426,7 +413,7 @@ def main(argv):
     if not args.helper or not os.access(args.helper, os.X_OK):
         return rep.finish([(False, 'vessel-helper not found (%r); pass --helper' %
                             args.helper, '')])
-    problem = load_run_guest().kvm_problem(args.kvm_device)
+    problem = _RUN_GUEST.kvm_problem(args.kvm_device)
     with tempfile.TemporaryDirectory(prefix='vessel-linux-') as tmp:
         if args.case == 'reject':
             return rep.finish(reject_case(args, bz, tmp, rep, problem is None))
