@@ -10,6 +10,7 @@
 #include <linux/kvm.h>
 
 #include "bus.h"
+#include "command.h"
 #include "irq.h"
 #include "log.h"
 #include "loop.h"
@@ -136,6 +137,14 @@ struct vm {
 	int request_status;
 	bool paused;
 	unsigned parked;		/* vCPUs parked in pause */
+
+	/* Commands (command.h), run by vm_run's thread; under `lock`. */
+	struct vm_command *cmd_head, **cmd_tail;
+	enum vm_run_state run_state;
+	bool user_paused;		/* paused by a command (not by a reset in progress) */
+	bool finished;			/* vm_run has returned: commands fail with -ESHUTDOWN */
+	void (*state_fn)(void *opaque, enum vm_run_state state);
+	void *state_opaque;
 };
 
 /* Create the VM described by cfg; NULL with *err = -errno and a message already printed. */

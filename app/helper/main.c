@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "control.h"
+#include "control-common.h"
 #include "helper-cmdline.h"
 #include "spice-vm.h"
 #include "surface.h"
@@ -22,13 +24,27 @@ static const char *const exit_kind_names[VM_EXITK_MAX] = {
 struct signal_waiter {
 	struct vm *vm;
 	sigset_t set;
+	struct vm_command button, off;
 };
 
 /*
  * SIGTERM presses the ACPI power button, so the guest shuts down cleanly (and the helper
  * exits 0 when it reaches S5); a second SIGTERM, or SIGINT/SIGHUP, powers off at once
- * (status 70) — like holding the button of a PC.
+ * (status 70) — like holding the button of a PC. Both go through the VM's command queue.
  */
+static void signal_cmd_done(struct vm_command *cmd)
+{
+	struct signal_waiter *w = cmd->opaque;
+
+	if (cmd->kind == VM_CMD_POWER_BUTTON && cmd->result < 0) {
+		fprintf(stderr, "vessel-helper: %s Powering off.\n", cmd->error);
+		vm_request(w->vm, VM_REQ_POWEROFF, VM_EXIT_HOST_SIGNAL);
+	} else if (cmd->kind == VM_CMD_POWER_BUTTON) {
+		fprintf(stderr, "vessel-helper: power button pressed; send SIGTERM again "
+			"to power off at once\n");
+	}
+}
+
 static void *signal_thread(void *arg)
 {
 	struct signal_waiter *w = arg;
@@ -36,14 +52,12 @@ static void *signal_thread(void *arg)
 	int sig;
 
 	while (sigwait(&w->set, &sig) == 0) {
-		if (sig == SIGTERM && !pressed && vm_power_button(w->vm)) {
-			pressed = true;
-			fprintf(stderr, "vessel-helper: power button pressed; send SIGTERM again "
-				"to power off at once\n");
-			continue;
-		}
-		vm_request(w->vm, VM_REQ_POWEROFF, VM_EXIT_HOST_SIGNAL);
-		break;
+		struct vm_command *cmd = pressed || sig != SIGTERM ? &w->off : &w->button;
+
+		vm_command_submit(w->vm, cmd);
+		if (cmd == &w->off)
+			break;
+		pressed = true;
 	}
 	return NULL;
 }
@@ -112,12 +126,49 @@ static void print_exit_stats(const struct vm *vm)
 		(unsigned long long)vm->pio.unclaimed, (unsigned long long)vm->mmio.unclaimed);
 }
 
+/* The control API, when asked for: NULL with a message printed on failure, or when not asked. */
+static struct control *start_control(struct vm *vm, struct helper_options *o)
+{
+	const struct vessel_file *vf = o->vessel;
+	struct control_config cc = {
+		.vm = vm,
+		.name = vf ? vf->name : NULL,
+		.uuid = vf && vf->uuid[0] ? vf->uuid : NULL,
+		.file = vf ? vf->path : NULL,
+		.peer_fd = o->control_fd,
+		.socket_path = o->control_socket,
+	};
+	g_autofree char *path = NULL;
+	GError *gerr = NULL;
+	struct control *c;
+	char err[512];
+
+	if (!o->control_socket && o->control_fd < 0)
+		return NULL;
+	if (o->control_socket && !strcmp(o->control_socket, "auto")) {
+		path = vessel_control_socket_path(cc.uuid, &gerr);
+		if (!path) {
+			fprintf(stderr, "vessel-helper: --control-socket: %s\n", gerr->message);
+			g_clear_error(&gerr);
+			return NULL;
+		}
+		cc.socket_path = path;
+	}
+	c = control_start(&cc, err, sizeof(err));
+	if (!c)
+		fprintf(stderr, "vessel-helper: the control API did not start: %s\n", err);
+	else if (cc.socket_path)
+		fprintf(stderr, "vessel-helper: control socket %s\n", cc.socket_path);
+	return c;
+}
+
 int main(int argc, char **argv)
 {
 	struct helper_options opts;
 	struct signal_waiter waiter;
 	struct vmm_timer *timer = NULL;
 	struct vspice *spice = NULL;
+	struct control *control = NULL;
 	pthread_t sig_thread;
 	FILE *fwlog = NULL;
 	char err[512];
@@ -182,6 +233,16 @@ int main(int argc, char **argv)
 		}
 	}
 	waiter.vm = vm;
+	waiter.button = (struct vm_command){ .kind = VM_CMD_POWER_BUTTON, .done = signal_cmd_done,
+					     .opaque = &waiter };
+	waiter.off = (struct vm_command){ .kind = VM_CMD_POWER_OFF, .status = VM_EXIT_HOST_SIGNAL,
+					  .done = signal_cmd_done, .opaque = &waiter };
+	control = start_control(vm, &opts);
+	if (!control && (opts.control_socket || opts.control_fd >= 0)) {
+		vspice_stop(spice);
+		vm_destroy(vm);
+		return VM_EXIT_HOST_ERROR;
+	}
 	pthread_create(&sig_thread, NULL, signal_thread, &waiter);
 	if (opts.timeout > 0) {
 		timer = vmm_timer_new(vm->loop, timeout_fired, vm);
@@ -199,6 +260,7 @@ int main(int argc, char **argv)
 				      (uint64_t)(opts.screenshot_at * 1e9));
 	}
 	status = vm_run(vm);
+	control_stop(control);
 	vspice_stop(spice);	/* clients go before the devices they read */
 	vmm_timer_free(shot_timer);
 	if (opts.screenshot_exit && !save_screenshot(vm, opts.screenshot_exit))

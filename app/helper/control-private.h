@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Inside the helper's control service: shared by its method and transport halves. */
+#ifndef VESSEL_HELPER_CONTROL_PRIVATE_H
+#define VESSEL_HELPER_CONTROL_PRIVATE_H
+
+#include <stdbool.h>
+#include <gio/gio.h>
+
+#include "command.h"
+#include "control.h"
+#include "vessel-dbus.h"
+
+struct control {
+	struct control_config cfg;
+	struct vm *vm;
+	GMainContext *ctx;
+	GMainLoop *loop;
+	GThread *thread;
+	VesselVM1 *skel;
+	GDBusServer *server;
+	GDBusAuthObserver *observer;
+	GDBusConnection *peer;		/* the launcher's socketpair, if any */
+	GPtrArray *clients;		/* connections accepted on the socket */
+	char *guid;
+	GDBusNodeInfo *hello_info;	/* org.freedesktop.DBus.Hello for bus-minded tools */
+	char hello_name[32];
+	bool socket_bound;		/* we created socket_path: remove it on stop */
+
+	GMutex start_lock;
+	GCond start_cond;
+	bool started, start_ok;
+	GError *start_error;
+};
+
+/* One D-Bus call in flight as a VM command. */
+struct control_call {
+	struct control *control;
+	GDBusMethodInvocation *invocation;
+	struct vm_command cmd;
+	GVariant *reply;		/* floating; the out arguments, or NULL for none */
+};
+
+/* control-transport.c, on the control thread. */
+bool control_setup(struct control *c, GError **error);
+void control_teardown(struct control *c);
+/* control.c */
+void control_connect_methods(struct control *c);
+void control_submit(struct control *c, GDBusMethodInvocation *invocation,
+		    enum vm_command_kind kind, int (*body)(struct vm *, struct vm_command *));
+
+#endif
