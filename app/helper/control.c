@@ -16,8 +16,7 @@
 #include "command.h"
 #include "control-common.h"
 #include "control-private.h"
-#include "surface.h"
-#include "vga-vm.h"
+#include "display-hub.h"
 #include "vm.h"
 
 /* The control thread: everything GLib here runs on c->ctx. */
@@ -151,18 +150,16 @@ void control_submit(struct control *c, GDBusMethodInvocation *invocation,
 static int screenshot_body(struct vm *vm, struct vm_command *cmd)
 {
 	struct control_call *call = cmd->arg;
-	struct vga *vga = vga_from_vm(vm);
+	struct display_hub *hub = call->control->cfg.hub;
 	void *png;
 	size_t len;
 	int ret;
 
-	if (!vga) {
+	if (!hub) {
 		vm_command_fail(cmd, -ENOENT, "This virtual machine has no display.");
 		return cmd->result;
 	}
-	ret = display_update(vga);
-	if (!ret)
-		ret = display_screenshot_png_mem(display_get_surface(vga), &png, &len);
+	ret = display_hub_screenshot_png(hub, &png, &len);
 	if (ret) {
 		vm_command_fail(cmd, ret, "The screen could not be captured: %s.", strerror(-ret));
 		return ret;

@@ -7,9 +7,11 @@
 #include <stddef.h>
 
 struct vm;
+struct display_hub;
 
 struct control_config {
 	struct vm *vm;
+	struct display_hub *hub;	/* the VM's display (NULL: none) */
 	const char *name, *uuid;	/* from the .vessel file; may be NULL */
 	const char *file;		/* the .vessel file, absolute; may be NULL */
 	int peer_fd;			/* a socketpair end from the launcher, or -1 */

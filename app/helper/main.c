@@ -10,6 +10,7 @@
 
 #include "control.h"
 #include "control-common.h"
+#include "display-hub.h"
 #include "helper-cmdline.h"
 #include "spice-vm.h"
 #include "surface.h"
@@ -70,25 +71,31 @@ static void timeout_fired(void *opaque)
 static const struct vmm_device_ops *const display_devices[] = { &vga_device_ops };
 
 /* Render what the guest drew and write it as PNG; 0 or -errno with a message. */
-static int save_screenshot(struct vm *vm, const char *path)
+static int save_screenshot(struct display_hub *hub, const char *path)
 {
-	struct vga *vga = vga_from_vm(vm);
+	GError *gerr = NULL;
+	void *png = NULL;
+	size_t len = 0;
 	int ret;
 
-	if (!vga) {
+	if (!hub) {
 		fprintf(stderr, "vessel-helper: no screenshot %s: this VM has no display\n", path);
 		return -ENODEV;
 	}
-	ret = display_update(vga);
-	if (ret >= 0)
-		ret = display_screenshot_png(display_get_surface(vga), path);
-	if (ret < 0)
+	ret = display_hub_screenshot_png(hub, &png, &len);
+	if (!ret && !g_file_set_contents(path, png, (gssize)len, &gerr)) {
+		fprintf(stderr, "vessel-helper: screenshot %s failed: %s\n", path, gerr->message);
+		g_clear_error(&gerr);
+		ret = -EIO;
+	} else if (ret) {
 		fprintf(stderr, "vessel-helper: screenshot %s failed: %s\n", path, strerror(-ret));
+	}
+	free(png);
 	return ret;
 }
 
 struct shot_at {
-	struct vm *vm;
+	struct display_hub *hub;
 	const char *path;
 };
 
@@ -96,7 +103,7 @@ static void screenshot_fired(void *opaque)
 {
 	struct shot_at *s = opaque;
 
-	if (!save_screenshot(s->vm, s->path))
+	if (!save_screenshot(s->hub, s->path))
 		fprintf(stderr, "vessel-helper: screenshot saved to %s\n", s->path);
 }
 
@@ -127,11 +134,13 @@ static void print_exit_stats(const struct vm *vm)
 }
 
 /* The control API, when asked for: NULL with a message printed on failure, or when not asked. */
-static struct control *start_control(struct vm *vm, struct helper_options *o)
+static struct control *start_control(struct vm *vm, struct display_hub *hub,
+				     struct helper_options *o)
 {
 	const struct vessel_file *vf = o->vessel;
 	struct control_config cc = {
 		.vm = vm,
+		.hub = hub,
 		.name = vf ? vf->name : NULL,
 		.uuid = vf && vf->uuid[0] ? vf->uuid : NULL,
 		.file = vf ? vf->path : NULL,
@@ -169,6 +178,7 @@ int main(int argc, char **argv)
 	struct vmm_timer *timer = NULL;
 	struct vspice *spice = NULL;
 	struct control *control = NULL;
+	struct display_hub *hub = NULL;
 	pthread_t sig_thread;
 	FILE *fwlog = NULL;
 	char err[512];
@@ -214,6 +224,8 @@ int main(int argc, char **argv)
 	vm = vm_create(&opts.vm, &status);
 	if (!vm)
 		return status;
+	if (vga_from_vm(vm))
+		hub = display_hub_new(vga_from_vm(vm));
 	if (opts.spice) {
 		struct spice_config sc = {
 			.listen = opts.spice_listen,
@@ -221,6 +233,7 @@ int main(int argc, char **argv)
 			.tls = opts.spice_tls,
 			.vv_file = opts.spice_vv_file,
 			.title = opts.vessel && opts.vessel->name ? opts.vessel->name : NULL,
+			.hub = hub,
 		};
 		int serr;
 
@@ -237,7 +250,7 @@ int main(int argc, char **argv)
 					     .opaque = &waiter };
 	waiter.off = (struct vm_command){ .kind = VM_CMD_POWER_OFF, .status = VM_EXIT_HOST_SIGNAL,
 					  .done = signal_cmd_done, .opaque = &waiter };
-	control = start_control(vm, &opts);
+	control = start_control(vm, hub, &opts);
 	if (!control && (opts.control_socket || opts.control_fd >= 0)) {
 		vspice_stop(spice);
 		vm_destroy(vm);
@@ -250,7 +263,7 @@ int main(int argc, char **argv)
 			vmm_timer_mod(timer, vmm_loop_now(vm->loop) +
 				      (uint64_t)(opts.timeout * 1e9));
 	}
-	struct shot_at shot = { vm, opts.screenshot_at_file };
+	struct shot_at shot = { hub, opts.screenshot_at_file };
 	struct vmm_timer *shot_timer = NULL;
 
 	if (opts.screenshot_at_file) {
@@ -263,7 +276,7 @@ int main(int argc, char **argv)
 	control_stop(control);
 	vspice_stop(spice);	/* clients go before the devices they read */
 	vmm_timer_free(shot_timer);
-	if (opts.screenshot_exit && !save_screenshot(vm, opts.screenshot_exit))
+	if (opts.screenshot_exit && !save_screenshot(hub, opts.screenshot_exit))
 		fprintf(stderr, "vessel-helper: screenshot saved to %s\n", opts.screenshot_exit);
 	if (opts.text_exit)
 		save_text(vm, opts.text_exit);
@@ -273,6 +286,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "vessel-helper: --timeout %.3g s elapsed; VM stopped\n",
 			opts.timeout);
 	vmm_timer_free(timer);
+	display_hub_free(hub);
 	vm_destroy(vm);
 	pthread_cancel(sig_thread);
 	pthread_join(sig_thread, NULL);
