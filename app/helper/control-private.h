@@ -17,6 +17,7 @@ struct control {
 	GMainLoop *loop;
 	GThread *thread;
 	VesselVM1 *skel;
+	struct control_display *display;	/* Display1; NULL without a display */
 	GDBusServer *server;
 	GDBusAuthObserver *observer;
 	GDBusConnection *peer;		/* the launcher's socketpair, if any */
@@ -43,6 +44,10 @@ struct control_call {
 /* control-transport.c, on the control thread. */
 bool control_setup(struct control *c, GError **error);
 void control_teardown(struct control *c);
+/* control-display.c, on the control thread. NULL when the VM has no display. */
+struct control_display *control_display_new(struct control *c);
+GDBusInterfaceSkeleton *control_display_skeleton(struct control_display *d);
+void control_display_free(struct control_display *d);
 /* control.c */
 void control_connect_methods(struct control *c);
 void control_submit(struct control *c, GDBusMethodInvocation *invocation,

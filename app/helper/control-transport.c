@@ -61,6 +61,9 @@ static bool export_on(struct control *c, GDBusConnection *conn, GError **error)
 	if (!c->hello_info || !g_dbus_connection_register_object(conn, "/org/freedesktop/DBus",
 			c->hello_info->interfaces[0], &bus_hello_vtable, c, NULL, error))
 		return false;
+	if (c->display && !g_dbus_interface_skeleton_export(control_display_skeleton(c->display),
+							    conn, VESSEL_VM_OBJECT_PATH, error))
+		return false;
 	return g_dbus_interface_skeleton_export(G_DBUS_INTERFACE_SKELETON(c->skel), conn,
 						VESSEL_VM_OBJECT_PATH, error);
 }
@@ -72,6 +75,9 @@ static void client_closed(GDBusConnection *conn, gboolean remote_peer_vanished, 
 
 	g_dbus_interface_skeleton_unexport_from_connection(G_DBUS_INTERFACE_SKELETON(c->skel),
 							   conn);
+	if (c->display)
+		g_dbus_interface_skeleton_unexport_from_connection(
+			control_display_skeleton(c->display), conn);
 	g_ptr_array_remove(c->clients, conn);
 }
 
@@ -204,6 +210,7 @@ bool control_setup(struct control *c, GError **error)
 	vessel_vm1_set_cpus(c->skel, vc->cpus);
 	vessel_vm1_set_pid(c->skel, (guint)getpid());
 	control_connect_methods(c);
+	c->display = control_display_new(c);
 	if (c->cfg.socket_path && !listen_socket(c, error))
 		return false;
 	if (c->cfg.peer_fd >= 0 && !serve_peer(c, error))
@@ -229,6 +236,8 @@ void control_teardown(struct control *c)
 		g_dbus_connection_flush_sync(c->peer, NULL, NULL);
 		g_dbus_connection_close_sync(c->peer, NULL, NULL);
 	}
+	control_display_free(c->display);
+	c->display = NULL;
 	if (c->skel && g_dbus_interface_skeleton_get_connection(
 				G_DBUS_INTERFACE_SKELETON(c->skel)))
 		g_dbus_interface_skeleton_unexport(G_DBUS_INTERFACE_SKELETON(c->skel));
