@@ -70,6 +70,11 @@ struct vm_config {
 	const struct vmm_device_ops *const *extra_devices;
 	unsigned nextra_devices;
 	uint64_t vram_size;		/* VGA video memory; 0: the display's default */
+	/* virtio-balloon ([balloon] in a .vessel file, --balloon). */
+	bool balloon;
+	uint64_t balloon_target;	/* initial balloon size, bytes (given back to the host) */
+	unsigned balloon_stats_interval;	/* seconds between stats requests; 0: off */
+	bool share_pages;		/* guest RAM MADV_MERGEABLE (KSM) */
 };
 
 /* Well-known exits counted per VM (the benchmark prints the histogram). */
