@@ -130,8 +130,9 @@ static void call_done(struct vm_command *cmd)
 	g_main_context_invoke(call->control->ctx, call_finish, call);
 }
 
-void control_submit(struct control *c, GDBusMethodInvocation *invocation,
-		    enum vm_command_kind kind, int (*body)(struct vm *, struct vm_command *))
+static struct control_call *call_new(struct control *c, GDBusMethodInvocation *invocation,
+				     enum vm_command_kind kind,
+				     int (*body)(struct vm *, struct vm_command *))
 {
 	struct control_call *call = g_new0(struct control_call, 1);
 
@@ -143,6 +144,21 @@ void control_submit(struct control *c, GDBusMethodInvocation *invocation,
 	call->cmd.opaque = call;
 	call->cmd.done = call_done;
 	call->cmd.status = VM_EXIT_OK;
+	return call;
+}
+
+void control_submit(struct control *c, GDBusMethodInvocation *invocation,
+		    enum vm_command_kind kind, int (*body)(struct vm *, struct vm_command *))
+{
+	vm_command_submit(c->vm, &call_new(c, invocation, kind, body)->cmd);
+}
+
+void control_submit_u64(struct control *c, GDBusMethodInvocation *invocation,
+			int (*body)(struct vm *, struct vm_command *), uint64_t value)
+{
+	struct control_call *call = call_new(c, invocation, VM_CMD_CALL, body);
+
+	call->u64 = value;
 	vm_command_submit(c->vm, &call->cmd);
 }
 

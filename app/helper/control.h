@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct vm;
 struct display_hub;
@@ -16,6 +17,7 @@ struct control_config {
 	const char *file;		/* the .vessel file, absolute; may be NULL */
 	int peer_fd;			/* a socketpair end from the launcher, or -1 */
 	const char *socket_path;	/* listen here (headless), or NULL */
+	uint64_t balloon_min, balloon_max;	/* guest memory bounds; 0: not set */
 };
 
 struct control;

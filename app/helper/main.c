@@ -146,6 +146,8 @@ static struct control *start_control(struct vm *vm, struct display_hub *hub,
 		.file = vf ? vf->path : NULL,
 		.peer_fd = o->control_fd,
 		.socket_path = o->control_socket,
+		.balloon_min = vf ? vf->balloon_min : 0,
+		.balloon_max = vf ? vf->balloon_max : 0,
 	};
 	g_autofree char *path = NULL;
 	GError *gerr = NULL;

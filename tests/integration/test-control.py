@@ -186,6 +186,14 @@ def test_peer(a, env):
         ok(False, 'peer: an unknown method fails')
     except GLib.Error as e:
         ok('UnknownMethod' in e.message, 'peer: an unknown method is UnknownMethod')
+    ok(prop('BalloonPresent') is False, 'peer: no balloon without --balloon')
+    try:
+        conn.call_sync(None, PATH, IFACE, 'SetMemoryTarget', GLib.Variant('(t)', (16 << 20,)),
+                       None, Gio.DBusCallFlags.NONE, 5000, None)
+        ok(False, 'peer: SetMemoryTarget without a balloon fails')
+    except GLib.Error as e:
+        ok('NotSupported' in e.message and '[balloon]' in e.message,
+           'peer: SetMemoryTarget without a balloon is NotSupported: ' + e.message)
     png = call('Screenshot').unpack()[0]
     ok(bytes(png[:4]) == b'\x89PNG', 'peer: Screenshot returns PNG bytes (%d)' % len(png))
     try:
