@@ -542,6 +542,29 @@ static const char *find_vessel_arg(int argc, char **argv, char *err, size_t errl
 	return found;
 }
 
+/*
+ * [spice] listen/port/password-file turn SPICE sharing on as --spice tcp:LISTEN:PORT would
+ * (listen defaults to 127.0.0.1, port to 5900); --spice flags given later override it.
+ */
+static int vessel_spice(struct helper_options *o, char *err, size_t errlen)
+{
+	const struct vessel_file *vf = o->vessel;
+	g_autofree char *spec = NULL;
+	const char *addr;
+
+	if (!vf->spice_listen && !vf->spice_port)
+		return 0;
+	addr = vf->spice_listen ? vf->spice_listen : "127.0.0.1";
+	spec = g_strdup_printf(strchr(addr, ':') && addr[0] != '[' ? "tcp:[%s]:%u" : "tcp:%s:%u",
+			       addr, vf->spice_port ? vf->spice_port : 5900);
+	if (spice_parse_listen(spec, &o->spice_listen))
+		return fail(err, errlen, "%s: [spice] listen=%s port=%u is not an address and port "
+			    "SPICE can listen on", vf->path, addr, vf->spice_port);
+	o->spice = true;
+	o->spice_password_file = vf->spice_password_file;
+	return 0;
+}
+
 /* Load NAME.vessel as the base configuration the flags then override. */
 static int load_vessel(struct helper_options *o, const char *path, char *err, size_t errlen)
 {
@@ -555,7 +578,7 @@ static int load_vessel(struct helper_options *o, const char *path, char *err, si
 	o->vessel_path = path;
 	vessel_file_to_vm_config(o->vessel, &o->vm);
 	o->file_firmware = o->vm.firmware;
-	return 0;
+	return vessel_spice(o, err, errlen);
 }
 
 void helper_options_free(struct helper_options *o)

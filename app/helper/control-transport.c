@@ -209,6 +209,7 @@ bool control_setup(struct control *c, GError **error)
 	vessel_vm1_set_memory_bytes(c->skel, vc->ram_size);
 	vessel_vm1_set_cpus(c->skel, vc->cpus);
 	vessel_vm1_set_pid(c->skel, (guint)getpid());
+	vessel_vm1_set_spice_address(c->skel, c->cfg.spice_address ? c->cfg.spice_address : "");
 	control_connect_methods(c);
 	c->display = control_display_new(c);
 	control_balloon_setup(c);

@@ -135,8 +135,12 @@ static void print_exit_stats(const struct vm *vm)
 
 /* The control API, when asked for: NULL with a message printed on failure, or when not asked. */
 static struct control *start_control(struct vm *vm, struct display_hub *hub,
-				     struct helper_options *o)
+				     struct vspice *spice, struct helper_options *o)
 {
+	const struct spice_listen *l = &o->spice_listen;
+	g_autofree char *spice_address = !o->spice ? NULL : l->unix_socket ?
+		g_strdup_printf("unix:%s", l->path) : g_strdup_printf(
+			strchr(l->host, ':') ? "tcp:[%s]:%d" : "tcp:%s:%d", l->host, l->port);
 	const struct vessel_file *vf = o->vessel;
 	struct control_config cc = {
 		.vm = vm,
@@ -148,6 +152,8 @@ static struct control *start_control(struct vm *vm, struct display_hub *hub,
 		.socket_path = o->control_socket,
 		.balloon_min = vf ? vf->balloon_min : 0,
 		.balloon_max = vf ? vf->balloon_max : 0,
+		.spice = spice,
+		.spice_address = spice_address,
 	};
 	g_autofree char *path = NULL;
 	GError *gerr = NULL;
@@ -252,7 +258,7 @@ int main(int argc, char **argv)
 					     .opaque = &waiter };
 	waiter.off = (struct vm_command){ .kind = VM_CMD_POWER_OFF, .status = VM_EXIT_HOST_SIGNAL,
 					  .done = signal_cmd_done, .opaque = &waiter };
-	control = start_control(vm, hub, &opts);
+	control = start_control(vm, hub, spice, &opts);
 	if (!control && (opts.control_socket || opts.control_fd >= 0)) {
 		vspice_stop(spice);
 		vm_destroy(vm);
