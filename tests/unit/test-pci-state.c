@@ -430,6 +430,7 @@ static void test_hostile(void)
 	refuse8(&h, r4 + 8 + msix + 2, 0x0f, "MSI-X table size changed");
 	refuse32(&h, r4 + 8 + msix + 4, 0x1000, "MSI-X table moved");
 	refuse8(&h, pba + 1, 0x01, "MSI-X pending bit 8 of 8 vectors");
+	refuse8(&h, r4 + REC + 16 * 5 + 12, 0x03, "MSI-X vector control reserved bit");
 	is_int(cfg_rd(&b, DEV_A, PCI_BASE_ADDRESS_0, 4), 0xd001, "B kept its own BAR");
 	is_int(load(&b, good, len), 0, "the untouched blob still loads");
 	is_int(cfg_rd(&b, DEV_A, PCI_BASE_ADDRESS_0, 4), IO_BAR | 1, "... and takes effect");

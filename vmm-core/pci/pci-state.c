@@ -158,6 +158,19 @@ static bool msi_layout_ok(const struct pci_dev *dev, const uint8_t *cfg)
 	return !dev->msix_cap || ro_same(dev, cfg, dev->msix_cap + PCI_MSIX_FLAGS, 10);
 }
 
+/* Vector Control holds only the mask bit (§6.8.2.9), as guest writes leave it. */
+static bool msix_table_ok(const uint8_t *table, unsigned vectors)
+{
+	for (unsigned v = 0; v < vectors; v++) {
+		const uint8_t *ctrl = table + (size_t)v * PCI_MSIX_ENTRY_SIZE +
+				      PCI_MSIX_ENTRY_VECTOR_CTRL;
+
+		if ((ctrl[0] & ~PCI_MSIX_ENTRY_CTRL_MASKBIT) || ctrl[1] || ctrl[2] || ctrl[3])
+			return false;
+	}
+	return true;
+}
+
 /* Pending bits exist only for vectors the function has. */
 static bool pba_ok(const uint8_t *pba, unsigned vectors)
 {
@@ -186,6 +199,8 @@ static int check_func(struct pci_bus *bus, const char *who, const struct pci_fun
 		return func_bad(who, fs->devfn, "capability list differs");
 	if (!msi_layout_ok(dev, fs->config))
 		return func_bad(who, fs->devfn, "MSI/MSI-X read-only fields differ");
+	if (!msix_table_ok(tail, fs->msix_vectors))
+		return func_bad(who, fs->devfn, "MSI-X vector control has reserved bits set");
 	if (!pba_ok(tail + (size_t)fs->msix_vectors * PCI_MSIX_ENTRY_SIZE, fs->msix_vectors))
 		return func_bad(who, fs->devfn, "MSI-X pending bits beyond its vectors");
 	return 0;
