@@ -2,7 +2,11 @@
 /* Unit tests for virtio PCI snapshot state: a saved virtio-blk resumes on a second function. */
 #include "virtio-test-driver.h"
 
+#include "device.h"
 #include "virtio/virtio-pci-state.h"
+#include "vm.h"
+
+extern const struct vmm_device_ops virtio_blk_device_ops;
 
 #define BAR_A		BAR_BASE
 #define BAR_B		(BAR_BASE + 0x20000)
@@ -303,6 +307,81 @@ static void test_pause_quiesces(struct virtio_blk *vb, struct drv *b)
 	ok(all, "after resume all 32 requests complete");
 }
 
+/* A VM with just what virtio-vm.c reaches: the loop, the PCI bus, a RAM map, a log. */
+static struct vm *fake_vm(void)
+{
+	struct vm *vm = calloc(1, sizeof(*vm));
+
+	vm->vm_fd = -1;			/* no KVM: plain eventfds instead of ioeventfds */
+	vm->loop = H.loop;
+	vm->pci = H.bus;
+	vm_memory_init(&vm->mem, 1 << 20);
+	vmm_bus_init(&vm->mmio, "vm-mmio", &H.glog);
+	vmm_guest_log_init(&vm->glog, NULL, 100);
+	vm->cfg.ndisks = 2;
+	for (unsigned i = 0; i < 2; i++)
+		vm->cfg.disks[i] = (struct vm_disk_config){ H.roimg, VM_DISK_VIRTIO, true, false };
+	return vm;
+}
+
+static void fake_vm_free(struct vm *vm)
+{
+	for (unsigned i = 0; i < VM_MAX_DISKS; i++)
+		free(vm->boot_paths[i]);
+	vmm_guest_log_destroy(&vm->glog);
+	vmm_bus_destroy(&vm->mmio);
+	vm_memory_destroy(&vm->mem);
+	free(vm);
+}
+
+/* The machine device's blob: both disks' parts, taken or refused as a whole. */
+static void test_device_ops(void)
+{
+	const struct vmm_device_ops *ops = &virtio_blk_device_ops;
+	struct vm *vm1 = fake_vm(), *vm2 = fake_vm();
+	void *s1 = NULL, *s2 = NULL, *blob = NULL, *ref = NULL, *after = NULL;
+	size_t len = 0, ref_len = 0, after_len = 0;
+	struct virtio_pci_state *p1;
+	uint32_t *hdr;
+	uint8_t *bad;
+
+	if (ops->create(vm1, &s1) || ops->create(vm2, &s2)) {
+		ok(0, "two virtio-blk machine devices with two disks each");
+		return;
+	}
+	is_int(ops->save(s1, &blob, &len), 0, "save both disks of the first");
+	is_int(len, 8 + 4 * VM_MAX_DISKS + 2 * (sizeof(struct virtio_pci_state) +
+	       sizeof(struct virtio_queue_state) + VIRTIO_BLK_CONFIG_LEN), "header and two parts");
+	ops->save(s2, &ref, &ref_len);
+	bad = malloc(len);
+	memcpy(bad, blob, len);
+	hdr = (uint32_t *)bad;
+	p1 = (struct virtio_pci_state *)(bad + 8 + 4 * VM_MAX_DISKS);
+	p1->queue_select = 1;			/* a valid change in the first part */
+	((struct virtio_pci_state *)((uint8_t *)p1 + hdr[2]))->version = 7;	/* a bad second */
+	is_int(ops->load(s2, bad, len), -EINVAL, "a bad second part is refused");
+	ops->save(s2, &after, &after_len);
+	ok(after_len == ref_len && !memcmp(after, ref, ref_len),
+	   "and the first disk was not changed either (all or nothing)");
+	memcpy(bad, blob, len);
+	hdr[1] = 1;
+	is_int(ops->load(s2, bad, len), -EINVAL, "a blob for one disk is refused");
+	memcpy(bad, blob, len);
+	hdr[2] += 1;
+	is_int(ops->load(s2, bad, len), -EINVAL, "part lengths that do not add up are refused");
+	is_int(ops->load(s2, blob, len - 1), -EINVAL, "truncated");
+	is_int(ops->load(s2, blob, 8), -EINVAL, "header only");
+	is_int(ops->load(s2, blob, len), 0, "the blob loads");
+	free(bad);
+	free(blob);
+	free(ref);
+	free(after);
+	ops->destroy(s1);
+	ops->destroy(s2);
+	fake_vm_free(vm1);
+	fake_vm_free(vm2);
+}
+
 int main(void)
 {
 	struct virtio_blk *va, *vb;
@@ -323,6 +402,7 @@ int main(void)
 	test_round_trip(va, vb, &a, &b);
 	test_hostile(vb, vr);
 	test_pause_quiesces(vb, &b);
+	test_device_ops();
 	virtio_rng_free(vr);
 	virtio_blk_free(vb);
 	virtio_blk_free(va);
