@@ -10,6 +10,8 @@
 #include "spice-vm.h"
 #include "vm.h"
 
+#define HELPER_MAX_BALLOON_STEPS	16
+
 struct helper_options {
 	struct vm_config vm;
 	double timeout;			/* seconds; 0 = none */
@@ -29,6 +31,12 @@ struct helper_options {
 	const char *spice_password_file;	/* --spice-password-file FILE */
 	const char *spice_vv_file;	/* --spice-file FILE.vv */
 	struct spice_tls spice_tls;	/* --spice-tls CERT,KEY[,CA] (split in argv) */
+	/* --balloon-target SIZE[@SECONDS], in command-line order (vm.balloon is --balloon). */
+	struct helper_balloon_step {
+		uint64_t bytes;
+		double at;		/* seconds after start */
+	} balloon_steps[HELPER_MAX_BALLOON_STEPS];
+	unsigned nballoon_steps;
 };
 
 struct vessel_file;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "helper-balloon.h"
 #include "helper-cmdline.h"
 #include "spice-vm.h"
 #include "surface.h"
@@ -198,7 +199,10 @@ int main(int argc, char **argv)
 			vmm_timer_mod(shot_timer, vmm_loop_now(vm->loop) +
 				      (uint64_t)(opts.screenshot_at * 1e9));
 	}
+	struct helper_balloon *balloon = helper_balloon_start(vm, &opts);
+
 	status = vm_run(vm);
+	helper_balloon_stop(balloon, opts.exit_stats);
 	vspice_stop(spice);	/* clients go before the devices they read */
 	vmm_timer_free(shot_timer);
 	if (opts.screenshot_exit && !save_screenshot(vm, opts.screenshot_exit))
