@@ -11,6 +11,7 @@
 #include "control.h"
 #include "control-common.h"
 #include "display-hub.h"
+#include "helper-balloon.h"
 #include "helper-cmdline.h"
 #include "spice-vm.h"
 #include "surface.h"
@@ -280,8 +281,11 @@ int main(int argc, char **argv)
 			vmm_timer_mod(shot_timer, vmm_loop_now(vm->loop) +
 				      (uint64_t)(opts.screenshot_at * 1e9));
 	}
+	struct helper_balloon *balloon = helper_balloon_start(vm, &opts);
+
 	status = vm_run(vm);
 	control_stop(control);
+	helper_balloon_stop(balloon, opts.exit_stats);
 	vspice_stop(spice);	/* clients go before the devices they read */
 	vmm_timer_free(shot_timer);
 	if (opts.screenshot_exit && !save_screenshot(hub, opts.screenshot_exit))
