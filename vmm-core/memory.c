@@ -92,6 +92,23 @@ void vm_memory_destroy(struct vm_memory *mem)
 	mem->low_fd = mem->high_fd = -1;
 }
 
+int vm_memory_map_private(struct vm_memory *mem, unsigned idx, int fd, uint64_t offset)
+{
+	struct vm_mem_region *r;
+	void *p;
+
+	if (idx >= mem->nregions || (offset & 0xfff))
+		return -EINVAL;
+	r = &mem->regions[idx];
+	/* MAP_FIXED over the memfd mapping: every pointer devices hold into RAM stays valid. */
+	p = mmap(r->hva, r->size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED | MAP_NORESERVE,
+		 fd, (off_t)offset);
+	if (p == MAP_FAILED)
+		return -errno;
+	r->file_private = true;
+	return 0;
+}
+
 static const struct vm_mem_region *mem_find(const struct vm_memory *mem, uint64_t gpa)
 {
 	for (unsigned i = 0; i < mem->nregions; i++) {

@@ -347,6 +347,21 @@ void vm_request(struct vm *vm, enum vm_request req, int status)
 		vcpu_kick(&vm->vcpus[i]);
 }
 
+int vm_call_main(struct vm *vm, void (*fn)(void *opaque), void *opaque)
+{
+	int ret = -EBUSY;
+
+	pthread_mutex_lock(&vm->lock);
+	if (!vm->main_call) {
+		vm->main_call = fn;
+		vm->main_call_opaque = opaque;
+		pthread_cond_broadcast(&vm->cond);
+		ret = 0;
+	}
+	pthread_mutex_unlock(&vm->lock);
+	return ret;
+}
+
 void vm_pause(struct vm *vm)
 {
 	pthread_mutex_lock(&vm->lock);
@@ -421,8 +436,16 @@ int vm_run(struct vm *vm)
 		enum vm_request req;
 
 		pthread_mutex_lock(&vm->lock);
-		while (vm->request == VM_REQ_NONE)
+		while (vm->request == VM_REQ_NONE && !vm->main_call)
 			pthread_cond_wait(&vm->cond, &vm->lock);
+		if (vm->request == VM_REQ_NONE) {
+			void (*fn)(void *) = vm->main_call;
+
+			vm->main_call = NULL;
+			pthread_mutex_unlock(&vm->lock);
+			fn(vm->main_call_opaque);
+			continue;
+		}
 		req = vm->request;
 		if (req == VM_REQ_RESET && vm->cfg.no_reboot) {
 			vm->request = VM_REQ_POWEROFF;

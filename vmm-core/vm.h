@@ -136,6 +136,9 @@ struct vm {
 	int request_status;
 	bool paused;
 	unsigned parked;		/* vCPUs parked in pause */
+	/* vm_call_main(): one function waiting to run on the thread in vm_run(). */
+	void (*main_call)(void *opaque);
+	void *main_call_opaque;
 };
 
 /* Create the VM described by cfg; NULL with *err = -errno and a message already printed. */
@@ -147,6 +150,13 @@ int vm_run(struct vm *vm);
 
 /* Any thread: ask the main thread to reset, power off (status) or stop on a fault. */
 void vm_request(struct vm *vm, enum vm_request req, int status);
+
+/*
+ * Any thread: run fn(opaque) on the thread inside vm_run(), between run-control requests
+ * (a snapshot taken from a timer must not run on the I/O thread it pauses). One call may
+ * wait at a time: -EBUSY otherwise. A call still waiting at power-off is dropped.
+ */
+int vm_call_main(struct vm *vm, void (*fn)(void *opaque), void *opaque);
 
 /* Press the ACPI power button (the guest decides what to do); false if there is none. */
 bool vm_power_button(struct vm *vm);
