@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "helper-cmdline.h"
+#include "snapshot.h"
 #include "spice-vm.h"
 #include "surface.h"
 #include "vessel-file.h"
@@ -84,6 +85,48 @@ static void screenshot_fired(void *opaque)
 
 	if (!save_screenshot(s->vm, s->path))
 		fprintf(stderr, "vessel-helper: screenshot saved to %s\n", s->path);
+}
+
+struct snap_at {
+	struct vm *vm;
+	const char *dir;
+};
+
+/* On the main thread (vm_call_main): the save pauses the vCPUs and the I/O thread's devices. */
+static void snapshot_now(void *opaque)
+{
+	struct snap_at *s = opaque;
+	uint64_t t0 = vmm_now_ns();
+	char err[512];
+
+	if (vm_snapshot_save(s->vm, s->dir, NULL, NULL, err, sizeof(err)))
+		fprintf(stderr, "vessel-helper: --snapshot-at: %s\n", err);
+	else
+		fprintf(stderr, "vessel-helper: snapshot saved to %s in %.1f ms\n", s->dir,
+			(double)(vmm_now_ns() - t0) / 1e6);
+}
+
+static void snapshot_fired(void *opaque)
+{
+	struct snap_at *s = opaque;
+
+	if (vm_call_main(s->vm, snapshot_now, s))
+		fprintf(stderr, "vessel-helper: --snapshot-at: another call is pending\n");
+}
+
+/* --restore DIR into the freshly created VM; 0 or VM_EXIT_HOST_ERROR with a message. */
+static int restore(struct vm *vm, const char *dir)
+{
+	uint64_t t0 = vmm_now_ns();
+	char err[512];
+
+	if (vm_snapshot_load(vm, dir, err, sizeof(err))) {
+		fprintf(stderr, "vessel-helper: --restore: %s\n", err);
+		return VM_EXIT_HOST_ERROR;
+	}
+	fprintf(stderr, "vessel-helper: restored %s in %.1f ms\n", dir,
+		(double)(vmm_now_ns() - t0) / 1e6);
+	return 0;
 }
 
 static void save_text(struct vm *vm, const char *path)
@@ -163,6 +206,10 @@ int main(int argc, char **argv)
 	vm = vm_create(&opts.vm, &status);
 	if (!vm)
 		return status;
+	if (opts.restore_dir && (status = restore(vm, opts.restore_dir))) {
+		vm_destroy(vm);
+		return status;
+	}
 	if (opts.spice) {
 		struct spice_config sc = {
 			.listen = opts.spice_listen,
@@ -198,7 +245,17 @@ int main(int argc, char **argv)
 			vmm_timer_mod(shot_timer, vmm_loop_now(vm->loop) +
 				      (uint64_t)(opts.screenshot_at * 1e9));
 	}
+	struct snap_at snap = { vm, opts.snapshot_at_dir };
+	struct vmm_timer *snap_timer = NULL;
+
+	if (opts.snapshot_at_dir) {
+		snap_timer = vmm_timer_new(vm->loop, snapshot_fired, &snap);
+		if (snap_timer)
+			vmm_timer_mod(snap_timer, vmm_loop_now(vm->loop) +
+				      (uint64_t)(opts.snapshot_at * 1e9));
+	}
 	status = vm_run(vm);
+	vmm_timer_free(snap_timer);
 	vspice_stop(spice);	/* clients go before the devices they read */
 	vmm_timer_free(shot_timer);
 	if (opts.screenshot_exit && !save_screenshot(vm, opts.screenshot_exit))
