@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,9 @@ void helper_usage(FILE *out)
 "  --spice-password-file FILE  the SPICE password: the first line of FILE\n"
 "  --spice-file FILE.vv  write a remote-viewer connection file (mode 0600; tcp: only)\n"
 "  --spice-tls CERT,KEY[,CA]  TLS only on the --spice port (PEM files; tcp: only)\n"
+"  --control-socket PATH|auto  serve the control API (D-Bus VM1) on a private unix\n"
+"                       socket; auto: $XDG_RUNTIME_DIR/vessel/UUID.sock (needs NAME.vessel)\n"
+"  --control-fd FD      serve the control API on an inherited socketpair end\n"
 "  --firmware FILE      BIOS image to boot through when there is no direct boot\n"
 "                       (default " FIRMWARE_DEFAULT ")\n"
 "  --serial BACKEND     COM1: stdio, file:PATH, unix:PATH or none (default stdio)\n"
@@ -329,6 +333,10 @@ static int check_combination(struct helper_options *o, char *err, size_t errlen)
 	ret = check_spice(o, err, errlen);
 	if (ret)
 		return ret;
+	if (o->control_socket && !strcmp(o->control_socket, "auto") &&
+	    (!o->vessel || !o->vessel->uuid[0]))
+		return fail(err, errlen, "--control-socket auto: needs a NAME.vessel file with a "
+			    "uuid in [vm] (the socket is named after it); give a PATH instead");
 	if (o->vm.firmware && (o->vm.kernel || o->vm.multiboot))
 		return fail(err, errlen, "--firmware cannot be combined with --kernel or --multiboot "
 			    "(direct boot starts the guest without firmware)");
@@ -364,12 +372,31 @@ static int check_combination(struct helper_options *o, char *err, size_t errlen)
 	return 0;
 }
 
+/* --control-fd: an open socket inherited from the launcher. */
+static int parse_control_fd(const char *arg, int *out, char *err, size_t errlen)
+{
+	struct stat st;
+	char *end;
+	long fd;
+
+	errno = 0;
+	fd = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || fd < 3 || fd > INT_MAX)
+		return fail(err, errlen, "--control-fd %s: expected an open file descriptor "
+			    "number above 2", arg);
+	if (fstat((int)fd, &st) || !S_ISSOCK(st.st_mode))
+		return fail(err, errlen, "--control-fd %s: not an open socket", arg);
+	*out = (int)fd;
+	return 0;
+}
+
 enum {
 	OPT_MEMORY = 256, OPT_CPUS, OPT_KERNEL, OPT_INITRD, OPT_APPEND, OPT_MULTIBOOT,
 	OPT_SERIAL, OPT_NO_REBOOT, OPT_TIMEOUT, OPT_EXIT_STATS, OPT_QUIET, OPT_FWLOG,
 	OPT_HELP, OPT_VERSION, OPT_FIRMWARE, OPT_DISK, OPT_CDROM, OPT_BOOT,
 	OPT_VGA, OPT_VRAM, OPT_SHOT_AT, OPT_SHOT_EXIT, OPT_TEXT_EXIT,
-	OPT_SPICE, OPT_SPICE_PW, OPT_SPICE_FILE, OPT_SPICE_TLS, OPT_SNAP_AT, OPT_RESTORE,
+	OPT_SPICE, OPT_SPICE_PW, OPT_SPICE_FILE, OPT_SPICE_TLS,
+	OPT_CONTROL_SOCKET, OPT_CONTROL_FD, OPT_SNAP_AT, OPT_RESTORE,
 };
 
 static const struct option long_opts[] = {
@@ -396,6 +423,8 @@ static const struct option long_opts[] = {
 	{ "spice-password-file", required_argument, NULL, OPT_SPICE_PW },
 	{ "spice-file", required_argument, NULL, OPT_SPICE_FILE },
 	{ "spice-tls", required_argument, NULL, OPT_SPICE_TLS },
+	{ "control-socket", required_argument, NULL, OPT_CONTROL_SOCKET },
+	{ "control-fd", required_argument, NULL, OPT_CONTROL_FD },
 	{ "no-reboot", no_argument, NULL, OPT_NO_REBOOT },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "exit-stats", no_argument, NULL, OPT_EXIT_STATS },
@@ -471,6 +500,11 @@ static int apply_opt(struct helper_options *o, int c, const char *arg, char *err
 		return 0;
 	case OPT_SPICE_TLS:
 		return parse_spice_tls((char *)arg, &o->spice_tls, err, errlen);
+	case OPT_CONTROL_SOCKET:
+		o->control_socket = arg;
+		return 0;
+	case OPT_CONTROL_FD:
+		return parse_control_fd(arg, &o->control_fd, err, errlen);
 	case OPT_FIRMWARE:
 		o->vm.firmware = arg;
 		return 0;
@@ -554,6 +588,7 @@ int helper_parse_args(int argc, char **argv, struct helper_options *o, char *err
 	memset(o, 0, sizeof(*o));
 	o->vm.ram_size = 256ull << 20;
 	o->vm.cpus = 1;
+	o->control_fd = -1;
 	o->vm.serial = VM_SERIAL_STDIO;
 	err[0] = '\0';
 	/* Getopt's state is reset (optind = 0) by each pass: tests call us more than once. */

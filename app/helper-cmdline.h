@@ -32,6 +32,8 @@ struct helper_options {
 	const char *spice_password_file;	/* --spice-password-file FILE */
 	const char *spice_vv_file;	/* --spice-file FILE.vv */
 	struct spice_tls spice_tls;	/* --spice-tls CERT,KEY[,CA] (split in argv) */
+	const char *control_socket;	/* --control-socket PATH, or "auto" */
+	int control_fd;			/* --control-fd FD, or -1 */
 };
 
 struct vessel_file;

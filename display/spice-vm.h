@@ -16,6 +16,7 @@
 
 struct vm;
 struct vspice;
+struct display_hub;
 
 /* Where clients connect: "tcp:[ADDR]:PORT" (ADDR defaults to 127.0.0.1) or "unix:PATH". */
 struct spice_listen {
@@ -43,6 +44,7 @@ struct spice_config {
 	struct spice_tls tls;		/* with a cert, the port is TLS-only (tls-port) */
 	const char *vv_file;		/* NULL, or write a remote-viewer file here (tcp: only) */
 	const char *title;		/* the .vv file's title= */
+	struct display_hub *hub;	/* the VM's display, shared with other consumers */
 };
 
 /*

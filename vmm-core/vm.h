@@ -10,6 +10,7 @@
 #include <linux/kvm.h>
 
 #include "bus.h"
+#include "command.h"
 #include "irq.h"
 #include "log.h"
 #include "loop.h"
@@ -69,6 +70,11 @@ struct vm_config {
 	const struct vmm_device_ops *const *extra_devices;
 	unsigned nextra_devices;
 	uint64_t vram_size;		/* VGA video memory; 0: the display's default */
+	/* virtio-balloon ([balloon] in a .vessel file, --balloon). */
+	bool balloon;
+	uint64_t balloon_target;	/* initial balloon size, bytes (given back to the host) */
+	unsigned balloon_stats_interval;	/* seconds between stats requests; 0: off */
+	bool share_pages;		/* guest RAM MADV_MERGEABLE (KSM) */
 };
 
 /* Well-known exits counted per VM (the benchmark prints the histogram). */
@@ -136,9 +142,14 @@ struct vm {
 	int request_status;
 	bool paused;
 	unsigned parked;		/* vCPUs parked in pause */
-	/* vm_call_main(): one function waiting to run on the thread in vm_run(). */
-	void (*main_call)(void *opaque);
-	void *main_call_opaque;
+
+	/* Commands (command.h), run by vm_run's thread; under `lock`. */
+	struct vm_command *cmd_head, **cmd_tail;
+	enum vm_run_state run_state;
+	bool user_paused;		/* paused by a command (not by a reset in progress) */
+	bool finished;			/* vm_run has returned: commands fail with -ESHUTDOWN */
+	void (*state_fn)(void *opaque, enum vm_run_state state);
+	void *state_opaque;
 };
 
 /* Create the VM described by cfg; NULL with *err = -errno and a message already printed. */
@@ -150,13 +161,6 @@ int vm_run(struct vm *vm);
 
 /* Any thread: ask the main thread to reset, power off (status) or stop on a fault. */
 void vm_request(struct vm *vm, enum vm_request req, int status);
-
-/*
- * Any thread: run fn(opaque) on the thread inside vm_run(), between run-control requests
- * (a snapshot taken from a timer must not run on the I/O thread it pauses). One call may
- * wait at a time: -EBUSY otherwise. A call still waiting at power-off is dropped.
- */
-int vm_call_main(struct vm *vm, void (*fn)(void *opaque), void *opaque);
 
 /* Press the ACPI power button (the guest decides what to do); false if there is none. */
 bool vm_power_button(struct vm *vm);

@@ -8,6 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "control.h"
+#include "control-common.h"
+#include "display-hub.h"
 #include "helper-cmdline.h"
 #include "snapshot.h"
 #include "spice-vm.h"
@@ -23,13 +26,27 @@ static const char *const exit_kind_names[VM_EXITK_MAX] = {
 struct signal_waiter {
 	struct vm *vm;
 	sigset_t set;
+	struct vm_command button, off;
 };
 
 /*
  * SIGTERM presses the ACPI power button, so the guest shuts down cleanly (and the helper
  * exits 0 when it reaches S5); a second SIGTERM, or SIGINT/SIGHUP, powers off at once
- * (status 70) — like holding the button of a PC.
+ * (status 70) — like holding the button of a PC. Both go through the VM's command queue.
  */
+static void signal_cmd_done(struct vm_command *cmd)
+{
+	struct signal_waiter *w = cmd->opaque;
+
+	if (cmd->kind == VM_CMD_POWER_BUTTON && cmd->result < 0) {
+		fprintf(stderr, "vessel-helper: %s Powering off.\n", cmd->error);
+		vm_request(w->vm, VM_REQ_POWEROFF, VM_EXIT_HOST_SIGNAL);
+	} else if (cmd->kind == VM_CMD_POWER_BUTTON) {
+		fprintf(stderr, "vessel-helper: power button pressed; send SIGTERM again "
+			"to power off at once\n");
+	}
+}
+
 static void *signal_thread(void *arg)
 {
 	struct signal_waiter *w = arg;
@@ -37,14 +54,12 @@ static void *signal_thread(void *arg)
 	int sig;
 
 	while (sigwait(&w->set, &sig) == 0) {
-		if (sig == SIGTERM && !pressed && vm_power_button(w->vm)) {
-			pressed = true;
-			fprintf(stderr, "vessel-helper: power button pressed; send SIGTERM again "
-				"to power off at once\n");
-			continue;
-		}
-		vm_request(w->vm, VM_REQ_POWEROFF, VM_EXIT_HOST_SIGNAL);
-		break;
+		struct vm_command *cmd = pressed || sig != SIGTERM ? &w->off : &w->button;
+
+		vm_command_submit(w->vm, cmd);
+		if (cmd == &w->off)
+			break;
+		pressed = true;
 	}
 	return NULL;
 }
@@ -57,25 +72,31 @@ static void timeout_fired(void *opaque)
 static const struct vmm_device_ops *const display_devices[] = { &vga_device_ops };
 
 /* Render what the guest drew and write it as PNG; 0 or -errno with a message. */
-static int save_screenshot(struct vm *vm, const char *path)
+static int save_screenshot(struct display_hub *hub, const char *path)
 {
-	struct vga *vga = vga_from_vm(vm);
+	GError *gerr = NULL;
+	void *png = NULL;
+	size_t len = 0;
 	int ret;
 
-	if (!vga) {
+	if (!hub) {
 		fprintf(stderr, "vessel-helper: no screenshot %s: this VM has no display\n", path);
 		return -ENODEV;
 	}
-	ret = display_update(vga);
-	if (ret >= 0)
-		ret = display_screenshot_png(display_get_surface(vga), path);
-	if (ret < 0)
+	ret = display_hub_screenshot_png(hub, &png, &len);
+	if (!ret && !g_file_set_contents(path, png, (gssize)len, &gerr)) {
+		fprintf(stderr, "vessel-helper: screenshot %s failed: %s\n", path, gerr->message);
+		g_clear_error(&gerr);
+		ret = -EIO;
+	} else if (ret) {
 		fprintf(stderr, "vessel-helper: screenshot %s failed: %s\n", path, strerror(-ret));
+	}
+	free(png);
 	return ret;
 }
 
 struct shot_at {
-	struct vm *vm;
+	struct display_hub *hub;
 	const char *path;
 };
 
@@ -83,35 +104,44 @@ static void screenshot_fired(void *opaque)
 {
 	struct shot_at *s = opaque;
 
-	if (!save_screenshot(s->vm, s->path))
+	if (!save_screenshot(s->hub, s->path))
 		fprintf(stderr, "vessel-helper: screenshot saved to %s\n", s->path);
 }
 
 struct snap_at {
+	struct vm_command cmd;
 	struct vm *vm;
 	const char *dir;
+	uint64_t t0;
 };
 
-/* On the main thread (vm_call_main): the save pauses the vCPUs and the I/O thread's devices. */
-static void snapshot_now(void *opaque)
+/* A VM_CMD_CALL on the main loop: the save pauses the vCPUs and the I/O thread's devices. */
+static int snapshot_call(struct vm *vm, struct vm_command *cmd)
 {
-	struct snap_at *s = opaque;
-	uint64_t t0 = vmm_now_ns();
-	char err[512];
+	struct snap_at *s = cmd->opaque;
 
-	if (vm_snapshot_save(s->vm, s->dir, NULL, NULL, err, sizeof(err)))
-		fprintf(stderr, "vessel-helper: --snapshot-at: %s\n", err);
+	s->t0 = vmm_now_ns();
+	return vm_snapshot_save(vm, s->dir, NULL, NULL, cmd->error, sizeof(cmd->error));
+}
+
+static void snapshot_done(struct vm_command *cmd)
+{
+	struct snap_at *s = cmd->opaque;
+
+	if (cmd->result)
+		fprintf(stderr, "vessel-helper: --snapshot-at: %s\n", cmd->error);
 	else
 		fprintf(stderr, "vessel-helper: snapshot saved to %s in %.1f ms\n", s->dir,
-			(double)(vmm_now_ns() - t0) / 1e6);
+			(double)(vmm_now_ns() - s->t0) / 1e6);
 }
 
 static void snapshot_fired(void *opaque)
 {
 	struct snap_at *s = opaque;
 
-	if (vm_call_main(s->vm, snapshot_now, s))
-		fprintf(stderr, "vessel-helper: --snapshot-at: another call is pending\n");
+	s->cmd = (struct vm_command){ .kind = VM_CMD_CALL, .call = snapshot_call,
+				      .done = snapshot_done, .opaque = s };
+	vm_command_submit(s->vm, &s->cmd);
 }
 
 /* --restore DIR into the freshly created VM; 0 or VM_EXIT_HOST_ERROR with a message. */
@@ -155,12 +185,52 @@ static void print_exit_stats(const struct vm *vm)
 		(unsigned long long)vm->pio.unclaimed, (unsigned long long)vm->mmio.unclaimed);
 }
 
+/* The control API, when asked for: NULL with a message printed on failure, or when not asked. */
+static struct control *start_control(struct vm *vm, struct display_hub *hub,
+				     struct helper_options *o)
+{
+	const struct vessel_file *vf = o->vessel;
+	struct control_config cc = {
+		.vm = vm,
+		.hub = hub,
+		.name = vf ? vf->name : NULL,
+		.uuid = vf && vf->uuid[0] ? vf->uuid : NULL,
+		.file = vf ? vf->path : NULL,
+		.peer_fd = o->control_fd,
+		.socket_path = o->control_socket,
+	};
+	g_autofree char *path = NULL;
+	GError *gerr = NULL;
+	struct control *c;
+	char err[512];
+
+	if (!o->control_socket && o->control_fd < 0)
+		return NULL;
+	if (o->control_socket && !strcmp(o->control_socket, "auto")) {
+		path = vessel_control_socket_path(cc.uuid, &gerr);
+		if (!path) {
+			fprintf(stderr, "vessel-helper: --control-socket: %s\n", gerr->message);
+			g_clear_error(&gerr);
+			return NULL;
+		}
+		cc.socket_path = path;
+	}
+	c = control_start(&cc, err, sizeof(err));
+	if (!c)
+		fprintf(stderr, "vessel-helper: the control API did not start: %s\n", err);
+	else if (cc.socket_path)
+		fprintf(stderr, "vessel-helper: control socket %s\n", cc.socket_path);
+	return c;
+}
+
 int main(int argc, char **argv)
 {
 	struct helper_options opts;
 	struct signal_waiter waiter;
 	struct vmm_timer *timer = NULL;
 	struct vspice *spice = NULL;
+	struct control *control = NULL;
+	struct display_hub *hub = NULL;
 	pthread_t sig_thread;
 	FILE *fwlog = NULL;
 	char err[512];
@@ -210,6 +280,8 @@ int main(int argc, char **argv)
 		vm_destroy(vm);
 		return status;
 	}
+	if (vga_from_vm(vm))
+		hub = display_hub_new(vga_from_vm(vm));
 	if (opts.spice) {
 		struct spice_config sc = {
 			.listen = opts.spice_listen,
@@ -217,6 +289,7 @@ int main(int argc, char **argv)
 			.tls = opts.spice_tls,
 			.vv_file = opts.spice_vv_file,
 			.title = opts.vessel && opts.vessel->name ? opts.vessel->name : NULL,
+			.hub = hub,
 		};
 		int serr;
 
@@ -229,6 +302,16 @@ int main(int argc, char **argv)
 		}
 	}
 	waiter.vm = vm;
+	waiter.button = (struct vm_command){ .kind = VM_CMD_POWER_BUTTON, .done = signal_cmd_done,
+					     .opaque = &waiter };
+	waiter.off = (struct vm_command){ .kind = VM_CMD_POWER_OFF, .status = VM_EXIT_HOST_SIGNAL,
+					  .done = signal_cmd_done, .opaque = &waiter };
+	control = start_control(vm, hub, &opts);
+	if (!control && (opts.control_socket || opts.control_fd >= 0)) {
+		vspice_stop(spice);
+		vm_destroy(vm);
+		return VM_EXIT_HOST_ERROR;
+	}
 	pthread_create(&sig_thread, NULL, signal_thread, &waiter);
 	if (opts.timeout > 0) {
 		timer = vmm_timer_new(vm->loop, timeout_fired, vm);
@@ -236,7 +319,7 @@ int main(int argc, char **argv)
 			vmm_timer_mod(timer, vmm_loop_now(vm->loop) +
 				      (uint64_t)(opts.timeout * 1e9));
 	}
-	struct shot_at shot = { vm, opts.screenshot_at_file };
+	struct shot_at shot = { hub, opts.screenshot_at_file };
 	struct vmm_timer *shot_timer = NULL;
 
 	if (opts.screenshot_at_file) {
@@ -245,7 +328,7 @@ int main(int argc, char **argv)
 			vmm_timer_mod(shot_timer, vmm_loop_now(vm->loop) +
 				      (uint64_t)(opts.screenshot_at * 1e9));
 	}
-	struct snap_at snap = { vm, opts.snapshot_at_dir };
+	struct snap_at snap = { .vm = vm, .dir = opts.snapshot_at_dir };
 	struct vmm_timer *snap_timer = NULL;
 
 	if (opts.snapshot_at_dir) {
@@ -256,9 +339,10 @@ int main(int argc, char **argv)
 	}
 	status = vm_run(vm);
 	vmm_timer_free(snap_timer);
+	control_stop(control);
 	vspice_stop(spice);	/* clients go before the devices they read */
 	vmm_timer_free(shot_timer);
-	if (opts.screenshot_exit && !save_screenshot(vm, opts.screenshot_exit))
+	if (opts.screenshot_exit && !save_screenshot(hub, opts.screenshot_exit))
 		fprintf(stderr, "vessel-helper: screenshot saved to %s\n", opts.screenshot_exit);
 	if (opts.text_exit)
 		save_text(vm, opts.text_exit);
@@ -268,6 +352,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "vessel-helper: --timeout %.3g s elapsed; VM stopped\n",
 			opts.timeout);
 	vmm_timer_free(timer);
+	display_hub_free(hub);
 	vm_destroy(vm);
 	pthread_cancel(sig_thread);
 	pthread_join(sig_thread, NULL);

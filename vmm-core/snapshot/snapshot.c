@@ -153,6 +153,7 @@ int vm_snapshot_save(struct vm *vm, const char *dir,
 {
 	struct snap_paths p;
 	struct stat st;
+	bool user_paused;
 	int ret;
 
 	for (unsigned i = 0; i < vm->ndevices; i++)
@@ -168,11 +169,15 @@ int vm_snapshot_save(struct vm *vm, const char *dir,
 	if (!stat(p.state, &st) || !stat(p.memory, &st))
 		return sfail(err, errlen, -EEXIST, "snapshot %s: the directory already holds a "
 			     "snapshot", dir);
+	/* A VM the user paused stays paused (pause is idempotent; resume would not be). */
+	user_paused = vm->user_paused;
 	vm_pause(vm);
 	vm_devices_pause(vm);
 	ret = save_paused(vm, &p, dir, progress, opaque, err, errlen);
-	vm_devices_resume(vm);
-	vm_resume(vm);
+	if (!user_paused) {
+		vm_devices_resume(vm);
+		vm_resume(vm);
+	}
 	if (ret)
 		return ret;
 	fsync_dir(dir);

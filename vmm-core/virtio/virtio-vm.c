@@ -11,6 +11,7 @@
 #include "device.h"
 #include "virtio-blk.h"
 #include "virtio-rng.h"
+#include "virtio-vm.h"
 #include "vm.h"
 
 /* ---- Host hooks: KVM ioeventfds for queue notifications, MSI irqfds for interrupts ---- */
@@ -69,6 +70,12 @@ static struct virtio_host vvm_host(struct vm *vm)
 		.loop = vm->loop, .mmio = &vm->mmio, .mem = &vm->mem, .log = &vm->glog,
 		.ops = &vvm_host_ops, .opaque = vm,
 	};
+}
+
+/* For virtio devices whose VM glue lives in their own file (virtio-balloon-vm.c). */
+struct virtio_host virtio_vm_host(struct vm *vm)
+{
+	return vvm_host(vm);
 }
 
 /* ---- virtio-blk: one PCI function per disk configured with bus=virtio ------------------ */

@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* virtio-balloon as a VM device: created from vm_config, found again by the control plane. */
+#include <errno.h>
+#include <string.h>
+
+#include "device.h"
+#include "virtio-balloon-private.h"
+#include "virtio-vm.h"
+#include "vm-devices.h"
+#include "vm.h"
+
+/*
+ * cfg.share_pages is applied here, before the device is (or is not) created: it is the
+ * [balloon] group's setting, and KSM needs nothing from the device itself.
+ */
+static int vbvm_create(struct vm *vm, void **state)
+{
+	struct virtio_balloon_opts opts = {
+		.target = vm->cfg.balloon_target, .stats_interval = vm->cfg.balloon_stats_interval,
+		.devfn = PCI_DEVFN_AUTO,
+	};
+	struct virtio_host host;
+	int ret = 0;
+
+	if (vm->cfg.share_pages && (ret = vm_memory_set_mergeable(&vm->mem, true)))
+		vmm_warn("share-pages: guest RAM cannot be made mergeable (KSM): %s",
+			 strerror(-ret));
+	if (!vm->cfg.balloon)
+		return 1;
+	if (!vm_pci_bus(vm)) {
+		vmm_warn("virtio-balloon: the machine has no PCI bus");
+		return -ENODEV;
+	}
+	if (opts.target > vm->mem.ram_size) {
+		vmm_warn("virtio-balloon: target %llu MiB is more than the guest's RAM (%llu MiB)",
+			 (unsigned long long)(opts.target >> 20),
+			 (unsigned long long)(vm->mem.ram_size >> 20));
+		return -EINVAL;
+	}
+	host = virtio_vm_host(vm);
+	*state = virtio_balloon_new(vm_pci_bus(vm), &host, &opts, &ret);
+	return *state ? 0 : ret;
+}
+
+static void vbvm_reset(void *state)
+{
+	virtio_pci_reset(&((struct virtio_balloon *)state)->vdev);
+}
+
+/* The stats timer only sets a flag and kicks the queue; a paused transport ignores kicks. */
+static int vbvm_pause(void *state)
+{
+	virtio_pci_pause(&((struct virtio_balloon *)state)->vdev);
+	return 0;
+}
+
+static int vbvm_resume(void *state)
+{
+	virtio_pci_resume(&((struct virtio_balloon *)state)->vdev);
+	return 0;
+}
+
+static int vbvm_save(void *state, void **blob, size_t *len)
+{
+	return virtio_balloon_save(state, blob, len);
+}
+
+static int vbvm_load(void *state, const void *blob, size_t len)
+{
+	return virtio_balloon_load(state, blob, len);
+}
+
+static void vbvm_destroy(void *state)
+{
+	virtio_balloon_free(state);
+}
+
+const struct vmm_device_ops virtio_balloon_device_ops = {
+	.name = "virtio-balloon",
+	.create = vbvm_create,
+	.reset = vbvm_reset,
+	.pause = vbvm_pause,
+	.resume = vbvm_resume,
+	.save = vbvm_save,
+	.load = vbvm_load,
+	.destroy = vbvm_destroy,
+};
+
+struct virtio_balloon *virtio_balloon_from_vm(struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->ndevices; i++)
+		if (vm->devices[i].ops == &virtio_balloon_device_ops)
+			return vm->devices[i].state;
+	return NULL;
+}
