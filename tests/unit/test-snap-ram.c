@@ -25,12 +25,12 @@ static void progress(void *opaque, double f)
 /* A few scattered non-zero pages, one page with its only non-zero byte at the very end. */
 static void dirty(struct vm_memory *m)
 {
-	uint8_t page[4096];
+	uint8_t page[3 * 4096];
 
 	memset(page, 0xA5, sizeof(page));
-	vm_memory_write(m, 0x1000, page, sizeof(page));
-	vm_memory_write(m, 0x9f000, page, sizeof(page));		/* last page below 640K */
-	vm_memory_write(m, 0x100000, page, 3 * sizeof(page));	/* a run of three */
+	vm_memory_write(m, 0x1000, page, 4096);
+	vm_memory_write(m, 0x9f000, page, 4096);		/* last page below 640K */
+	vm_memory_write(m, 0x100000, page, sizeof(page));	/* a run of three */
 	vm_memory_write(m, 0x2000000 + 4095, "\x01", 1);
 	vm_memory_write(m, 0x3fff000, "tail", 4);		/* the last page of RAM */
 }
