@@ -79,6 +79,13 @@ static void test_save_and_map(const char *path)
 		   "private; the file keeps 0xA5");
 		close(fd);
 	}
+	ok(vm_memory_allocated(&b) == 0, "the replaced memfd pages were freed (%llu bytes left)",
+	   (unsigned long long)vm_memory_allocated(&b));
+	/* The balloon's discard on a private region drops the copy: the file's bytes return. */
+	ok(vm_memory_any_file_private(&b), "the balloon can see the regions are file-private");
+	is_int(vm_memory_discard(&b, 0x1000, 4096), 0, "discard a private page");
+	pb = vm_memory_ptr(&b, 0x1000, 1);
+	ok(pb && *pb == 0xA5, "after discard the page reads the snapshot's byte again");
 	vm_memory_destroy(&a);
 	vm_memory_destroy(&b);
 }
