@@ -135,10 +135,10 @@ class Run:
         h.wait(60)
         self.keep('save run', h, serial)
         out = h.output()
-        refused = re.search(r"device '([^']+)' cannot be snapshotted yet", out)
+        refused = re.search(r"devices? ('[^\n]+') cannot be snapshotted yet", out)
         if refused:
             self.check(not os.path.exists(os.path.join(self.snap, 'state')),
-                       "save refused before writing: device '%s' cannot be snapshotted yet"
+                       'save refused before writing anything: %s cannot be snapshotted yet'
                        % refused.group(1))
             return None
         m = re.search(r'snapshot saved to \S+ in ([0-9.]+) ms', out)

@@ -147,6 +147,27 @@ static int save_paused(struct vm *vm, const struct snap_paths *p, const char *di
 	return ret;
 }
 
+/* Every device needs a save hook; the message names all that lack one. */
+static int check_savable(struct vm *vm, const char *dir, char *err, size_t errlen)
+{
+	char names[256] = "";
+	size_t n = 0;
+	unsigned missing = 0;
+
+	for (unsigned i = 0; i < vm->ndevices; i++) {
+		if (vm->devices[i].ops->save)
+			continue;
+		if (n < sizeof(names))
+			n += (size_t)snprintf(names + n, sizeof(names) - n, "%s'%s'",
+					      missing ? ", " : "", vm->devices[i].ops->name);
+		missing++;
+	}
+	if (!missing)
+		return 0;
+	return sfail(err, errlen, -ENOTSUP, "snapshot %s: %s %s cannot be snapshotted yet", dir,
+		     missing == 1 ? "device" : "devices", names);
+}
+
 int vm_snapshot_save(struct vm *vm, const char *dir,
 		     void (*progress)(void *opaque, double fraction), void *opaque,
 		     char *err, size_t errlen)
@@ -156,11 +177,9 @@ int vm_snapshot_save(struct vm *vm, const char *dir,
 	bool user_paused;
 	int ret;
 
-	for (unsigned i = 0; i < vm->ndevices; i++)
-		if (!vm->devices[i].ops->save)
-			return sfail(err, errlen, -ENOTSUP, "snapshot %s: device '%s' cannot be "
-				     "snapshotted yet", dir, vm->devices[i].ops->name);
-	ret = snap_paths(&p, dir, err, errlen);
+	ret = check_savable(vm, dir, err, errlen);
+	if (!ret)
+		ret = snap_paths(&p, dir, err, errlen);
 	if (ret)
 		return ret;
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
