@@ -194,11 +194,13 @@ class Run:
         serial = os.path.join(self.tmp, 'c.txt')
         snap = os.path.join(self.tmp, 'partial')
         state = os.path.join(snap, 'state')
+        memory = os.path.join(snap, 'memory')
         h = Helper(base_cmd(self.args, serial, BIG_MEMORY, [
             '--append', 'fill=%d' % BIG_FILL, '--snapshot-at', '%g:%s' % (SNAP_AT + 2, snap),
             '--timeout', '60']))
         deadline = time.monotonic() + 60
-        while not os.path.exists(state) and h.proc.poll() is None and \
+        # The memory file appears after the state file's sections, as the long part begins.
+        while not os.path.exists(memory) and h.proc.poll() is None and \
                 time.monotonic() < deadline:
             time.sleep(0.001)
         h.kill()
