@@ -37,6 +37,10 @@ void helper_usage(FILE *out)
 "  --screenshot-at SECONDS:FILE  save the screen as PNG that long after start\n"
 "  --screenshot-on-exit FILE     save the screen as PNG when the VM stops\n"
 "  --dump-text-on-exit FILE      save a text-mode screen as UTF-8 text when the VM stops\n"
+"  --snapshot-at SECONDS:DIR  snapshot the running VM into DIR that long after start\n"
+"                       (devices, vCPUs, RAM; not disks), then keep running\n"
+"  --restore DIR        load the snapshot in DIR into this VM (same configuration) and\n"
+"                       run on from there\n"
 "  --spice tcp:[ADDR]:PORT|unix:PATH\n"
 "                       serve the display, keyboard and mouse to SPICE clients\n"
 "                       (ADDR defaults to 127.0.0.1; other hosts need a password)\n"
@@ -214,8 +218,9 @@ static int parse_vram(const char *s, uint64_t *out, char *err, size_t errlen)
 	return 0;
 }
 
-/* SECONDS:FILE */
-static int parse_shot_at(const char *s, struct helper_options *o, char *err, size_t errlen)
+/* SECONDS:PATH, for --screenshot-at and --snapshot-at */
+static int parse_at(const char *flag, const char *s, double *t_out, const char **path,
+		    char *err, size_t errlen)
 {
 	char *end;
 	double t;
@@ -223,9 +228,10 @@ static int parse_shot_at(const char *s, struct helper_options *o, char *err, siz
 	errno = 0;
 	t = strtod(s, &end);
 	if (errno || end == s || *end != ':' || !end[1] || !(t >= 0) || t > 1e7)
-		return fail(err, errlen, "--screenshot-at %s: expected SECONDS:FILE", s);
-	o->screenshot_at = t;
-	o->screenshot_at_file = end + 1;
+		return fail(err, errlen, "%s %s: expected SECONDS:%s", flag, s,
+			    strcmp(flag, "--snapshot-at") ? "FILE" : "DIR");
+	*t_out = t;
+	*path = end + 1;
 	return 0;
 }
 
@@ -451,7 +457,7 @@ enum {
 	OPT_HELP, OPT_VERSION, OPT_FIRMWARE, OPT_DISK, OPT_CDROM, OPT_BOOT,
 	OPT_VGA, OPT_VRAM, OPT_SHOT_AT, OPT_SHOT_EXIT, OPT_TEXT_EXIT,
 	OPT_SPICE, OPT_SPICE_PW, OPT_SPICE_FILE, OPT_SPICE_TLS,
-	OPT_CONTROL_SOCKET, OPT_CONTROL_FD,
+	OPT_CONTROL_SOCKET, OPT_CONTROL_FD, OPT_SNAP_AT, OPT_RESTORE,
 	OPT_BALLOON, OPT_BALLOON_TARGET, OPT_BALLOON_STATS,
 };
 
@@ -473,6 +479,8 @@ static const struct option long_opts[] = {
 	{ "screenshot-at", required_argument, NULL, OPT_SHOT_AT },
 	{ "screenshot-on-exit", required_argument, NULL, OPT_SHOT_EXIT },
 	{ "dump-text-on-exit", required_argument, NULL, OPT_TEXT_EXIT },
+	{ "snapshot-at", required_argument, NULL, OPT_SNAP_AT },
+	{ "restore", required_argument, NULL, OPT_RESTORE },
 	{ "spice", required_argument, NULL, OPT_SPICE },
 	{ "spice-password-file", required_argument, NULL, OPT_SPICE_PW },
 	{ "spice-file", required_argument, NULL, OPT_SPICE_FILE },
@@ -529,7 +537,14 @@ static int apply_opt(struct helper_options *o, int c, const char *arg, char *err
 	case OPT_VRAM:
 		return parse_vram(arg, &o->vm.vram_size, err, errlen);
 	case OPT_SHOT_AT:
-		return parse_shot_at(arg, o, err, errlen);
+		return parse_at("--screenshot-at", arg, &o->screenshot_at, &o->screenshot_at_file,
+				err, errlen);
+	case OPT_SNAP_AT:
+		return parse_at("--snapshot-at", arg, &o->snapshot_at, &o->snapshot_at_dir, err,
+				errlen);
+	case OPT_RESTORE:
+		o->restore_dir = arg;
+		return 0;
 	case OPT_SHOT_EXIT:
 		o->screenshot_exit = arg;
 		return 0;

@@ -26,6 +26,9 @@ struct helper_options {
 	const char *text_exit;		/* --dump-text-on-exit FILE */
 	double screenshot_at;		/* --screenshot-at SECONDS:FILE */
 	const char *screenshot_at_file;
+	double snapshot_at;		/* --snapshot-at SECONDS:DIR */
+	const char *snapshot_at_dir;
+	const char *restore_dir;	/* --restore DIR */
 	bool spice;			/* --spice LISTEN */
 	struct spice_listen spice_listen;
 	const char *spice_password_file;	/* --spice-password-file FILE */

@@ -94,6 +94,26 @@ void vm_memory_destroy(struct vm_memory *mem)
 	mem->low_fd = mem->high_fd = -1;
 }
 
+int vm_memory_map_private(struct vm_memory *mem, unsigned idx, int fd, uint64_t offset)
+{
+	struct vm_mem_region *r;
+	void *p;
+
+	if (idx >= mem->nregions || (offset & 0xfff))
+		return -EINVAL;
+	r = &mem->regions[idx];
+	/* MAP_FIXED over the memfd mapping: every pointer devices hold into RAM stays valid. */
+	p = mmap(r->hva, r->size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED | MAP_NORESERVE,
+		 fd, (off_t)offset);
+	if (p == MAP_FAILED)
+		return -errno;
+	r->file_private = true;
+	/* What the memfd held there (a direct-boot image, say) is unreachable now: free it. */
+	fallocate(r->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)r->fd_offset,
+		  (off_t)r->size);
+	return 0;
+}
+
 static const struct vm_mem_region *mem_find(const struct vm_memory *mem, uint64_t gpa)
 {
 	for (unsigned i = 0; i < mem->nregions; i++) {
@@ -167,14 +187,10 @@ int vm_memory_read(const struct vm_memory *mem, uint64_t gpa, void *dst, uint64_
 	return mem_copy(mem, gpa, dst, len, false);
 }
 
-/*
- * TODO(snapshot): return r->file_private once the snapshot branch's flag is in struct
- * vm_mem_region; until then every region is the memfd mapping vm_memory_init made.
- */
+/* A region a snapshot restore mapped privately over its memory file (not the memfd). */
 static bool region_file_private(const struct vm_mem_region *r)
 {
-	(void)r;
-	return false;
+	return r->file_private;
 }
 
 static int discard_piece(const struct vm_mem_region *r, uint64_t off, uint64_t n)

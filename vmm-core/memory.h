@@ -36,6 +36,13 @@ struct vm_mem_region {
 	int fd;			/* the memfd behind it */
 	uint64_t fd_offset;
 	uint32_t slot;		/* KVM memory slot */
+	/*
+	 * Set when a snapshot restore mapped this region MAP_PRIVATE over the snapshot's memory
+	 * file (vm_memory_map_private): pages load lazily from that file, and `fd` no longer
+	 * holds the guest's data. Discarding a page here is madvise(MADV_DONTNEED), not a hole
+	 * punch in `fd` — and the page then reads back the file's content, not zeros.
+	 */
+	bool file_private;
 };
 
 struct vm_memory {
@@ -77,6 +84,13 @@ uint64_t vm_memory_allocated(const struct vm_memory *mem);
 /* madvise(MADV_MERGEABLE) on all guest RAM (KSM may merge equal pages). 0 or -errno. */
 int vm_memory_set_mergeable(const struct vm_memory *mem, bool on);
 
+
+/*
+ * Replace region idx's mapping, at the same host address, with a private (copy-on-write)
+ * mapping of fd at offset (snapshot restore). The KVM slot keeps its userspace address, so
+ * it needs no update; call before the vCPUs run. 0 or -errno.
+ */
+int vm_memory_map_private(struct vm_memory *mem, unsigned idx, int fd, uint64_t offset);
 
 /* e820 map as a PC BIOS would report it (ACPI 6.4 §15, "System Address Map Interfaces"). */
 #define E820_RAM	1

@@ -13,6 +13,7 @@
 #include "display-hub.h"
 #include "helper-balloon.h"
 #include "helper-cmdline.h"
+#include "snapshot.h"
 #include "spice-vm.h"
 #include "surface.h"
 #include "vessel-file.h"
@@ -106,6 +107,57 @@ static void screenshot_fired(void *opaque)
 
 	if (!save_screenshot(s->hub, s->path))
 		fprintf(stderr, "vessel-helper: screenshot saved to %s\n", s->path);
+}
+
+struct snap_at {
+	struct vm_command cmd;
+	struct vm *vm;
+	const char *dir;
+	uint64_t t0;
+};
+
+/* A VM_CMD_CALL on the main loop: the save pauses the vCPUs and the I/O thread's devices. */
+static int snapshot_call(struct vm *vm, struct vm_command *cmd)
+{
+	struct snap_at *s = cmd->opaque;
+
+	s->t0 = vmm_now_ns();
+	return vm_snapshot_save(vm, s->dir, NULL, NULL, cmd->error, sizeof(cmd->error));
+}
+
+static void snapshot_done(struct vm_command *cmd)
+{
+	struct snap_at *s = cmd->opaque;
+
+	if (cmd->result)
+		fprintf(stderr, "vessel-helper: --snapshot-at: %s\n", cmd->error);
+	else
+		fprintf(stderr, "vessel-helper: snapshot saved to %s in %.1f ms\n", s->dir,
+			(double)(vmm_now_ns() - s->t0) / 1e6);
+}
+
+static void snapshot_fired(void *opaque)
+{
+	struct snap_at *s = opaque;
+
+	s->cmd = (struct vm_command){ .kind = VM_CMD_CALL, .call = snapshot_call,
+				      .done = snapshot_done, .opaque = s };
+	vm_command_submit(s->vm, &s->cmd);
+}
+
+/* --restore DIR into the freshly created VM; 0 or VM_EXIT_HOST_ERROR with a message. */
+static int restore(struct vm *vm, const char *dir)
+{
+	uint64_t t0 = vmm_now_ns();
+	char err[512];
+
+	if (vm_snapshot_load(vm, dir, err, sizeof(err))) {
+		fprintf(stderr, "vessel-helper: --restore: %s\n", err);
+		return VM_EXIT_HOST_ERROR;
+	}
+	fprintf(stderr, "vessel-helper: restored %s in %.1f ms\n", dir,
+		(double)(vmm_now_ns() - t0) / 1e6);
+	return 0;
 }
 
 static void save_text(struct vm *vm, const char *path)
@@ -233,6 +285,10 @@ int main(int argc, char **argv)
 	vm = vm_create(&opts.vm, &status);
 	if (!vm)
 		return status;
+	if (opts.restore_dir && (status = restore(vm, opts.restore_dir))) {
+		vm_destroy(vm);
+		return status;
+	}
 	if (vga_from_vm(vm))
 		hub = display_hub_new(vga_from_vm(vm));
 	if (opts.spice) {
@@ -283,7 +339,17 @@ int main(int argc, char **argv)
 	}
 	struct helper_balloon *balloon = helper_balloon_start(vm, &opts);
 
+	struct snap_at snap = { .vm = vm, .dir = opts.snapshot_at_dir };
+	struct vmm_timer *snap_timer = NULL;
+
+	if (opts.snapshot_at_dir) {
+		snap_timer = vmm_timer_new(vm->loop, snapshot_fired, &snap);
+		if (snap_timer)
+			vmm_timer_mod(snap_timer, vmm_loop_now(vm->loop) +
+				      (uint64_t)(opts.snapshot_at * 1e9));
+	}
 	status = vm_run(vm);
+	vmm_timer_free(snap_timer);
 	control_stop(control);
 	helper_balloon_stop(balloon, opts.exit_stats);
 	vspice_stop(spice);	/* clients go before the devices they read */

@@ -94,6 +94,13 @@ static void test_flags(void)
 	       -EINVAL, "negative timeout");
 	is_int(parse(&o, err, sizeof(err), "--multiboot", kernel_path, "extra", NULL), -EINVAL,
 	       "stray argument");
+	is_int(parse(&o, err, sizeof(err), "--multiboot", kernel_path, "--snapshot-at",
+		     "1.5:snaps/1", "--restore", "snaps/0", NULL), 0, "--snapshot-at and --restore");
+	ok(o.snapshot_at == 1.5 && !strcmp(o.snapshot_at_dir, "snaps/1") &&
+	   !strcmp(o.restore_dir, "snaps/0"), "snapshot options kept");
+	is_int(parse(&o, err, sizeof(err), "--multiboot", kernel_path, "--snapshot-at", "soon",
+		     NULL), -EINVAL, "--snapshot-at without SECONDS:DIR");
+	ok(strstr(err, "expected SECONDS:DIR") != NULL, "%s", err);
 	is_int(parse(&o, err, sizeof(err), "--disk", strdupa(kernel_path), "--cdrom",
 		     strdupa(kernel_path), "--disk", strcat(strcpy(alloca(128), kernel_path),
 		     ",bus=virtio,readonly"), "--boot", "cdrom", NULL), 0, "disks and a CD-ROM");
