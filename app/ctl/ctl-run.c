@@ -32,15 +32,19 @@ static char *find_helper(void)
 }
 
 /* The child: a session of its own, no terminal, output to the log. Never returns. */
-static void exec_helper(const char *helper, const char *file, int logfd)
+static void exec_helper(const char *helper, const char *file, const char *restore, int logfd)
 {
 	int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
 	setsid();
 	if (null < 0 || dup2(null, 0) < 0 || dup2(logfd, 1) < 0 || dup2(logfd, 2) < 0)
 		_exit(127);
-	execl(helper, helper, file, "--control-socket", "auto", "--serial", "stdio",
-	      (char *)NULL);
+	if (restore)
+		execl(helper, helper, file, "--control-socket", "auto", "--serial", "stdio",
+		      "--restore", restore, (char *)NULL);
+	else
+		execl(helper, helper, file, "--control-socket", "auto", "--serial", "stdio",
+		      (char *)NULL);
 	fprintf(stderr, "vesselctl run: cannot start %s: %s\n", helper, g_strerror(errno));
 	_exit(127);
 }
@@ -81,7 +85,7 @@ static int wait_started(struct ctl_vm *vm, pid_t pid, const char *log, FILE *err
 	return CTL_EXIT_FAILED;
 }
 
-static int run_headless(struct ctl_vm *vm, FILE *out, FILE *err)
+int ctl_run_headless(struct ctl_vm *vm, const char *restore, FILE *out, FILE *err)
 {
 	g_autofree char *helper = find_helper();
 	g_autofree char *log = NULL;
@@ -109,7 +113,7 @@ static int run_headless(struct ctl_vm *vm, FILE *out, FILE *err)
 	}
 	pid = fork();
 	if (pid == 0)
-		exec_helper(helper, vm->vf->path, logfd);
+		exec_helper(helper, vm->vf->path, restore, logfd);
 	close(logfd);
 	if (pid < 0) {
 		fprintf(err, "vesselctl run: fork: %s\n", g_strerror(errno));
@@ -152,7 +156,7 @@ int ctl_run(int argc, char **argv, FILE *out, FILE *err)
 	}
 	ret = ctl_vm_open("run", argv[1], false, &vm, err);
 	if (!ret)
-		ret = run_headless(&vm, out, err);
+		ret = ctl_run_headless(&vm, NULL, out, err);
 	ctl_vm_close(&vm);
 	return ret;
 }
@@ -168,24 +172,33 @@ static gboolean on_timeout(gpointer loop)
 	return G_SOURCE_CONTINUE;	/* removed by wait_stopped */
 }
 
+/* Wait for the helper to close the connection (it exits); true if it did within timeout. */
+bool ctl_wait_closed(struct ctl_vm *vm, int timeout)
+{
+	g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
+	gulong handler;
+	guint id;
+
+	if (g_dbus_connection_is_closed(vm->conn))
+		return true;
+	handler = g_signal_connect(vm->conn, "closed", G_CALLBACK(on_closed), loop);
+	id = g_timeout_add_seconds((guint)timeout, on_timeout, loop);
+	g_main_loop_run(loop);
+	g_source_remove(id);
+	g_signal_handler_disconnect(vm->conn, handler);
+	return g_dbus_connection_is_closed(vm->conn);
+}
+
 /* After the power button: wait for the helper to close the connection (it exits). */
 static int wait_stopped(struct ctl_vm *vm, int timeout, FILE *out, FILE *err)
 {
-	g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
-	guint id;
-
 	fprintf(out, "%s: asked to shut down; waiting up to %d s...\n", vm->vf->name, timeout);
-	g_signal_connect(vm->conn, "closed", G_CALLBACK(on_closed), loop);
-	id = g_timeout_add_seconds((guint)timeout, on_timeout, loop);
-	g_main_loop_run(loop);
-	if (!g_dbus_connection_is_closed(vm->conn)) {
+	if (!ctl_wait_closed(vm, timeout)) {
 		fprintf(err, "vesselctl stop: '%s' did not shut down within %d s (its system may "
 			"be asking something, or ignore the power button); 'vesselctl stop --force "
 			"%s' powers it off\n", vm->vf->name, timeout, vm->vf->name);
-		g_source_remove(id);
 		return CTL_EXIT_FAILED;
 	}
-	g_source_remove(id);
 	fprintf(out, "%s: stopped\n", vm->vf->name);
 	return 0;
 }

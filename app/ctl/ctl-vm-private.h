@@ -39,4 +39,9 @@ const char *ctl_error_message(GError *error);
 
 bool ctl_parse(GOptionContext *ctx, int *argc, char ***argv, FILE *err);
 
+/* Start the VM's helper in the background (restore: a snapshot folder to load, or NULL). */
+int ctl_run_headless(struct ctl_vm *vm, const char *restore, FILE *out, FILE *err);
+/* Wait up to timeout seconds for a connected helper to go; true if it did. */
+bool ctl_wait_closed(struct ctl_vm *vm, int timeout);
+
 #endif

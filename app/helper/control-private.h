@@ -41,6 +41,8 @@ struct control_call {
 	struct vm_command cmd;
 	GVariant *reply;		/* floating; the out arguments, or NULL for none */
 	uint64_t u64;			/* a method's one number argument */
+	void *job;			/* a longer command's own state, freed by job_free */
+	void (*job_free)(void *job);
 };
 
 /* control-transport.c, on the control thread. */
@@ -53,10 +55,16 @@ void control_display_free(struct control_display *d);
 /* control-balloon.c, on the control thread. */
 void control_balloon_setup(struct control *c);
 void control_balloon_teardown(struct control *c);
+/* control-snapshot.c */
+void control_snapshot_setup(struct control *c);
 /* control.c */
 void control_connect_methods(struct control *c);
 void control_submit(struct control *c, GDBusMethodInvocation *invocation,
 		    enum vm_command_kind kind, int (*body)(struct vm *, struct vm_command *));
+/* A VM_CMD_CALL whose body reads call->job (freed with job_free after the reply). */
+void control_submit_job(struct control *c, GDBusMethodInvocation *invocation,
+			int (*body)(struct vm *, struct vm_command *), void *job,
+			void (*job_free)(void *job));
 /* A VM_CMD_CALL whose body reads call->u64. */
 void control_submit_u64(struct control *c, GDBusMethodInvocation *invocation,
 			int (*body)(struct vm *, struct vm_command *), uint64_t value);

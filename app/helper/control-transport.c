@@ -213,6 +213,7 @@ bool control_setup(struct control *c, GError **error)
 	control_connect_methods(c);
 	c->display = control_display_new(c);
 	control_balloon_setup(c);
+	control_snapshot_setup(c);
 	if (c->cfg.socket_path && !listen_socket(c, error))
 		return false;
 	if (c->cfg.peer_fd >= 0 && !serve_peer(c, error))

@@ -119,6 +119,8 @@ static gboolean call_finish(gpointer data)
 		g_dbus_method_invocation_return_value(call->invocation, NULL);
 	}
 	g_object_unref(call->invocation);
+	if (call->job_free)
+		call->job_free(call->job);
 	g_free(call);
 	return G_SOURCE_REMOVE;
 }
@@ -152,6 +154,17 @@ void control_submit(struct control *c, GDBusMethodInvocation *invocation,
 		    enum vm_command_kind kind, int (*body)(struct vm *, struct vm_command *))
 {
 	vm_command_submit(c->vm, &call_new(c, invocation, kind, body)->cmd);
+}
+
+void control_submit_job(struct control *c, GDBusMethodInvocation *invocation,
+			int (*body)(struct vm *, struct vm_command *), void *job,
+			void (*job_free)(void *job))
+{
+	struct control_call *call = call_new(c, invocation, VM_CMD_CALL, body);
+
+	call->job = job;
+	call->job_free = job_free;
+	vm_command_submit(c->vm, &call->cmd);
 }
 
 void control_submit_u64(struct control *c, GDBusMethodInvocation *invocation,

@@ -108,6 +108,9 @@ def test_ctl(a, env, home):
     ok(rc == 1 and 'resume it first' in err, 'the power button of a paused VM is refused')
     rc, out, err = run([ctl, 'resume', 'Box'], env)
     ok(rc == 0, 'vesselctl resume')
+    rc, out, err = run([ctl, 'snapshot', 'save', 'Box', 'first'], env)
+    ok(rc == 1 and 'writable' in err and 'disk.qcow2' in err,
+       'a VM with a writable disk cannot be snapshotted yet: ' + err.strip())
 
     vv = os.path.join(home, 'box.vv')
     rc, out, err = run([ctl, 'spice-file', 'Box', vv], env)
@@ -154,6 +157,47 @@ def test_ctl(a, env, home):
     ok(wait_for(lambda: not os.path.exists(sock), 10), 'the socket is removed when the VM stops')
     rc, out, err = run([ctl, 'status', 'Box'], env)
     ok(rc == 3, 'status: stopped again')
+
+
+def test_snapshots(a, env, home):
+    """vesselctl snapshot save/list/restore/delete on a VM whose only disk is read-only."""
+    ctl = a.ctl
+    rc, out, err = run([ctl, 'create', 'Shot', '--memory', '64M', '--cpus', '1',
+                        '--disk-size', '0'], env)
+    folder = os.path.join(home, 'Virtual Machines', 'Shot')
+    with open(os.path.join(folder, 'Shot.vessel'), 'a') as f:
+        f.write('\n[disk.0]\nfile=%s\nbus=ide\nreadonly=true\n' % a.disk)
+    rc, out, err = run([ctl, 'snapshot', 'list', 'Shot'], env)
+    ok(rc == 0 and 'no snapshots' in out, 'a new VM has no snapshots')
+    rc, out, err = run([ctl, 'run', '--headless', 'Shot'], env)
+    ok(rc == 0, 'Shot runs')
+    log = [l.split(': ', 1)[1] for l in out.splitlines() if 'log and serial' in l][0]
+    drew = wait_for(lambda: 'drew' in open(log, errors='replace').read(), 60)
+    ok(drew, 'the demo disk drew on the screen (SeaBIOS boot)')
+    before, after = os.path.join(home, 'before.png'), os.path.join(home, 'after.png')
+    run([ctl, 'screenshot', 'Shot', before], env)
+    rc, out, err = run([ctl, 'snapshot', 'save', 'Shot', 'drawn', '--description',
+                        'after the demo drew'], env, timeout=120)
+    ok(rc == 0 and 'saved snapshot 1' in out, 'snapshot save: ' + (out + err).strip())
+    rc, out, err = run([ctl, 'snapshot', 'list', '--json', 'Shot'], env)
+    ok('"name": "drawn"' in out and '"complete": true' in out and '"current": true' in out,
+       'the list shows snapshot 1 complete and current')
+    ok(os.path.isfile(os.path.join(folder, 'snapshots', '1', 'screenshot.png')),
+       'the snapshot has a thumbnail')
+    rc, out, err = run([ctl, 'snapshot', 'restore', 'Shot', '1'], env)
+    ok(rc == 1 and 'would be lost' in err, 'restoring over a running VM needs --force')
+    rc, out, err = run([ctl, 'snapshot', 'restore', 'Shot', '1', '--force'], env, timeout=120)
+    ok(rc == 0 and 'running headless' in out, 'snapshot restore --force restarts it from 1: '
+       + (out + err).strip())
+    ok(wait_for(lambda: run([ctl, 'screenshot', 'Shot', after], env)[0] == 0, 30) and
+       open(before, 'rb').read() == open(after, 'rb').read(),
+       'the restored screen is pixel-identical to the one saved')
+    rc, out, err = run([ctl, 'snapshot', 'restore', 'Shot', '7', '--force'], env)
+    ok(rc == 1 and "no snapshot '7'" in err, 'an unknown id is refused: ' + err.strip())
+    run([ctl, 'stop', '--force', 'Shot'], env)
+    rc, out, err = run([ctl, 'snapshot', 'delete', 'Shot', '1'], env)
+    ok(rc == 0 and not os.path.exists(os.path.join(folder, 'snapshots', '1')),
+       'snapshot delete removes it')
 
 
 def test_peer(a, env):
@@ -261,6 +305,7 @@ def main():
         a.disk = os.path.abspath(a.disk)
         try:
             test_ctl(a, env, home)
+            test_snapshots(a, env, home)
             test_peer(a, env)
         finally:
             subprocess.run(['pkill', '-f', xdg], check=False)
