@@ -28,6 +28,7 @@ struct signal_waiter {
 	struct vm *vm;
 	sigset_t set;
 	struct vm_command button, off;
+	bool quit;		/* set before the main thread wakes us with SIGHUP to end */
 };
 
 /*
@@ -51,12 +52,14 @@ static void signal_cmd_done(struct vm_command *cmd)
 static void *signal_thread(void *arg)
 {
 	struct signal_waiter *w = arg;
+	struct vm_command *cmd;
 	bool pressed = false;
 	int sig;
 
 	while (sigwait(&w->set, &sig) == 0) {
-		struct vm_command *cmd = pressed || sig != SIGTERM ? &w->off : &w->button;
-
+		if (__atomic_load_n(&w->quit, __ATOMIC_SEQ_CST))
+			break;
+		cmd = pressed || sig != SIGTERM ? &w->off : &w->button;
 		vm_command_submit(w->vm, cmd);
 		if (cmd == &w->off)
 			break;
@@ -349,6 +352,10 @@ int main(int argc, char **argv)
 				      (uint64_t)(opts.snapshot_at * 1e9));
 	}
 	status = vm_run(vm);
+	/* The signal thread goes first: nothing may queue commands on a VM being torn down. */
+	__atomic_store_n(&waiter.quit, true, __ATOMIC_SEQ_CST);
+	pthread_kill(sig_thread, SIGHUP);
+	pthread_join(sig_thread, NULL);
 	vmm_timer_free(snap_timer);
 	control_stop(control);
 	helper_balloon_stop(balloon, opts.exit_stats);
@@ -366,8 +373,6 @@ int main(int argc, char **argv)
 	vmm_timer_free(timer);
 	display_hub_free(hub);
 	vm_destroy(vm);
-	pthread_cancel(sig_thread);
-	pthread_join(sig_thread, NULL);
 	if (fwlog)
 		fclose(fwlog);
 	helper_options_free(&opts);
