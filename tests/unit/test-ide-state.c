@@ -72,6 +72,18 @@ static void regs(uint16_t base, uint16_t ctl, uint8_t *out)
 	out[6] = inb(ctl);	/* alternate status: does not acknowledge the interrupt */
 }
 
+static int transfer_a_to_b(void)
+{
+	void *blob = NULL;
+	size_t len = 0;
+	int ret = ide_save(R.ide, &blob, &len);
+
+	if (!ret)
+		ret = ide_load(ide_b, blob, len);
+	free(blob);
+	return ret;
+}
+
 static bool blobs_equal(struct ide *ide, const void *ref, size_t ref_len)
 {
 	void *b = NULL;
@@ -148,6 +160,35 @@ static void test_cd_and_bm(void)
 	free(blob);
 }
 
+/* READ DMA set up on A, the bus master not yet started: B runs it when its guest starts it. */
+static void test_pending_dma(void)
+{
+	uint8_t data[4 * 512];
+
+	on_a();
+	memset(data, 0, sizeof(data));
+	vm_memory_write(&R.mem, 0x20000, data, sizeof(data));
+	put_prd(0x10000, 0, 0x20000, sizeof(data), true);
+	outl(BM + 4, 0x10000);
+	outb(BM + 2, 0x06);			/* clear interrupt and error */
+	outb(BM, 0x08);				/* device to memory, not started */
+	tf28(P, DEV0, 4, 200);
+	outb(P + 7, 0xc8);			/* READ DMA */
+	ok((inb(PCTL) & (ST_DRQ | ST_BSY)) == ST_DRQ, "A: READ DMA waits for the bus master");
+	is_int(transfer_a_to_b(), 0, "save A, load into B");
+	on_b();
+	outb(BM, 0x09);				/* start */
+	vm_memory_read(&R.mem, 0x20000, data, sizeof(data));
+	ok(sector_is(data, 512, 200) && sector_is(data + 3 * 512, 512, 203),
+	   "B moved sectors 200-203 into guest memory");
+	is_int(inb(BM + 2) & 0x07, 0x04, "B's bus master: interrupt, not active, no error");
+	ok(R.level[10], "B raised IRQ 10 for the completion");
+	is_int(inb(P + 7), ST_DRDY | 0x10, "B's status: ready, seek complete");
+	outb(BM, 0x00);
+	on_a();
+	outb(BM, 0x00);
+}
+
 typedef void (*mutate_fn)(struct ide_state *s);
 
 static void m_version(struct ide_state *s) { s->version = 2; }
@@ -220,6 +261,7 @@ int main(void)
 		skip_all("cannot attach the drives");
 	test_mid_pio();
 	test_cd_and_bm();
+	test_pending_dma();
 	test_hostile();
 	ide_free(ide_b);
 	vmm_bus_destroy(&pio_b);
