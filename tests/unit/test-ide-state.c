@@ -209,6 +209,7 @@ static void m_sense(struct ide_state *s) { s->ch[1].drive[0].cd.sense_key = 0x10
 static void m_event(struct ide_state *s) { s->ch[1].drive[0].cd.media_event = 7; }
 static void m_buflen(struct ide_state *s) { s->buf_len[0] += 2; s->buf_len[1] -= 2; }
 static void m_busy(struct ide_state *s) { s->ch[0].xd = IDE_STATE_NO_XD; s->ch[0].dma = 1; }
+static void m_phase_kind(struct ide_state *s) { s->ch[0].end_action = 5; }	/* IDE_END_ATAPI */
 
 static void test_hostile(void)
 {
@@ -223,6 +224,7 @@ static void test_hostile(void)
 		{ m_sense, "sense key 0x10" }, { m_event, "media event 7" },
 		{ m_buflen, "buffer lengths not matching the window" },
 		{ m_busy, "DMA pending without an owner" },
+		{ m_phase_kind, "an ATAPI data phase on a disk" },
 	};
 	void *ref = NULL, *blob = NULL;
 	size_t ref_len = 0, len = 0;
