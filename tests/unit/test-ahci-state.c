@@ -313,11 +313,51 @@ static void test_hostile(void)
 	free(ref);
 }
 
+static uint64_t seed = 0x243f6a8885a308d3ull;
+
+static uint32_t rnd(uint32_t n)
+{
+	seed ^= seed << 13;
+	seed ^= seed >> 7;
+	seed ^= seed << 17;
+	return (uint32_t)(seed % n);
+}
+
+/* Random byte changes: taken or refused; B then runs a command on each port regardless. */
+static void test_fuzz(void)
+{
+	struct ahci_state base, m;
+	void *blob = NULL;
+	size_t len = 0;
+	unsigned taken = 0, refused = 0;
+
+	ahci_save(T.hba[0], &blob, &len);
+	memcpy(&base, blob, sizeof(base));
+	free(blob);
+	T.cur = 1;
+	for (unsigned i = 0; i < 1000; i++) {
+		m = base;
+		for (unsigned k = 1 + rnd(4); k; k--)
+			((uint8_t *)&m)[rnd(sizeof(m))] = (uint8_t)rnd(256);
+		if (ahci_load(T.hba[1], &m, sizeof(m))) {
+			refused++;
+			continue;
+		}
+		taken++;
+		for (unsigned p = 0; p < 3; p++)
+			run(p, 0xec, 0, 0, NULL, 512);
+		wr(AHCI_IS, 0xffffffffu);
+	}
+	ok(taken && refused, "1000 mutated states: %u loaded and driven, %u refused", taken,
+	   refused);
+}
+
 int main(void)
 {
 	setup();
 	test_round_trip();
 	test_hostile();
+	test_fuzz();
 	teardown();
 	return tap_done();
 }

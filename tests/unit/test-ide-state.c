@@ -72,6 +72,18 @@ static void regs(uint16_t base, uint16_t ctl, uint8_t *out)
 	out[6] = inb(ctl);	/* alternate status: does not acknowledge the interrupt */
 }
 
+static int transfer_a_to_b(void)
+{
+	void *blob = NULL;
+	size_t len = 0;
+	int ret = ide_save(R.ide, &blob, &len);
+
+	if (!ret)
+		ret = ide_load(ide_b, blob, len);
+	free(blob);
+	return ret;
+}
+
 static bool blobs_equal(struct ide *ide, const void *ref, size_t ref_len)
 {
 	void *b = NULL;
@@ -148,6 +160,35 @@ static void test_cd_and_bm(void)
 	free(blob);
 }
 
+/* READ DMA set up on A, the bus master not yet started: B runs it when its guest starts it. */
+static void test_pending_dma(void)
+{
+	uint8_t data[4 * 512];
+
+	on_a();
+	memset(data, 0, sizeof(data));
+	vm_memory_write(&R.mem, 0x20000, data, sizeof(data));
+	put_prd(0x10000, 0, 0x20000, sizeof(data), true);
+	outl(BM + 4, 0x10000);
+	outb(BM + 2, 0x06);			/* clear interrupt and error */
+	outb(BM, 0x08);				/* device to memory, not started */
+	tf28(P, DEV0, 4, 200);
+	outb(P + 7, 0xc8);			/* READ DMA */
+	ok((inb(PCTL) & (ST_DRQ | ST_BSY)) == ST_DRQ, "A: READ DMA waits for the bus master");
+	is_int(transfer_a_to_b(), 0, "save A, load into B");
+	on_b();
+	outb(BM, 0x09);				/* start */
+	vm_memory_read(&R.mem, 0x20000, data, sizeof(data));
+	ok(sector_is(data, 512, 200) && sector_is(data + 3 * 512, 512, 203),
+	   "B moved sectors 200-203 into guest memory");
+	is_int(inb(BM + 2) & 0x07, 0x04, "B's bus master: interrupt, not active, no error");
+	ok(R.level[10], "B raised IRQ 10 for the completion");
+	is_int(inb(P + 7), ST_DRDY | 0x10, "B's status: ready, seek complete");
+	outb(BM, 0x00);
+	on_a();
+	outb(BM, 0x00);
+}
+
 typedef void (*mutate_fn)(struct ide_state *s);
 
 static void m_version(struct ide_state *s) { s->version = 2; }
@@ -168,6 +209,7 @@ static void m_sense(struct ide_state *s) { s->ch[1].drive[0].cd.sense_key = 0x10
 static void m_event(struct ide_state *s) { s->ch[1].drive[0].cd.media_event = 7; }
 static void m_buflen(struct ide_state *s) { s->buf_len[0] += 2; s->buf_len[1] -= 2; }
 static void m_busy(struct ide_state *s) { s->ch[0].xd = IDE_STATE_NO_XD; s->ch[0].dma = 1; }
+static void m_phase_kind(struct ide_state *s) { s->ch[0].end_action = 5; }	/* IDE_END_ATAPI */
 
 static void test_hostile(void)
 {
@@ -182,6 +224,7 @@ static void test_hostile(void)
 		{ m_sense, "sense key 0x10" }, { m_event, "media event 7" },
 		{ m_buflen, "buffer lengths not matching the window" },
 		{ m_busy, "DMA pending without an owner" },
+		{ m_phase_kind, "an ATAPI data phase on a disk" },
 	};
 	void *ref = NULL, *blob = NULL;
 	size_t ref_len = 0, len = 0;
@@ -208,6 +251,55 @@ static void test_hostile(void)
 	free(ref);
 }
 
+static uint64_t seed = 0x243f6a8885a308d3ull;
+
+static uint32_t rnd(uint32_t n)
+{
+	seed ^= seed << 13;
+	seed ^= seed >> 7;
+	seed ^= seed << 17;
+	return (uint32_t)(seed % n);
+}
+
+/*
+ * Random byte changes to a saved state: the load takes them or refuses them, and a guest
+ * then driving the controller (status, data port, bus master start) finds nothing to crash.
+ */
+static void test_fuzz(void)
+{
+	void *blob = NULL;
+	size_t len = 0;
+	unsigned taken = 0, refused = 0;
+	uint8_t *m;
+
+	ide_save(R.ide, &blob, &len);
+	m = malloc(len);
+	on_b();
+	for (unsigned i = 0; i < 1000; i++) {
+		memcpy(m, blob, len);
+		for (unsigned k = 1 + rnd(4); k; k--)
+			m[rnd(sizeof(struct ide_state))] = (uint8_t)rnd(256);
+		if (ide_load(ide_b, m, len)) {
+			refused++;
+			continue;
+		}
+		taken++;
+		for (unsigned c = 0; c < 2; c++) {
+			uint16_t base = c ? S : P;
+
+			inb(base + 7);
+			for (unsigned w = 0; w < 64; w++)
+				inw(base);
+			outb(BM + 8 * c, 0x09);
+			outb(BM + 8 * c, 0x00);
+		}
+	}
+	ok(taken && refused, "1000 mutated states: %u loaded and driven, %u refused", taken,
+	   refused);
+	free(m);
+	free(blob);
+}
+
 int main(void)
 {
 	if (rig_setup())
@@ -220,7 +312,9 @@ int main(void)
 		skip_all("cannot attach the drives");
 	test_mid_pio();
 	test_cd_and_bm();
+	test_pending_dma();
 	test_hostile();
+	test_fuzz();
 	ide_free(ide_b);
 	vmm_bus_destroy(&pio_b);
 	rig_teardown();

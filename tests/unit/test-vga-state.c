@@ -229,6 +229,47 @@ static void test_hostile(void)
 	free(ref2);
 }
 
+static uint64_t seed = 0x243f6a8885a308d3ull;
+
+static uint32_t rnd(uint32_t n)
+{
+	seed ^= seed << 13;
+	seed ^= seed >> 7;
+	seed ^= seed << 17;
+	return (uint32_t)(seed % n);
+}
+
+/* Random changes to the registers: taken or refused; a taken state renders and runs. */
+static void test_fuzz(void)
+{
+	void *blob = NULL;
+	size_t len = 0;
+	unsigned taken = 0, refused = 0;
+	uint8_t *m;
+
+	vga_save(A.vga, &blob, &len);
+	m = malloc(len);
+	for (unsigned i = 0; i < 300; i++) {
+		memcpy(m, blob, len);
+		for (unsigned k = 1 + rnd(4); k; k--)
+			m[16 + rnd(sizeof(struct vga_state) - 16 - 128)] = (uint8_t)rnd(256);
+		if (vga_load(B.vga, m, len)) {
+			refused++;
+			continue;
+		}
+		taken++;
+		display_update(B.vga);
+		win_wr(&B, rnd(0x20000), 0x5a);
+		win_rd(&B, rnd(0x20000));
+		inb(&B, 0x3c9);
+		dispi_rd(&B, (uint16_t)rnd(16));
+	}
+	ok(taken && refused, "300 mutated states: %u loaded and rendered, %u refused", taken,
+	   refused);
+	free(m);
+	free(blob);
+}
+
 int main(void)
 {
 	if (rig_init(&A, NULL) || rig_init(&B, NULL))
@@ -236,6 +277,7 @@ int main(void)
 	test_planar();
 	test_vbe();
 	test_hostile();
+	test_fuzz();
 	rig_fini(&A);
 	rig_fini(&B);
 	return tap_done();

@@ -307,6 +307,45 @@ static void test_pause_quiesces(struct virtio_blk *vb, struct drv *b)
 	ok(all, "after resume all 32 requests complete");
 }
 
+static uint64_t seed = 0x243f6a8885a308d3ull;
+
+static uint32_t rnd(uint32_t n)
+{
+	seed ^= seed << 13;
+	seed ^= seed >> 7;
+	seed ^= seed << 17;
+	return (uint32_t)(seed % n);
+}
+
+/* Random byte changes: taken or refused; a loaded state then gets kicked and served. */
+static void test_fuzz(struct virtio_blk *vb, struct drv *b)
+{
+	void *blob = NULL;
+	size_t len = 0;
+	unsigned taken = 0, refused = 0;
+	uint8_t *m;
+
+	virtio_pci_save(&vb->vdev, &blob, &len);
+	m = malloc(len);
+	for (unsigned i = 0; i < 1000; i++) {
+		memcpy(m, blob, len);
+		for (unsigned k = 1 + rnd(4); k; k--)
+			m[rnd((uint32_t)len)] = (uint8_t)rnd(256);
+		if (virtio_pci_load(&vb->vdev, m, len)) {
+			refused++;
+			continue;
+		}
+		taken++;
+		kick(b);
+		run_loop();
+	}
+	ok(taken && refused, "1000 mutated states: %u loaded and served, %u refused", taken,
+	   refused);
+	virtio_pci_reset(&vb->vdev);
+	free(m);
+	free(blob);
+}
+
 /* A VM with just what virtio-vm.c reaches: the loop, the PCI bus, a RAM map, a log. */
 static struct vm *fake_vm(void)
 {
@@ -358,7 +397,7 @@ static void test_device_ops(void)
 	hdr = (uint32_t *)bad;
 	p1 = (struct virtio_pci_state *)(bad + 8 + 4 * VM_MAX_DISKS);
 	p1->queue_select = 1;			/* a valid change in the first part */
-	((struct virtio_pci_state *)((uint8_t *)p1 + hdr[2]))->version = 7;	/* a bad second */
+	memcpy((uint8_t *)p1 + hdr[2], &(uint32_t){ 7 }, 4);	/* a bad second (version) */
 	is_int(ops->load(s2, bad, len), -EINVAL, "a bad second part is refused");
 	ops->save(s2, &after, &after_len);
 	ok(after_len == ref_len && !memcmp(after, ref, ref_len),
@@ -402,6 +441,7 @@ int main(void)
 	test_round_trip(va, vb, &a, &b);
 	test_hostile(vb, vr);
 	test_pause_quiesces(vb, &b);
+	test_fuzz(vb, &b);
 	test_device_ops();
 	virtio_rng_free(vr);
 	virtio_blk_free(vb);

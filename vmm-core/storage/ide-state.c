@@ -163,6 +163,17 @@ static bool window_check(const struct ide_channel_state *s, uint32_t buf_len, co
 	return true;
 }
 
+/* PACKET phases and ATAPI DMA belong to a CD-ROM, sector moves by ATA commands to a disk. */
+static bool phase_fits(const struct ide_channel_state *s, bool cd)
+{
+	bool atapi_end = s->end_action == IDE_END_PACKET || s->end_action == IDE_END_ATAPI;
+	bool ata_end = s->end_action == IDE_END_ATA_READ || s->end_action == IDE_END_ATA_WRITE;
+	bool atapi_dma = s->dma == IDE_DMA_ATAPI_READ || s->dma == IDE_DMA_ATAPI_BUF;
+	bool ata_dma = s->dma == IDE_DMA_ATA_READ || s->dma == IDE_DMA_ATA_WRITE;
+
+	return cd ? !ata_end && !ata_dma : !atapi_end && !atapi_dma;
+}
+
 static bool channel_check(const struct ide_channel *ch, const struct ide_channel_state *s,
 			  uint32_t buf_len)
 {
@@ -189,6 +200,11 @@ static bool channel_check(const struct ide_channel *ch, const struct ide_channel
 	}
 	if (busy && s->xd == IDE_STATE_NO_XD) {
 		vmm_warn("snapshot: %s: transfer in progress without an owner", dev);
+		return false;
+	}
+	if (busy && !phase_fits(s, ch->drive[s->xd].kind == IDE_CDROM)) {
+		vmm_warn("snapshot: %s: transfer phase %u/%u does not fit drive %u", dev,
+			 s->end_action, s->dma, s->xd);
 		return false;
 	}
 	if ((s->bm_cmd & ~(BM_CMD_START | BM_CMD_TO_MEM)) || (s->bm_prd & 3)) {
