@@ -31,6 +31,8 @@ struct pci_func_state {
 };
 
 #define PCI_STATE_VERSION	1
+_Static_assert(sizeof(struct pci_bus_state) == 16 &&
+	       sizeof(struct pci_func_state) == 8 + PCI_CONFIG_SIZE, "no padding in the saved state");
 #define MSIX_PBA_WORDS(n)	(((size_t)(n) + 63) / 64)
 
 static size_t func_tail(unsigned vectors)

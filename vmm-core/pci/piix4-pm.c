@@ -20,6 +20,8 @@
 #define TMR_MSB_SHIFT	(ACPI_PM_TIMER_BITS - 1)
 #define NS_PER_SEC	1000000000ull
 
+_Static_assert(sizeof(struct piix4_pm_state) == 16, "no padding in the saved state");
+
 static struct piix4_pm *to_pm(struct pci_dev *dev)
 {
 	return (struct piix4_pm *)((char *)dev - offsetof(struct piix4_pm, pci));
