@@ -420,6 +420,9 @@ static void test_hostile(void)
 	refuse32(&h, HDR + 8, 4, "four functions saved for five");
 	refuse8(&h, r3, PCI_DEVFN(9, 0), "a function this machine does not have");
 	refuse8(&h, r4, DEV_A, "a function saved twice");
+	refuse8(&h, rec_off(good, 1) + 8 + PIIX3_PIRQRC, 0x1b, "PIIX3 PIRQRC with a reserved bit");
+	refuse8(&h, rec_off(good, 2) + 8 + PIIX4_PMBA, 0x00, "PIIX4 PMBA without its I/O bit");
+	refuse8(&h, rec_off(good, 0) + 8 + I440FX_PAM0, 0x03, "PAM0 with bits of no field");
 	refuse8(&h, r3 + 1, 2, "INTx level 2");
 	refuse16(&h, r4 + 2, 16, "MSI-X vector count changed");
 	refuse16(&h, r3 + 8 + PCI_VENDOR_ID, 0x8086, "vendor ID changed");

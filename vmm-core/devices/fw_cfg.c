@@ -429,6 +429,8 @@ struct fw_cfg_file_state {
 };
 
 #define FW_CFG_STATE_VERSION	1
+_Static_assert(sizeof(struct fw_cfg_state) == 16 && sizeof(struct fw_cfg_file_state) == 8,
+	       "no padding in the saved state");
 
 int fw_cfg_save(struct fw_cfg *fc, void **blob, size_t *len)
 {

@@ -107,6 +107,7 @@ struct isa_dma_state {
 };
 
 #define ISA_DMA_STATE_VERSION 1
+_Static_assert(sizeof(struct isa_dma_state) == 68, "no padding in the saved state");
 
 static int isa_dma_save(void *state, void **blob, size_t *len)
 {

@@ -5,6 +5,8 @@
 #include "log.h"
 
 _Static_assert(PS2_STATE_QUEUE == PS2_QUEUE_SIZE, "saved queues hold the live ones");
+_Static_assert(sizeof(struct ps2_port_state) == 40 && sizeof(struct ps2_kbd_state) == 48 &&
+	       sizeof(struct ps2_mouse_state) == 68, "no padding in the saved state");
 
 /* ---- Queues ---- */
 

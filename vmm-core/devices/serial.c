@@ -637,6 +637,7 @@ struct serial_state {
 };
 
 #define SERIAL_STATE_VERSION	1
+_Static_assert(sizeof(struct serial_state) == 32, "no padding in the saved state");
 #define SERIAL_ST_OVERRUN	0x01
 #define SERIAL_ST_THR_PENDING	0x02
 #define SERIAL_ST_CTI_PENDING	0x04

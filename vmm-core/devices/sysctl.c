@@ -160,6 +160,7 @@ struct sysctl_state {
 };
 
 #define SYSCTL_STATE_VERSION 1
+_Static_assert(sizeof(struct sysctl_state) == 8, "no padding in the saved state");
 
 int sysctl_save(struct sysctl *s, void **blob, size_t *len)
 {

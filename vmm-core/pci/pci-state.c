@@ -31,6 +31,8 @@ struct pci_func_state {
 };
 
 #define PCI_STATE_VERSION	1
+_Static_assert(sizeof(struct pci_bus_state) == 16 &&
+	       sizeof(struct pci_func_state) == 8 + PCI_CONFIG_SIZE, "no padding in the saved state");
 #define MSIX_PBA_WORDS(n)	(((size_t)(n) + 63) / 64)
 
 static size_t func_tail(unsigned vectors)
@@ -126,6 +128,17 @@ static bool header_ok(const struct pci_dev *dev, const uint8_t *cfg)
 	return true;
 }
 
+/* Registers past the header of a regs_guest_only function: writable bits only changed. */
+static bool regs_ok(const struct pci_dev *dev, const uint8_t *cfg)
+{
+	if (!dev->regs_guest_only)
+		return true;
+	for (unsigned o = 0x40; o < PCI_CONFIG_SIZE; o++)
+		if ((cfg[o] ^ dev->reset_config[o]) & ~(dev->wmask[o] | dev->w1cmask[o]))
+			return false;
+	return true;
+}
+
 /* The same capability list (IDs and links), so the core's MSI/MSI-X offsets still hold. */
 static bool caps_ok(const struct pci_dev *dev, const uint8_t *cfg)
 {
@@ -195,6 +208,8 @@ static int check_func(struct pci_bus *bus, const char *who, const struct pci_fun
 		return func_bad(who, fs->devfn, "has a different MSI-X vector count");
 	if (!header_ok(dev, fs->config))
 		return func_bad(who, fs->devfn, "header has read-only bits changed");
+	if (!regs_ok(dev, fs->config))
+		return func_bad(who, fs->devfn, "registers have read-only bits changed");
 	if (!caps_ok(dev, fs->config))
 		return func_bad(who, fs->devfn, "capability list differs");
 	if (!msi_layout_ok(dev, fs->config))

@@ -200,6 +200,12 @@ struct pci_dev {
 	uint32_t msix_table_off, msix_pba_off;
 	uint8_t *msix_table;			/* msix_vectors * 16 bytes, little-endian */
 	uint64_t *msix_pba;			/* pending bits */
+	/*
+	 * Set by a device whose registers past the header only ever change through guest
+	 * writes (the chipset functions): a snapshot load then refuses read-only bits that
+	 * differ from create's.
+	 */
+	bool regs_guest_only;
 };
 
 /* ---- The bus ---------------------------------------------------------------------- */

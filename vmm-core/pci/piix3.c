@@ -139,6 +139,7 @@ static void init_registers(struct piix3 *p)
 	pci_config_set(d, MBIRQ0, 1, 0x80);
 	pci_config_set_wmask(d, MBIRQ0, 1, 0xcf);
 	pci_config_claim(d, 0x40, PCI_CONFIG_SIZE - 0x40);	/* no capabilities */
+	d->regs_guest_only = true;
 }
 
 int piix3_init(struct piix3 *p, struct pci_bus *bus, struct vmm_bus *pio)

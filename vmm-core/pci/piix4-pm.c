@@ -20,6 +20,8 @@
 #define TMR_MSB_SHIFT	(ACPI_PM_TIMER_BITS - 1)
 #define NS_PER_SEC	1000000000ull
 
+_Static_assert(sizeof(struct piix4_pm_state) == 16, "no padding in the saved state");
+
 static struct piix4_pm *to_pm(struct pci_dev *dev)
 {
 	return (struct piix4_pm *)((char *)dev - offsetof(struct piix4_pm, pci));
@@ -313,6 +315,7 @@ static void init_config(struct pci_dev *d)
 	pci_config_set_wmask(d, PIIX4_SMBHSTCFG, 1, 0x0f);
 	pci_config_set(d, PCI_INTERRUPT_LINE, 1, PIIX4_PM_SCI_IRQ);
 	pci_config_claim(d, 0x40, PCI_CONFIG_SIZE - 0x40);	/* no capabilities */
+	d->regs_guest_only = true;
 }
 
 static int register_ports(struct piix4_pm *pm)
