@@ -11,10 +11,13 @@
 static void usage(FILE *f)
 {
 	fputs("Usage: vesselctl balloon set VM SIZE\n"
-	      "       vesselctl balloon stats VM [--json]\n\n"
+	      "       vesselctl balloon stats VM [--json]\n"
+	      "       vesselctl balloon auto VM on|off\n\n"
 	      "set: ask the guest to keep SIZE of memory (e.g. 1G) and give the rest back to this\n"
 	      "     computer, within the bounds of [balloon] min/max in the VM's .vessel file.\n"
-	      "stats: the balloon's target and actual size, and the guest's memory statistics.\n",
+	      "stats: the balloon's target and actual size, and the guest's memory statistics.\n"
+	      "auto: the automatic policy: keep 15-30% of the guest's memory available, less\n"
+	      "      while this computer is short of memory (a target set by hand turns it off).\n",
 	      f);
 	fputs(ctl_vm_exit_help, f);
 }
@@ -87,6 +90,20 @@ static int balloon_stats(struct ctl_vm *vm, bool json, FILE *out, FILE *err)
 	return 0;
 }
 
+static int balloon_auto(struct ctl_vm *vm, bool on, FILE *out, FILE *err)
+{
+	GError *error = NULL;
+
+	if (!vessel_vm1_call_set_balloon_auto_sync(vm->proxy, on, NULL, &error)) {
+		fprintf(err, "vesselctl balloon auto: %s: %s\n", vm->vf->name,
+			ctl_error_message(error));
+		g_clear_error(&error);
+		return CTL_EXIT_FAILED;
+	}
+	fprintf(out, "%s: automatic memory balloon %s\n", vm->vf->name, on ? "on" : "off");
+	return 0;
+}
+
 int ctl_balloon(int argc, char **argv, FILE *out, FILE *err)
 {
 	gboolean json = FALSE, help = FALSE;
@@ -97,21 +114,26 @@ int ctl_balloon(int argc, char **argv, FILE *out, FILE *err)
 	};
 	g_autoptr(GOptionContext) ctx = g_option_context_new("");
 	struct ctl_vm vm;
-	bool set;
+	bool set, autop;
 	int ret;
 
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	if (!ctl_parse(ctx, &argc, &argv, err))
 		return CTL_EXIT_USAGE;
 	set = argc == 4 && !strcmp(argv[1], "set");
-	if (help || !(set || (argc == 3 && !strcmp(argv[1], "stats")))) {
+	autop = argc == 4 && !strcmp(argv[1], "auto") &&
+		(!strcmp(argv[3], "on") || !strcmp(argv[3], "off"));
+	if (help || !(set || autop || (argc == 3 && !strcmp(argv[1], "stats")))) {
 		usage(help ? out : err);
 		return help ? 0 : CTL_EXIT_USAGE;
 	}
 	ret = ctl_vm_open("balloon", argv[2], true, &vm, err);
 	if (ret)
 		return ret;
-	ret = set ? balloon_set(&vm, argv[3], out, err) : balloon_stats(&vm, json, out, err);
+	if (autop)
+		ret = balloon_auto(&vm, !strcmp(argv[3], "on"), out, err);
+	else
+		ret = set ? balloon_set(&vm, argv[3], out, err) : balloon_stats(&vm, json, out, err);
 	ctl_vm_close(&vm);
 	return ret;
 }

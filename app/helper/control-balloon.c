@@ -5,6 +5,7 @@
 
 #include <gio/gio.h>
 
+#include "balloon-policy.h"
 #include "control-common.h"
 #include "control-private.h"
 #include "virtio/virtio-balloon.h"
@@ -34,28 +35,25 @@ static uint64_t bound_max(struct control *c)
 	return c->cfg.balloon_max && c->cfg.balloon_max < ram ? c->cfg.balloon_max : ram;
 }
 
-/* Control thread: mirror the balloon's state in the properties. */
+#define PROPS_PERIOD_MS	250
+
+/*
+ * Control thread, 4 times a second: mirror the balloon's state in the properties (GDBus only
+ * signals a change when the value differs). Polled rather than notified: the device has one
+ * notification slot, which the helper's --balloon-target report lines use.
+ */
 static gboolean update_props(gpointer data)
 {
 	struct control *c = data;
 	struct virtio_balloon_info info;
 	uint64_t ram = c->vm->cfg.ram_size;
 
-	if (!c->balloon)
-		return G_SOURCE_REMOVE;
 	virtio_balloon_get_info(c->balloon, &info);
-	vessel_vm1_set_memory_target(c->skel, ram - MIN(info.target, ram));
-	vessel_vm1_set_memory_actual(c->skel, ram - MIN(info.actual, ram));
-	return G_SOURCE_REMOVE;
-}
-
-/* The I/O loop: the driver wrote `actual` or sent stats. */
-static void balloon_event(void *opaque, struct virtio_balloon *b, unsigned events)
-{
-	struct control *c = opaque;
-
-	if (events & VIRTIO_BALLOON_EV_ACTUAL)
-		g_main_context_invoke(c->ctx, update_props, c);
+	if (vessel_vm1_get_memory_target(c->skel) != ram - MIN(info.target, ram))
+		vessel_vm1_set_memory_target(c->skel, ram - MIN(info.target, ram));
+	if (vessel_vm1_get_memory_actual(c->skel) != ram - MIN(info.actual, ram))
+		vessel_vm1_set_memory_actual(c->skel, ram - MIN(info.actual, ram));
+	return G_SOURCE_CONTINUE;
 }
 
 static int set_target_body(struct vm *vm, struct vm_command *cmd)
@@ -79,6 +77,49 @@ static int set_target_body(struct vm *vm, struct vm_command *cmd)
 	return ret;
 }
 
+#define POLICY_PERIOD_S	2
+
+/* Control thread, every 2 s while the automatic policy is on. */
+static gboolean policy_tick(gpointer data)
+{
+	struct control *c = data;
+	struct virtio_balloon_info info;
+	struct balloon_policy_input in;
+	uint64_t ram = c->vm->cfg.ram_size, next;
+
+	virtio_balloon_get_info(c->balloon, &info);
+	in = (struct balloon_policy_input){
+		.ram = ram, .min = bound_min(c), .max = bound_max(c),
+		.current = ram - MIN(info.actual, ram),
+		.have_stats = info.stats.updates != c->policy_updates && info.driver_ok,
+		.available = info.stats.present & (1u << VIRTIO_BALLOON_S_AVAIL) ?
+			     info.stats.val[VIRTIO_BALLOON_S_AVAIL] :
+			     info.stats.val[VIRTIO_BALLOON_S_MEMFREE],
+		.host_pressure = balloon_host_pressure(""),
+	};
+	c->policy_updates = info.stats.updates;
+	if (!(info.stats.present & (1u << VIRTIO_BALLOON_S_AVAIL | 1u << VIRTIO_BALLOON_S_MEMFREE)))
+		in.have_stats = false;
+	next = balloon_policy_next(&in);
+	if (in.have_stats && next != in.current)
+		virtio_balloon_set_target(c->balloon, ram - next);
+	return G_SOURCE_CONTINUE;
+}
+
+static void set_auto(struct control *c, bool on)
+{
+	if (on && !c->policy) {
+		c->policy = g_timeout_source_new_seconds(POLICY_PERIOD_S);
+		g_source_set_callback(c->policy, policy_tick, c, NULL);
+		g_source_attach(c->policy, c->ctx);
+		virtio_balloon_set_stats_interval(c->balloon, POLICY_PERIOD_S);
+	} else if (!on && c->policy) {
+		g_source_destroy(c->policy);
+		g_clear_pointer(&c->policy, g_source_unref);
+	}
+	vessel_vm1_set_balloon_auto(c->skel, on);
+}
+
 static bool have_balloon(struct control *c, GDBusMethodInvocation *inv)
 {
 	if (c->balloon)
@@ -94,8 +135,22 @@ static gboolean on_set_target(VesselVM1 *skel, GDBusMethodInvocation *inv, guint
 {
 	struct control *c = data;
 
-	if (have_balloon(c, inv))
+	if (have_balloon(c, inv)) {
+		set_auto(c, false);	/* a person chose: the policy steps aside */
 		control_submit_u64(c, inv, set_target_body, bytes);
+	}
+	return TRUE;
+}
+
+static gboolean on_set_auto(VesselVM1 *skel, GDBusMethodInvocation *inv, gboolean on,
+			    gpointer data)
+{
+	struct control *c = data;
+
+	if (have_balloon(c, inv)) {
+		set_auto(c, on);
+		vessel_vm1_complete_set_balloon_auto(skel, inv);
+	}
 	return TRUE;
 }
 
@@ -149,15 +204,23 @@ void control_balloon_setup(struct control *c)
 	g_signal_connect(c->skel, "handle-get-memory-stats", G_CALLBACK(on_get_stats), c);
 	g_signal_connect(c->skel, "handle-set-memory-stats-interval",
 			 G_CALLBACK(on_set_interval), c);
+	g_signal_connect(c->skel, "handle-set-balloon-auto", G_CALLBACK(on_set_auto), c);
 	if (c->balloon) {
 		update_props(c);
-		virtio_balloon_set_notify(c->balloon, balloon_event, c);
+		c->props_timer = g_timeout_source_new(PROPS_PERIOD_MS);
+		g_source_set_callback(c->props_timer, update_props, c, NULL);
+		g_source_attach(c->props_timer, c->ctx);
+		set_auto(c, c->cfg.balloon_auto);
 	}
 }
 
 void control_balloon_teardown(struct control *c)
 {
 	if (c->balloon)
-		virtio_balloon_set_notify(c->balloon, NULL, NULL);
+		set_auto(c, false);
+	if (c->props_timer) {
+		g_source_destroy(c->props_timer);
+		g_clear_pointer(&c->props_timer, g_source_unref);
+	}
 	c->balloon = NULL;
 }

@@ -19,6 +19,9 @@ struct control {
 	VesselVM1 *skel;
 	struct control_display *display;	/* Display1; NULL without a display */
 	struct virtio_balloon *balloon;		/* NULL without one */
+	GSource *policy;			/* the automatic balloon policy's timer */
+	GSource *props_timer;			/* mirrors target/actual in properties */
+	uint64_t policy_updates;		/* stats buffers seen at its last step */
 	GDBusServer *server;
 	GDBusAuthObserver *observer;
 	GDBusConnection *peer;		/* the launcher's socketpair, if any */

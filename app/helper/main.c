@@ -208,6 +208,7 @@ static struct control *start_control(struct vm *vm, struct display_hub *hub,
 		.socket_path = o->control_socket,
 		.balloon_min = vf ? vf->balloon_min : 0,
 		.balloon_max = vf ? vf->balloon_max : 0,
+		.balloon_auto = vf && vf->balloon_auto,
 		.spice = spice,
 		.spice_address = spice_address,
 	};

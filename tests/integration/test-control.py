@@ -200,6 +200,63 @@ def test_snapshots(a, env, home):
        'snapshot delete removes it')
 
 
+def test_balloon(a, env):
+    """VM1's balloon over a socketpair, driving the kit's balloon guest (tests/guests/test-balloon.c):
+    the helper inflates it to 96 MiB at start; D-Bus lets it have all its memory back."""
+    from gi.repository import Gio, GLib
+    ours, theirs = socket.socketpair()
+    serial = tempfile.NamedTemporaryFile(prefix='vessel-balloon-serial', delete=False).name
+    helper = subprocess.Popen(
+        [a.helper, '--memory', '128M', '--multiboot', a.balloon_guest, '--serial',
+         'file:' + serial, '--timeout', '60', '--balloon', '--balloon-target', '96M@0',
+         '--balloon-stats', '1', '--control-fd', str(theirs.fileno())],
+        pass_fds=[theirs.fileno()], env=env, stderr=subprocess.DEVNULL)
+    theirs.close()
+    gsock = Gio.Socket.new_from_fd(os.dup(ours.fileno()))
+    ours.close()
+    conn = Gio.DBusConnection.new_sync(gsock.connection_factory_create_connection(), None,
+                                       Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT, None, None)
+
+    def call(method, args=None):
+        return conn.call_sync(None, PATH, IFACE, method, args, None, Gio.DBusCallFlags.NONE,
+                              10000, None)
+
+    def prop(name):
+        return call_props('Get', GLib.Variant('(ss)', (IFACE, name))).unpack()[0]
+
+    def call_props(method, args):
+        return conn.call_sync(None, PATH, 'org.freedesktop.DBus.Properties', method, args, None,
+                              Gio.DBusCallFlags.NONE, 10000, None)
+
+    def serial_has(text):
+        return text in open(serial, errors='replace').read()
+
+    ok(prop('BalloonPresent') is True, 'balloon: present with --balloon')
+    ok(wait_for(lambda: prop('MemoryTarget') == 32 << 20, 5),
+       'balloon: MemoryTarget is 128 - 96 = 32 MiB')
+    ok(wait_for(lambda: serial_has('refilled'), 30), 'balloon: the guest inflated and sent stats')
+    ok(wait_for(lambda: prop('MemoryActual') <= 33 << 20, 5),
+       'balloon: MemoryActual follows the driver (%d MiB)' % (prop('MemoryActual') >> 20))
+    stats = dict(call('GetMemoryStats').unpack()[0])
+    ok(stats.get('total') == 128 << 20 and 'free' in stats and 'age-ms' in stats,
+       'balloon: GetMemoryStats has the guest\'s figures: %s' % sorted(stats))
+    try:
+        call('SetMemoryTarget', GLib.Variant('(t)', (16 << 20,)))
+        ok(False, 'balloon: a target under the minimum is refused')
+    except GLib.Error as e:
+        ok('InvalidArgument' in e.message and 'bounds' in e.message,
+           'balloon: a target under the minimum is InvalidArgument: ' + e.message)
+    call('SetBalloonAuto', GLib.Variant('(b)', (True,)))
+    ok(prop('BalloonAuto') is True, 'balloon: the automatic policy can be switched on')
+    call('SetMemoryTarget', GLib.Variant('(t)', (128 << 20,)))
+    ok(prop('BalloonAuto') is False and wait_for(lambda: prop('MemoryTarget') == 128 << 20, 5),
+       'balloon: a hand-set target of 128 MiB turns the policy off')
+    ok(wait_for(lambda: serial_has('every page holds'), 30), 'balloon: the guest deflated all')
+    rc = helper.wait(30)
+    ok(rc == 0, 'balloon: the guest finished its checks (status %d)' % rc)
+    os.unlink(serial)
+
+
 def test_peer(a, env):
     """VM1 over a socketpair, the way the app talks to a helper it starts."""
     from gi.repository import Gio, GLib
@@ -285,6 +342,7 @@ def main():
     ap.add_argument('--ctl', required=True)
     ap.add_argument('--guest', required=True)
     ap.add_argument('--disk', required=True)
+    ap.add_argument('--balloon-guest', required=True)
     a = ap.parse_args()
     problem = kvm_problem()
     if problem:
@@ -307,6 +365,7 @@ def main():
             test_ctl(a, env, home)
             test_snapshots(a, env, home)
             test_peer(a, env)
+            test_balloon(a, env)
         finally:
             subprocess.run(['pkill', '-f', xdg], check=False)
     print('1..%d' % len(checks))
