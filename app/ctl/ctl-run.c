@@ -10,26 +10,7 @@
 #include "ctl-vm-private.h"
 #include "ctl-vm.h"
 #include "ctl.h"
-
-/* $VESSEL_HELPER, else beside us (installed) or in the build tree, else from PATH. */
-static char *find_helper(void)
-{
-	g_autofree char *self = g_file_read_link("/proc/self/exe", NULL);
-	g_autofree char *dir = self ? g_path_get_dirname(self) : NULL;
-	const char *env = g_getenv("VESSEL_HELPER");
-	const char *rel[] = { "vessel-helper", "../helper/vessel-helper" };
-
-	if (env && *env)
-		return g_strdup(env);
-	for (size_t i = 0; dir && i < G_N_ELEMENTS(rel); i++) {
-		char *p = g_build_filename(dir, rel[i], NULL);
-
-		if (g_file_test(p, G_FILE_TEST_IS_EXECUTABLE))
-			return p;
-		g_free(p);
-	}
-	return g_find_program_in_path("vessel-helper");
-}
+#include "session.h"
 
 /* The child: a session of its own, no terminal, output to the log. Never returns. */
 static void exec_helper(const char *helper, const char *file, const char *restore, int logfd)
@@ -87,7 +68,7 @@ static int wait_started(struct ctl_vm *vm, pid_t pid, const char *log, FILE *err
 
 int ctl_run_headless(struct ctl_vm *vm, const char *restore, FILE *out, FILE *err)
 {
-	g_autofree char *helper = find_helper();
+	g_autofree char *helper = vessel_find_helper();
 	g_autofree char *log = NULL;
 	GError *error = NULL;
 	int logfd, ret;
