@@ -187,6 +187,7 @@ static void test_inflate_deflate(void)
 	ok(send_pfns(&Q[0], AREA, 1024) && send_pfns(&Q[0], AREA + (4ull << 20), 1024),
 	   "inflate 2 x 1024 PFNs: both buffers used");
 	b1 = ram_blocks();
+	is_int(info().discard_calls, 2, "contiguous PFNs: one discard per buffer");
 	ok(b0 - b1 >= (long long)((8ull << 20) / 512 * 9 / 10),
 	   "memfd st_blocks fell by >= 90%% of 8 MiB (%lld -> %lld)", b0, b1);
 	/* Reading a hole in a shared memfd mapping allocates it again: look at two pages only. */
@@ -228,6 +229,12 @@ static void test_bad_pfns(void)
 	is_int(gerrs(), errs + 1, "one guest error for the three bad PFNs");
 	ok(all_bytes(gptr(AREA + (8ull << 20), PAGE), PAGE, 0), "the good PFN was still discarded");
 	is_int(info().ballooned, (7ull << 20) + PAGE, "only the good PFN counted");
+	for (unsigned i = 0; i < 8; i++)	/* every other page: no run to merge */
+		p[i] = htole32((uint32_t)((AREA + (10ull << 20)) >> 12) + 2 * i);
+	uint64_t calls = info().discard_calls;
+
+	ok(post(&Q[0], &(struct seg){ BUFS, 32, 0 }, 1, true), "8 scattered PFNs");
+	is_int(info().discard_calls - calls, 8, "one discard each");
 }
 
 static void test_hostile(void)

@@ -49,6 +49,7 @@ struct virtio_balloon_info {
 	uint64_t inflated, deflated;	/* totals, bytes */
 	uint64_t reported, discarded;	/* free page reporting: offered / given back, bytes */
 	uint64_t discard_errors;	/* host-side failures (fallocate/madvise) */
+	uint64_t discard_calls;		/* vm_memory_discard calls for inflated pages */
 	uint64_t features;		/* negotiated */
 	uint32_t poison_val;
 	bool driver_ok;
