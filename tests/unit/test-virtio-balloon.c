@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Unit tests for virtio-balloon: inflate/deflate on a memfd, stats, reporting, config, state. */
 #include "virtio-test-driver.h"
+#include "device.h"
 #include "virtio/virtio-balloon.h"
 
 #define QS		16
@@ -383,6 +384,53 @@ static int load_patched(struct virtio_balloon *b2, const uint8_t *blob, size_t l
 	return ret;
 }
 
+extern const struct vmm_device_ops virtio_balloon_device_ops;
+
+static int load_patched_dev(struct virtio_balloon *b2, const uint8_t *blob, size_t len,
+			    size_t off, uint32_t v)
+{
+	uint8_t *copy = malloc(len);
+	int ret;
+
+	memcpy(copy, blob, len);
+	memcpy(copy + off, &v, 4);
+	ret = virtio_balloon_device_ops.load(b2, copy, len);
+	free(copy);
+	return ret;
+}
+
+static struct virtio_balloon_info info_of(struct virtio_balloon *b)
+{
+	struct virtio_balloon_info i;
+
+	virtio_balloon_get_info(b, &i);
+	return i;
+}
+
+
+/* The VM device's hooks: a header around the balloon's part (the transport's part to come). */
+static void test_device_blob(struct virtio_balloon *b2)
+{
+	const struct vmm_device_ops *ops = &virtio_balloon_device_ops;
+	void *blob = NULL;
+	size_t len = 0;
+
+	virtio_balloon_set_target(B, 3ull << 20);
+	is_int(ops->save(B, &blob, &len), 0, "device hook: saved");
+	if (!blob)
+		return;
+	is_int(ops->load(b2, blob, 15), -EINVAL, "device hook: truncated header refused");
+	is_int(load_patched_dev(b2, blob, len, 0, 9), -EINVAL, "device hook: version 9 refused");
+	is_int(load_patched_dev(b2, blob, len, 4, 8), -EINVAL,
+	       "device hook: a transport part it cannot read refused");
+	is_int(load_patched_dev(b2, blob, len, 8, 1), -EINVAL,
+	       "device hook: part length that does not add up refused");
+	is_int(info_of(b2).target, 4ull << 20, "device hook: refused blobs changed nothing");
+	is_int(ops->load(b2, blob, len), 0, "device hook: loaded");
+	is_int(info_of(b2).target, 3ull << 20, "device hook: target carried over");
+	free(blob);
+}
+
 static void test_state(void)
 {
 	struct virtio_balloon_opts o = { .devfn = PCI_DEVFN_AUTO };
@@ -439,6 +487,7 @@ static void test_state(void)
 	is_int(b2->stats_deadline, vmm_loop_now(H.loop) + 3000000000ull,
 	       "state: the stats timer fires 3 s from now, as it would have");
 	free(blob);
+	test_device_blob(b2);
 	virtio_balloon_free(b2);
 	virtio_balloon_set_stats_interval(B, 0);
 }

@@ -118,6 +118,8 @@ void virtio_balloon_set_notify(struct virtio_balloon *b, virtio_balloon_notify_f
 
 /* Device hooks (virtio-balloon-state.c): plain versioned state. */
 int virtio_balloon_save(struct virtio_balloon *b, void **blob, size_t *len);
+/* check: would load accept it? Changes nothing. load: check, then apply. */
+int virtio_balloon_check(struct virtio_balloon *b, const void *blob, size_t len);
 int virtio_balloon_load(struct virtio_balloon *b, const void *blob, size_t len);
 
 #endif
