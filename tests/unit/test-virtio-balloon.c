@@ -27,6 +27,13 @@ static void on_event(void *opaque, struct virtio_balloon *b, unsigned ev)
 	notify_calls++;
 }
 
+static unsigned listened;
+
+static void on_listen(void *opaque, struct virtio_balloon *b, unsigned ev)
+{
+	*(unsigned *)opaque |= ev;
+}
+
 static long long ram_blocks(void)
 {
 	struct stat st;
@@ -201,6 +208,17 @@ static void test_inflate_deflate(void)
 	is_int(cfg_read32(4), 2048, "actual reads back");
 	is_int(info().actual, 8ull << 20, "info.actual 8 MiB");
 	ok(events_seen & VIRTIO_BALLOON_EV_ACTUAL, "notify callback heard of actual");
+	is_int(virtio_balloon_add_listener(B, on_listen, &listened), 0, "a second listener");
+	events_seen = 0;
+	cfg_write32(4, 2048);
+	run_loop();
+	ok(listened == VIRTIO_BALLOON_EV_ACTUAL && events_seen & VIRTIO_BALLOON_EV_ACTUAL,
+	   "both the callback and the listener heard");
+	virtio_balloon_remove_listener(B, on_listen, &listened);
+	listened = 0;
+	cfg_write32(4, 2048);
+	run_loop();
+	is_int(listened, 0, "a removed listener hears nothing");
 	is_int(gerrs(), errs, "no guest errors so far");
 
 	/* Deflate-on-OOM: the target stays 8 MiB, the driver takes 1 MiB back. */

@@ -32,6 +32,7 @@
 #define VIRTIO_BALLOON_NSTATS		16	/* tags we keep: 0..15 */
 #define VIRTIO_BALLOON_MAX_PFN_BYTES	65536u	/* per inflate/deflate buffer */
 #define VIRTIO_BALLOON_CONFIG_LEN	16
+#define VIRTIO_BALLOON_MAX_LISTENERS	4
 
 /* The latest statistics; val[tag] is valid where bit tag of `present` is set. */
 struct virtio_balloon_stats {
@@ -93,6 +94,10 @@ struct virtio_balloon {
 	bool call_pending;
 	virtio_balloon_notify_fn notify;
 	void *notify_opaque;
+	struct virtio_balloon_listener {
+		virtio_balloon_notify_fn fn;
+		void *opaque;
+	} listeners[VIRTIO_BALLOON_MAX_LISTENERS];
 };
 
 /* NULL with *err = -errno. */
@@ -112,9 +117,14 @@ int virtio_balloon_set_target(struct virtio_balloon *b, uint64_t bytes);
 void virtio_balloon_get_info(struct virtio_balloon *b, struct virtio_balloon_info *info);
 /* 0 stops asking for statistics; at most a day. 0 or -EINVAL. */
 int virtio_balloon_set_stats_interval(struct virtio_balloon *b, unsigned seconds);
-/* One callback (NULL to remove). */
+/* The control plane's callback (NULL to remove); listeners below are heard as well. */
 void virtio_balloon_set_notify(struct virtio_balloon *b, virtio_balloon_notify_fn fn,
 			       void *opaque);
+/* More consumers (the helper's report lines): -ENOSPC past VIRTIO_BALLOON_MAX_LISTENERS. */
+int virtio_balloon_add_listener(struct virtio_balloon *b, virtio_balloon_notify_fn fn,
+				void *opaque);
+void virtio_balloon_remove_listener(struct virtio_balloon *b, virtio_balloon_notify_fn fn,
+				    void *opaque);
 
 /* Device hooks (virtio-balloon-state.c): plain versioned state. */
 int virtio_balloon_save(struct virtio_balloon *b, void **blob, size_t *len);
