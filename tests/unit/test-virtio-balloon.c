@@ -500,6 +500,11 @@ static void test_state(void)
 	is_int(i2.stats.present, i1.stats.present, "state: stats tags");
 	ok(!memcmp(b2->vdev.config, B->vdev.config, VIRTIO_BALLOON_CONFIG_LEN),
 	   "state: device config bytes equal");
+	uint8_t saved_cfg[VIRTIO_BALLOON_CONFIG_LEN];
+
+	virtio_balloon_saved_config(blob, saved_cfg);
+	ok(!memcmp(saved_cfg, B->vdev.config, VIRTIO_BALLOON_CONFIG_LEN),
+	   "state: the blob's config bytes are the saving device's");
 	ok(!memcmp(b2->bitmap, B->bitmap, (B->ram_pages + 63) / 64 * 8), "state: bitmap equal");
 	ok(b2->stats_held && b2->stats_elem.head == B->stats_elem.head, "state: held stats buffer");
 	is_int(b2->stats_deadline, vmm_loop_now(H.loop) + 3000000000ull,

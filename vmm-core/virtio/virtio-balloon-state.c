@@ -209,6 +209,17 @@ int virtio_balloon_check(struct virtio_balloon *b, const void *blob, size_t len)
 	return ret;
 }
 
+void virtio_balloon_saved_config(const void *blob, uint8_t config[VIRTIO_BALLOON_CONFIG_LEN])
+{
+	struct vb_state s;
+
+	memcpy(&s, blob, sizeof(s));
+	memset(config, 0, VIRTIO_BALLOON_CONFIG_LEN);	/* free_page_hint_cmd_id: unused */
+	put32(config + VB_CFG_NUM_PAGES, s.num_pages);
+	put32(config + VB_CFG_ACTUAL, s.actual);
+	put32(config + VB_CFG_POISON, s.poison_val);
+}
+
 int virtio_balloon_load(struct virtio_balloon *b, const void *blob, size_t len)
 {
 	struct vb_state s;

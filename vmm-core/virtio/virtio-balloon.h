@@ -131,5 +131,10 @@ int virtio_balloon_save(struct virtio_balloon *b, void **blob, size_t *len);
 /* check: would load accept it? Changes nothing. load: check, then apply. */
 int virtio_balloon_check(struct virtio_balloon *b, const void *blob, size_t len);
 int virtio_balloon_load(struct virtio_balloon *b, const void *blob, size_t len);
+/*
+ * The device-specific configuration bytes a checked blob restores (the transport's own check
+ * compares them, so a combined load puts them in place first).
+ */
+void virtio_balloon_saved_config(const void *blob, uint8_t config[VIRTIO_BALLOON_CONFIG_LEN]);
 
 #endif
