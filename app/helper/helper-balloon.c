@@ -103,7 +103,9 @@ struct helper_balloon *helper_balloon_start(struct vm *vm, const struct helper_o
 		return NULL;
 	hb->vm = vm;
 	hb->b = b;
-	virtio_balloon_set_notify(b, on_event, hb);
+	/* A listener, so the control API's own callback (set_notify) is heard as well. */
+	if (virtio_balloon_add_listener(b, on_event, hb))
+		fprintf(stderr, "vessel-helper: balloon: no room for the report lines' listener\n");
 	for (unsigned i = 0; i < o->nballoon_steps; i++) {
 		struct helper_step *st = &hb->steps[hb->nsteps++];
 
@@ -127,7 +129,7 @@ void helper_balloon_stop(struct helper_balloon *hb, bool summary)
 
 	if (!hb)
 		return;
-	virtio_balloon_set_notify(hb->b, NULL, NULL);
+	virtio_balloon_remove_listener(hb->b, on_event, hb);
 	for (unsigned k = 0; k < hb->nsteps; k++)
 		vmm_timer_free(hb->steps[k].timer);
 	if (summary) {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Unit tests for virtio-balloon: inflate/deflate on a memfd, stats, reporting, config, state. */
 #include "virtio-test-driver.h"
+#include "device.h"
 #include "virtio/virtio-balloon.h"
 
 #define QS		16
@@ -24,6 +25,13 @@ static void on_event(void *opaque, struct virtio_balloon *b, unsigned ev)
 {
 	events_seen |= ev;
 	notify_calls++;
+}
+
+static unsigned listened;
+
+static void on_listen(void *opaque, struct virtio_balloon *b, unsigned ev)
+{
+	*(unsigned *)opaque |= ev;
 }
 
 static long long ram_blocks(void)
@@ -187,6 +195,7 @@ static void test_inflate_deflate(void)
 	ok(send_pfns(&Q[0], AREA, 1024) && send_pfns(&Q[0], AREA + (4ull << 20), 1024),
 	   "inflate 2 x 1024 PFNs: both buffers used");
 	b1 = ram_blocks();
+	is_int(info().discard_calls, 2, "contiguous PFNs: one discard per buffer");
 	ok(b0 - b1 >= (long long)((8ull << 20) / 512 * 9 / 10),
 	   "memfd st_blocks fell by >= 90%% of 8 MiB (%lld -> %lld)", b0, b1);
 	/* Reading a hole in a shared memfd mapping allocates it again: look at two pages only. */
@@ -199,6 +208,17 @@ static void test_inflate_deflate(void)
 	is_int(cfg_read32(4), 2048, "actual reads back");
 	is_int(info().actual, 8ull << 20, "info.actual 8 MiB");
 	ok(events_seen & VIRTIO_BALLOON_EV_ACTUAL, "notify callback heard of actual");
+	is_int(virtio_balloon_add_listener(B, on_listen, &listened), 0, "a second listener");
+	events_seen = 0;
+	cfg_write32(4, 2048);
+	run_loop();
+	ok(listened == VIRTIO_BALLOON_EV_ACTUAL && events_seen & VIRTIO_BALLOON_EV_ACTUAL,
+	   "both the callback and the listener heard");
+	virtio_balloon_remove_listener(B, on_listen, &listened);
+	listened = 0;
+	cfg_write32(4, 2048);
+	run_loop();
+	is_int(listened, 0, "a removed listener hears nothing");
 	is_int(gerrs(), errs, "no guest errors so far");
 
 	/* Deflate-on-OOM: the target stays 8 MiB, the driver takes 1 MiB back. */
@@ -228,6 +248,12 @@ static void test_bad_pfns(void)
 	is_int(gerrs(), errs + 1, "one guest error for the three bad PFNs");
 	ok(all_bytes(gptr(AREA + (8ull << 20), PAGE), PAGE, 0), "the good PFN was still discarded");
 	is_int(info().ballooned, (7ull << 20) + PAGE, "only the good PFN counted");
+	for (unsigned i = 0; i < 8; i++)	/* every other page: no run to merge */
+		p[i] = htole32((uint32_t)((AREA + (10ull << 20)) >> 12) + 2 * i);
+	uint64_t calls = info().discard_calls;
+
+	ok(post(&Q[0], &(struct seg){ BUFS, 32, 0 }, 1, true), "8 scattered PFNs");
+	is_int(info().discard_calls - calls, 8, "one discard each");
 }
 
 static void test_hostile(void)
@@ -376,6 +402,53 @@ static int load_patched(struct virtio_balloon *b2, const uint8_t *blob, size_t l
 	return ret;
 }
 
+extern const struct vmm_device_ops virtio_balloon_device_ops;
+
+static int load_patched_dev(struct virtio_balloon *b2, const uint8_t *blob, size_t len,
+			    size_t off, uint32_t v)
+{
+	uint8_t *copy = malloc(len);
+	int ret;
+
+	memcpy(copy, blob, len);
+	memcpy(copy + off, &v, 4);
+	ret = virtio_balloon_device_ops.load(b2, copy, len);
+	free(copy);
+	return ret;
+}
+
+static struct virtio_balloon_info info_of(struct virtio_balloon *b)
+{
+	struct virtio_balloon_info i;
+
+	virtio_balloon_get_info(b, &i);
+	return i;
+}
+
+
+/* The VM device's hooks: a header around the balloon's part (the transport's part to come). */
+static void test_device_blob(struct virtio_balloon *b2)
+{
+	const struct vmm_device_ops *ops = &virtio_balloon_device_ops;
+	void *blob = NULL;
+	size_t len = 0;
+
+	virtio_balloon_set_target(B, 3ull << 20);
+	is_int(ops->save(B, &blob, &len), 0, "device hook: saved");
+	if (!blob)
+		return;
+	is_int(ops->load(b2, blob, 15), -EINVAL, "device hook: truncated header refused");
+	is_int(load_patched_dev(b2, blob, len, 0, 9), -EINVAL, "device hook: version 9 refused");
+	is_int(load_patched_dev(b2, blob, len, 4, 8), -EINVAL,
+	       "device hook: a transport part it cannot read refused");
+	is_int(load_patched_dev(b2, blob, len, 8, 1), -EINVAL,
+	       "device hook: part length that does not add up refused");
+	is_int(info_of(b2).target, 4ull << 20, "device hook: refused blobs changed nothing");
+	is_int(ops->load(b2, blob, len), 0, "device hook: loaded");
+	is_int(info_of(b2).target, 3ull << 20, "device hook: target carried over");
+	free(blob);
+}
+
 static void test_state(void)
 {
 	struct virtio_balloon_opts o = { .devfn = PCI_DEVFN_AUTO };
@@ -427,11 +500,17 @@ static void test_state(void)
 	is_int(i2.stats.present, i1.stats.present, "state: stats tags");
 	ok(!memcmp(b2->vdev.config, B->vdev.config, VIRTIO_BALLOON_CONFIG_LEN),
 	   "state: device config bytes equal");
+	uint8_t saved_cfg[VIRTIO_BALLOON_CONFIG_LEN];
+
+	virtio_balloon_saved_config(blob, saved_cfg);
+	ok(!memcmp(saved_cfg, B->vdev.config, VIRTIO_BALLOON_CONFIG_LEN),
+	   "state: the blob's config bytes are the saving device's");
 	ok(!memcmp(b2->bitmap, B->bitmap, (B->ram_pages + 63) / 64 * 8), "state: bitmap equal");
 	ok(b2->stats_held && b2->stats_elem.head == B->stats_elem.head, "state: held stats buffer");
 	is_int(b2->stats_deadline, vmm_loop_now(H.loop) + 3000000000ull,
 	       "state: the stats timer fires 3 s from now, as it would have");
 	free(blob);
+	test_device_blob(b2);
 	virtio_balloon_free(b2);
 	virtio_balloon_set_stats_interval(B, 0);
 }

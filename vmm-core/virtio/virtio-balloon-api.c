@@ -13,22 +13,32 @@
 
 /* ---- Events for the control plane: delivered on the loop, no device lock held --------- */
 
+static bool has_listener(const struct virtio_balloon *b)
+{
+	if (b->notify)
+		return true;
+	for (unsigned i = 0; i < VIRTIO_BALLOON_MAX_LISTENERS; i++)
+		if (b->listeners[i].fn)
+			return true;
+	return false;
+}
+
 static void deliver_events(void *opaque)
 {
 	struct virtio_balloon *b = opaque;
-	virtio_balloon_notify_fn fn;
-	void *arg;
+	struct virtio_balloon_listener to[VIRTIO_BALLOON_MAX_LISTENERS + 1];
 	unsigned ev;
 
 	pthread_mutex_lock(&b->info_lock);
 	ev = b->events;
 	b->events = 0;
 	b->call_pending = false;
-	fn = b->notify;
-	arg = b->notify_opaque;
+	to[0] = (struct virtio_balloon_listener){ b->notify, b->notify_opaque };
+	memcpy(to + 1, b->listeners, sizeof(b->listeners));
 	pthread_mutex_unlock(&b->info_lock);
-	if (fn && ev)
-		fn(arg, b, ev);
+	for (unsigned i = 0; ev && i < VIRTIO_BALLOON_MAX_LISTENERS + 1; i++)
+		if (to[i].fn)
+			to[i].fn(to[i].opaque, b, ev);
 }
 
 /* One loop call in flight at most, however often a guest writes `actual`. */
@@ -38,7 +48,7 @@ void vballoon_event(struct virtio_balloon *b, unsigned events)
 
 	pthread_mutex_lock(&b->info_lock);
 	b->events |= events;
-	call = b->notify && !b->call_pending;
+	call = has_listener(b) && !b->call_pending;
 	if (call)
 		b->call_pending = true;
 	pthread_mutex_unlock(&b->info_lock);
@@ -55,6 +65,32 @@ void virtio_balloon_set_notify(struct virtio_balloon *b, virtio_balloon_notify_f
 	pthread_mutex_lock(&b->info_lock);
 	b->notify = fn;
 	b->notify_opaque = opaque;
+	pthread_mutex_unlock(&b->info_lock);
+}
+
+int virtio_balloon_add_listener(struct virtio_balloon *b, virtio_balloon_notify_fn fn,
+				void *opaque)
+{
+	int ret = -ENOSPC;
+
+	pthread_mutex_lock(&b->info_lock);
+	for (unsigned i = 0; i < VIRTIO_BALLOON_MAX_LISTENERS && ret; i++) {
+		if (b->listeners[i].fn)
+			continue;
+		b->listeners[i] = (struct virtio_balloon_listener){ fn, opaque };
+		ret = 0;
+	}
+	pthread_mutex_unlock(&b->info_lock);
+	return ret;
+}
+
+void virtio_balloon_remove_listener(struct virtio_balloon *b, virtio_balloon_notify_fn fn,
+				    void *opaque)
+{
+	pthread_mutex_lock(&b->info_lock);
+	for (unsigned i = 0; i < VIRTIO_BALLOON_MAX_LISTENERS; i++)
+		if (b->listeners[i].fn == fn && b->listeners[i].opaque == opaque)
+			b->listeners[i] = (struct virtio_balloon_listener){ NULL, NULL };
 	pthread_mutex_unlock(&b->info_lock);
 }
 

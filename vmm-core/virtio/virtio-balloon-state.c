@@ -188,7 +188,8 @@ static void apply_state(struct virtio_balloon *b, const struct vb_state *s,
 			      now + s->stats_remaining_ns + !(now + s->stats_remaining_ns));
 }
 
-int virtio_balloon_load(struct virtio_balloon *b, const void *blob, size_t len)
+/* Validate a blob against this device without changing anything; 0 or -EINVAL/-ENOMEM. */
+int virtio_balloon_check(struct virtio_balloon *b, const void *blob, size_t len)
 {
 	struct vb_state s;
 	uint64_t *bitmap;
@@ -204,8 +205,29 @@ int virtio_balloon_load(struct virtio_balloon *b, const void *blob, size_t len)
 		return -ENOMEM;
 	memcpy(bitmap, (const uint8_t *)blob + sizeof(s), bitmap_bytes(b));
 	ret = check_state(b, &s, bitmap);
-	if (!ret)
-		apply_state(b, &s, (const uint8_t *)blob + sizeof(s));
 	free(bitmap);
 	return ret;
+}
+
+void virtio_balloon_saved_config(const void *blob, uint8_t config[VIRTIO_BALLOON_CONFIG_LEN])
+{
+	struct vb_state s;
+
+	memcpy(&s, blob, sizeof(s));
+	memset(config, 0, VIRTIO_BALLOON_CONFIG_LEN);	/* free_page_hint_cmd_id: unused */
+	put32(config + VB_CFG_NUM_PAGES, s.num_pages);
+	put32(config + VB_CFG_ACTUAL, s.actual);
+	put32(config + VB_CFG_POISON, s.poison_val);
+}
+
+int virtio_balloon_load(struct virtio_balloon *b, const void *blob, size_t len)
+{
+	struct vb_state s;
+	int ret = virtio_balloon_check(b, blob, len);
+
+	if (ret)
+		return ret;
+	memcpy(&s, blob, sizeof(s));
+	apply_state(b, &s, (const uint8_t *)blob + sizeof(s));
+	return 0;
 }

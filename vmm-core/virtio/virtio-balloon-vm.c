@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* virtio-balloon as a VM device: created from vm_config, found again by the control plane. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "device.h"
@@ -60,14 +61,62 @@ static int vbvm_resume(void *state)
 	return 0;
 }
 
+/*
+ * The device's blob: this header, the transport's part (status, features, queues), then the
+ * balloon's own (virtio_balloon_save).
+ * TODO(devstate2 merge): the transport part is empty until virtio_pci_save/check/load are
+ * on this branch. Then: save calls virtio_pci_save for it; load validates the balloon part
+ * (virtio_balloon_check), puts the saved num_pages/actual/poison_val bytes into
+ * vdev.config (virtio_pci_check compares config bytes), runs virtio_pci_check, restores the
+ * config bytes on failure, else virtio_pci_load then virtio_balloon_load.
+ */
+struct vbvm_hdr {
+	uint32_t version;
+	uint32_t transport_len;
+	uint32_t balloon_len;
+	uint32_t reserved;
+};
+
 static int vbvm_save(void *state, void **blob, size_t *len)
 {
-	return virtio_balloon_save(state, blob, len);
+	struct vbvm_hdr h = { .version = 1 };
+	void *part = NULL;
+	size_t plen = 0;
+	uint8_t *out;
+	int ret = virtio_balloon_save(state, &part, &plen);
+
+	if (ret)
+		return ret;
+	h.balloon_len = (uint32_t)plen;
+	out = malloc(sizeof(h) + plen);
+	if (!out) {
+		free(part);
+		return -ENOMEM;
+	}
+	memcpy(out, &h, sizeof(h));
+	memcpy(out + sizeof(h), part, plen);
+	free(part);
+	*blob = out;
+	*len = sizeof(h) + plen;
+	return 0;
 }
 
 static int vbvm_load(void *state, const void *blob, size_t len)
 {
-	return virtio_balloon_load(state, blob, len);
+	struct vbvm_hdr h;
+
+	if (len < sizeof(h)) {
+		vmm_warn("snapshot: virtio-balloon: state of %zu bytes is truncated", len);
+		return -EINVAL;
+	}
+	memcpy(&h, blob, sizeof(h));
+	if (h.version != 1 || h.reserved || h.transport_len ||
+	    (uint64_t)h.balloon_len + sizeof(h) != len) {
+		vmm_warn("snapshot: virtio-balloon: header (version %u, parts %u + %u) does not "
+			 "fit %zu bytes", h.version, h.transport_len, h.balloon_len, len);
+		return -EINVAL;
+	}
+	return virtio_balloon_load(state, (const uint8_t *)blob + sizeof(h), h.balloon_len);
 }
 
 static void vbvm_destroy(void *state)

@@ -43,6 +43,7 @@ struct pfn_walk {
 	uint64_t changed;		/* pages whose balloon bit flipped */
 	uint64_t bad, first_bad;	/* PFNs outside RAM */
 	uint64_t discard_errors;
+	uint64_t discard_calls;
 };
 
 static void run_flush(struct virtio_balloon *b, struct pfn_walk *w)
@@ -52,6 +53,7 @@ static void run_flush(struct virtio_balloon *b, struct pfn_walk *w)
 	if (!w->run_len)
 		return;
 	ret = vm_memory_discard(b->vdev.host.mem, w->run_gpa, w->run_len);
+	w->discard_calls++;
 	if (ret) {
 		if (!b->info.discard_errors && !w->discard_errors)
 			vmm_warn("%s: giving back %llu KiB at %#llx failed: %s", b->vdev.name,
@@ -130,6 +132,7 @@ static void serve_pfns(struct virtio_balloon *b, const struct virtq_elem *e, boo
 		b->info.deflated += (pages - w.bad) * VIRTIO_BALLOON_PAGE;
 	}
 	b->info.discard_errors += w.discard_errors;
+	b->info.discard_calls += w.discard_calls;
 	pthread_mutex_unlock(&b->info_lock);
 }
 

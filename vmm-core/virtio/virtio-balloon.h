@@ -32,6 +32,7 @@
 #define VIRTIO_BALLOON_NSTATS		16	/* tags we keep: 0..15 */
 #define VIRTIO_BALLOON_MAX_PFN_BYTES	65536u	/* per inflate/deflate buffer */
 #define VIRTIO_BALLOON_CONFIG_LEN	16
+#define VIRTIO_BALLOON_MAX_LISTENERS	4
 
 /* The latest statistics; val[tag] is valid where bit tag of `present` is set. */
 struct virtio_balloon_stats {
@@ -49,6 +50,7 @@ struct virtio_balloon_info {
 	uint64_t inflated, deflated;	/* totals, bytes */
 	uint64_t reported, discarded;	/* free page reporting: offered / given back, bytes */
 	uint64_t discard_errors;	/* host-side failures (fallocate/madvise) */
+	uint64_t discard_calls;		/* vm_memory_discard calls for inflated pages */
 	uint64_t features;		/* negotiated */
 	uint32_t poison_val;
 	bool driver_ok;
@@ -92,6 +94,10 @@ struct virtio_balloon {
 	bool call_pending;
 	virtio_balloon_notify_fn notify;
 	void *notify_opaque;
+	struct virtio_balloon_listener {
+		virtio_balloon_notify_fn fn;
+		void *opaque;
+	} listeners[VIRTIO_BALLOON_MAX_LISTENERS];
 };
 
 /* NULL with *err = -errno. */
@@ -111,12 +117,24 @@ int virtio_balloon_set_target(struct virtio_balloon *b, uint64_t bytes);
 void virtio_balloon_get_info(struct virtio_balloon *b, struct virtio_balloon_info *info);
 /* 0 stops asking for statistics; at most a day. 0 or -EINVAL. */
 int virtio_balloon_set_stats_interval(struct virtio_balloon *b, unsigned seconds);
-/* One callback (NULL to remove). */
+/* The control plane's callback (NULL to remove); listeners below are heard as well. */
 void virtio_balloon_set_notify(struct virtio_balloon *b, virtio_balloon_notify_fn fn,
 			       void *opaque);
+/* More consumers (the helper's report lines): -ENOSPC past VIRTIO_BALLOON_MAX_LISTENERS. */
+int virtio_balloon_add_listener(struct virtio_balloon *b, virtio_balloon_notify_fn fn,
+				void *opaque);
+void virtio_balloon_remove_listener(struct virtio_balloon *b, virtio_balloon_notify_fn fn,
+				    void *opaque);
 
 /* Device hooks (virtio-balloon-state.c): plain versioned state. */
 int virtio_balloon_save(struct virtio_balloon *b, void **blob, size_t *len);
+/* check: would load accept it? Changes nothing. load: check, then apply. */
+int virtio_balloon_check(struct virtio_balloon *b, const void *blob, size_t len);
 int virtio_balloon_load(struct virtio_balloon *b, const void *blob, size_t len);
+/*
+ * The device-specific configuration bytes a checked blob restores (the transport's own check
+ * compares them, so a combined load puts them in place first).
+ */
+void virtio_balloon_saved_config(const void *blob, uint8_t config[VIRTIO_BALLOON_CONFIG_LEN]);
 
 #endif
