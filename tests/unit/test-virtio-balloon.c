@@ -439,13 +439,18 @@ static void test_device_blob(struct virtio_balloon *b2)
 		return;
 	is_int(ops->load(b2, blob, 15), -EINVAL, "device hook: truncated header refused");
 	is_int(load_patched_dev(b2, blob, len, 0, 9), -EINVAL, "device hook: version 9 refused");
-	is_int(load_patched_dev(b2, blob, len, 4, 8), -EINVAL,
-	       "device hook: a transport part it cannot read refused");
+	is_int(load_patched_dev(b2, blob, len, 16, 99), -EINVAL,
+	       "device hook: a transport part of another version refused");
 	is_int(load_patched_dev(b2, blob, len, 8, 1), -EINVAL,
 	       "device hook: part length that does not add up refused");
 	is_int(info_of(b2).target, 4ull << 20, "device hook: refused blobs changed nothing");
 	is_int(ops->load(b2, blob, len), 0, "device hook: loaded");
 	is_int(info_of(b2).target, 3ull << 20, "device hook: target carried over");
+	is_int(b2->vdev.status, B->vdev.status, "device hook: transport status carried over");
+	is_int(b2->vdev.driver_features, B->vdev.driver_features,
+	       "device hook: negotiated features carried over");
+	ok(!memcmp(b2->vdev.config, B->vdev.config, VIRTIO_BALLOON_CONFIG_LEN),
+	   "device hook: config bytes carried over");
 	free(blob);
 }
 

@@ -62,13 +62,8 @@ static int vbvm_resume(void *state)
 }
 
 /*
- * The device's blob: this header, the transport's part (status, features, queues), then the
- * balloon's own (virtio_balloon_save).
- * TODO(devstate2 merge): the transport part is empty until virtio_pci_save/check/load are
- * on this branch. Then: save calls virtio_pci_save for it; load validates the balloon part
- * (virtio_balloon_check), puts the saved num_pages/actual/poison_val bytes into
- * vdev.config (virtio_pci_check compares config bytes), runs virtio_pci_check, restores the
- * config bytes on failure, else virtio_pci_load then virtio_balloon_load.
+ * The device's blob: this header, the transport's part (virtio_pci_save: status, features,
+ * queues), then the balloon's own (virtio_balloon_save).
  */
 struct vbvm_hdr {
 	uint32_t version;
@@ -79,44 +74,77 @@ struct vbvm_hdr {
 
 static int vbvm_save(void *state, void **blob, size_t *len)
 {
+	struct virtio_balloon *b = state;
 	struct vbvm_hdr h = { .version = 1 };
-	void *part = NULL;
-	size_t plen = 0;
-	uint8_t *out;
-	int ret = virtio_balloon_save(state, &part, &plen);
+	void *tp = NULL, *bp = NULL;
+	size_t tlen = 0, blen = 0;
+	uint8_t *out = NULL;
+	int ret = virtio_pci_save(&b->vdev, &tp, &tlen);
 
-	if (ret)
-		return ret;
-	h.balloon_len = (uint32_t)plen;
-	out = malloc(sizeof(h) + plen);
-	if (!out) {
-		free(part);
-		return -ENOMEM;
+	if (!ret)
+		ret = virtio_balloon_save(b, &bp, &blen);
+	if (!ret && !(out = malloc(sizeof(h) + tlen + blen)))
+		ret = -ENOMEM;
+	if (!ret) {
+		h.transport_len = (uint32_t)tlen;
+		h.balloon_len = (uint32_t)blen;
+		memcpy(out, &h, sizeof(h));
+		memcpy(out + sizeof(h), tp, tlen);
+		memcpy(out + sizeof(h) + tlen, bp, blen);
+		*blob = out;
+		*len = sizeof(h) + tlen + blen;
 	}
-	memcpy(out, &h, sizeof(h));
-	memcpy(out + sizeof(h), part, plen);
-	free(part);
-	*blob = out;
-	*len = sizeof(h) + plen;
-	return 0;
+	free(tp);
+	free(bp);
+	return ret;
 }
 
+/* The transport compares config bytes: check it against the ones the blob restores. */
+static int vbvm_check_transport(struct virtio_balloon *b, const uint8_t *tp, size_t tlen,
+				const uint8_t *bp)
+{
+	uint8_t now[VIRTIO_BALLOON_CONFIG_LEN], saved[VIRTIO_BALLOON_CONFIG_LEN];
+	int ret;
+
+	virtio_balloon_saved_config(bp, saved);
+	pthread_mutex_lock(&b->vdev.lock);
+	memcpy(now, b->vdev.config, sizeof(now));
+	memcpy(b->vdev.config, saved, sizeof(saved));
+	pthread_mutex_unlock(&b->vdev.lock);
+	ret = virtio_pci_check(&b->vdev, tp, tlen);
+	pthread_mutex_lock(&b->vdev.lock);
+	memcpy(b->vdev.config, now, sizeof(now));
+	pthread_mutex_unlock(&b->vdev.lock);
+	return ret;
+}
+
+/* All or nothing: both parts are checked before either is applied. */
 static int vbvm_load(void *state, const void *blob, size_t len)
 {
+	struct virtio_balloon *b = state;
+	const uint8_t *tp = (const uint8_t *)blob + sizeof(struct vbvm_hdr), *bp;
 	struct vbvm_hdr h;
+	int ret;
 
 	if (len < sizeof(h)) {
 		vmm_warn("snapshot: virtio-balloon: state of %zu bytes is truncated", len);
 		return -EINVAL;
 	}
 	memcpy(&h, blob, sizeof(h));
-	if (h.version != 1 || h.reserved || h.transport_len ||
-	    (uint64_t)h.balloon_len + sizeof(h) != len) {
+	if (h.version != 1 || h.reserved ||
+	    sizeof(h) + (uint64_t)h.transport_len + h.balloon_len != len) {
 		vmm_warn("snapshot: virtio-balloon: header (version %u, parts %u + %u) does not "
 			 "fit %zu bytes", h.version, h.transport_len, h.balloon_len, len);
 		return -EINVAL;
 	}
-	return virtio_balloon_load(state, (const uint8_t *)blob + sizeof(h), h.balloon_len);
+	bp = tp + h.transport_len;
+	ret = virtio_balloon_check(b, bp, h.balloon_len);
+	if (!ret)
+		ret = vbvm_check_transport(b, tp, h.transport_len, bp);
+	if (!ret)
+		ret = virtio_balloon_load(b, bp, h.balloon_len);
+	/* Last: it re-kicks the queues, which then see the balloon's restored state. */
+	return ret ? ret : virtio_pci_load(&b->vdev, tp, h.transport_len);
 }
 
 static void vbvm_destroy(void *state)
