@@ -294,13 +294,19 @@ int vm_snapshot_load(struct vm *vm, const char *dir, char *err, size_t errlen)
 		if (ret)
 			sfail(err, errlen, ret, "snapshot %s: %s", p.state, msg);
 	}
-	/* Everything is checked; from here on the VM changes. */
+	/*
+	 * Everything is checked; from here on the VM changes. RAM first: device loads may read
+	 * guest memory (virtio re-checks its rings and kicks its queues). A private mapping
+	 * replaces the memfd's, so KSM's MADV_MERGEABLE is given again.
+	 */
+	if (!ret)
+		ret = snap_ram_map(&vm->mem, p.memory, &t, err, errlen);
+	if (!ret && vm->cfg.share_pages)
+		vm_memory_set_mergeable(&vm->mem, true);
 	if (!ret)
 		ret = load_devices(vm, &r, p.state, err, errlen);
 	if (!ret)
 		ret = load_kvm(vm, &r, p.state, err, errlen);
-	if (!ret)
-		ret = snap_ram_map(&vm->mem, p.memory, &t, err, errlen);
 	snap_reader_close(&r);
 	return ret;
 }
