@@ -11,6 +11,7 @@ static const GDBusErrorEntry vessel_error_entries[] = {
 	{ VESSEL_ERROR_INVALID_ARGUMENT, "io.github.vesselvm.Vessel.Error.InvalidArgument" },
 	{ VESSEL_ERROR_NOT_FOUND, "io.github.vesselvm.Vessel.Error.NotFound" },
 	{ VESSEL_ERROR_NOT_SUPPORTED, "io.github.vesselvm.Vessel.Error.NotSupported" },
+	{ VESSEL_ERROR_NOT_AUTHORIZED, "io.github.vesselvm.Vessel.Error.NotAuthorized" },
 };
 
 GQuark vessel_error_quark(void)
@@ -34,6 +35,9 @@ VesselError vessel_error_from_errno(int err)
 		return VESSEL_ERROR_INVALID_ARGUMENT;
 	case ENOENT:
 		return VESSEL_ERROR_NOT_FOUND;
+	case EPERM:
+	case EACCES:
+		return VESSEL_ERROR_NOT_AUTHORIZED;
 	case ENODEV:
 	case ENOTSUP:
 		return VESSEL_ERROR_NOT_SUPPORTED;
