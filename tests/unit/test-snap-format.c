@@ -235,6 +235,27 @@ static void test_lengths(const uint8_t *good, size_t size)
 	free(b);
 }
 
+/* A file of nothing but empty sections: refused without allocating for millions. */
+static void test_too_many(const uint8_t *good, size_t size)
+{
+	size_t at[NSECS + 1], n = SNAP_MAX_SECTIONS + 2, len;
+	struct snap_section_head sh = { .tag = SNAP_TAG_DEVICE, .name = "x" };
+	uint8_t *b;
+
+	boundaries(good, at);
+	len = at[0] + (n + 1) * sizeof(sh);
+	b = calloc(1, len);
+	memcpy(b, good, at[0]);
+	sh.crc = snap_crc32(0, NULL, 0);
+	for (size_t i = 0; i < n; i++)
+		memcpy(b + at[0] + i * sizeof(sh), &sh, sizeof(sh));
+	sh.tag = SNAP_TAG_END;
+	memcpy(b + at[0] + n * sizeof(sh), &sh, sizeof(sh));
+	refused(b, len, "more sections than any VM has", "too many sections");
+	free(b);
+	(void)size;
+}
+
 static void test_partial(const uint8_t *good, size_t size)
 {
 	uint8_t *b = malloc(size);
@@ -311,6 +332,7 @@ int main(void)
 	test_flipped(good, size);
 	test_lengths(good, size);
 	test_partial(good, size);
+	test_too_many(good, size);
 	test_unfinished();
 	test_mismatch();
 	free(good);

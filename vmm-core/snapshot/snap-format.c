@@ -251,11 +251,16 @@ static int add_section(struct snap_reader *r, const struct snap_section_head *sh
 {
 	struct snap_section *s;
 
-	if ((r->nsecs & (r->nsecs - 1)) == 0) {	/* grow at powers of two */
-		s = realloc(r->secs, (r->nsecs ? r->nsecs * 2 : 8) * sizeof(*s));
+	if (r->nsecs == SNAP_MAX_SECTIONS)
+		return -E2BIG;
+	if (r->nsecs == r->cap) {
+		unsigned cap = r->cap ? r->cap * 2 : 16;
+
+		s = realloc(r->secs, cap * sizeof(*s));
 		if (!s)
 			return -ENOMEM;
 		r->secs = s;
+		r->cap = cap;
 	}
 	s = &r->secs[r->nsecs++];
 	s->tag = sh->tag;
@@ -272,6 +277,7 @@ static int parse_sections(struct snap_reader *r, size_t off, const char *path, c
 {
 	struct snap_section_head sh;
 	char name[sizeof(sh.name) + 1];
+	int ret;
 
 	for (;;) {
 		if (r->size - off < sizeof(sh))
@@ -289,8 +295,10 @@ static int parse_sections(struct snap_reader *r, size_t off, const char *path, c
 					 "mismatch (the data is damaged)", path, name);
 		if (sh.tag == SNAP_TAG_END)
 			break;
-		if (add_section(r, &sh, r->buf + off))
-			return snap_fail(err, errlen, -ENOMEM, "snapshot %s: out of memory", path);
+		ret = add_section(r, &sh, r->buf + off);
+		if (ret)
+			return snap_fail(err, errlen, ret, "snapshot %s: %s", path, ret == -E2BIG ?
+					 "more sections than any VM has" : "out of memory");
 		off += (size_t)sh.length;
 	}
 	if (sh.length || off != r->size)

@@ -30,6 +30,8 @@
 #define SNAP_NAME_LEN		32
 #define SNAP_MAX_DEVICES	64
 #define SNAP_MAX_CPUS		1024
+/* Devices, vCPUs, the KVM and RAM sections, and room for a few more kinds. */
+#define SNAP_MAX_SECTIONS	(SNAP_MAX_DEVICES + SNAP_MAX_CPUS + 16)
 #define SNAP_MAX_STATE_SIZE	(1ull << 30)	/* a state file above 1 GiB is refused */
 
 enum snap_tag {
@@ -111,7 +113,7 @@ struct snap_reader {
 	size_t size;
 	struct snap_vm_desc desc;
 	struct snap_section *secs;
-	unsigned nsecs;
+	unsigned nsecs, cap;
 };
 
 int snap_reader_open(struct snap_reader *r, const char *path, char *err, size_t errlen);
