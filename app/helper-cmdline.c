@@ -56,6 +56,10 @@ void helper_usage(FILE *out)
 "  --firmware-log FILE  write the debug port (0x402) output to FILE\n"
 "  --no-reboot          a guest reset ends the VM (status 68) instead of rebooting\n"
 "  --timeout SECONDS    end the VM after this long (status 69)\n"
+"  --balloon            add a virtio-balloon device (a .vessel [balloon] group does too)\n"
+"  --balloon-target SIZE[@SECONDS]  ask the guest to give SIZE of its RAM back that long\n"
+"                       after start (default 0 s; repeat for a schedule; 0 deflates)\n"
+"  --balloon-stats SECONDS  ask the guest for memory statistics this often\n"
 "  --exit-stats         print how many exits of each kind the vCPUs took\n"
 "  --quiet              no register dump when the guest faults\n"
 "  --help, --version\n"
@@ -231,6 +235,50 @@ static int parse_at(const char *flag, const char *s, double *t_out, const char *
 	return 0;
 }
 
+/* SIZE[@SECONDS]: a balloon size (SIZE as --memory; 0 gives everything back) and when. */
+static int parse_balloon_target(const char *arg, struct helper_options *o, char *err,
+				size_t errlen)
+{
+	struct helper_balloon_step *st = &o->balloon_steps[o->nballoon_steps];
+	const char *at = strchr(arg, '@');
+	char s[32], *end;
+
+	if (o->nballoon_steps == HELPER_MAX_BALLOON_STEPS)
+		return fail(err, errlen, "--balloon-target: at most %d of them",
+			    HELPER_MAX_BALLOON_STEPS);
+	snprintf(s, sizeof(s), "%.*s", at ? (int)(at - arg) : (int)strlen(arg), arg);
+	if (helper_parse_size(s, &st->bytes))
+		return fail(err, errlen, "--balloon-target %s: expected SIZE[@SECONDS], e.g. "
+			    "96M@0 or 0@30", s);
+	st->at = 0;
+	if (at) {
+		errno = 0;
+		st->at = strtod(at + 1, &end);
+		if (errno || end == at + 1 || *end || !(st->at >= 0) || st->at > 1e7)
+			return fail(err, errlen, "--balloon-target %s@%s: SECONDS is a number "
+				    "from 0", s, at + 1);
+	}
+	o->nballoon_steps++;
+	o->vm.balloon = true;
+	return 0;
+}
+
+static int parse_balloon_stats(const char *s, struct helper_options *o, char *err,
+			       size_t errlen)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < 0 || v > 86400)
+		return fail(err, errlen, "--balloon-stats %s: expected whole seconds, 0 to 86400",
+			    s);
+	o->vm.balloon_stats_interval = (unsigned)v;
+	o->vm.balloon = true;
+	return 0;
+}
+
 static int parse_cpus(const char *s, unsigned *out, char *err, size_t errlen)
 {
 	char *end;
@@ -323,6 +371,17 @@ static int check_spice(struct helper_options *o, char *err, size_t errlen)
 }
 
 /* Checks that need every flag: a boot source, combinations, sizes against RAM. */
+static int check_balloon(const struct helper_options *o, char *err, size_t errlen)
+{
+	for (unsigned i = 0; i < o->nballoon_steps; i++)
+		if (o->balloon_steps[i].bytes > o->vm.ram_size)
+			return fail(err, errlen, "--balloon-target: %llu MiB is more than the "
+				    "guest's RAM (--memory %llu MiB)",
+				    (unsigned long long)(o->balloon_steps[i].bytes >> 20),
+				    (unsigned long long)(o->vm.ram_size >> 20));
+	return 0;
+}
+
 static int check_combination(struct helper_options *o, char *err, size_t errlen)
 {
 	struct stat st;
@@ -331,6 +390,8 @@ static int check_combination(struct helper_options *o, char *err, size_t errlen)
 	if (o->help || o->version)
 		return 0;
 	ret = check_spice(o, err, errlen);
+	if (!ret)
+		ret = check_balloon(o, err, errlen);
 	if (ret)
 		return ret;
 	if (o->control_socket && !strcmp(o->control_socket, "auto") &&
@@ -397,6 +458,7 @@ enum {
 	OPT_VGA, OPT_VRAM, OPT_SHOT_AT, OPT_SHOT_EXIT, OPT_TEXT_EXIT,
 	OPT_SPICE, OPT_SPICE_PW, OPT_SPICE_FILE, OPT_SPICE_TLS,
 	OPT_CONTROL_SOCKET, OPT_CONTROL_FD, OPT_SNAP_AT, OPT_RESTORE,
+	OPT_BALLOON, OPT_BALLOON_TARGET, OPT_BALLOON_STATS,
 };
 
 static const struct option long_opts[] = {
@@ -425,6 +487,9 @@ static const struct option long_opts[] = {
 	{ "spice-tls", required_argument, NULL, OPT_SPICE_TLS },
 	{ "control-socket", required_argument, NULL, OPT_CONTROL_SOCKET },
 	{ "control-fd", required_argument, NULL, OPT_CONTROL_FD },
+	{ "balloon", no_argument, NULL, OPT_BALLOON },
+	{ "balloon-target", required_argument, NULL, OPT_BALLOON_TARGET },
+	{ "balloon-stats", required_argument, NULL, OPT_BALLOON_STATS },
 	{ "no-reboot", no_argument, NULL, OPT_NO_REBOOT },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "exit-stats", no_argument, NULL, OPT_EXIT_STATS },
@@ -505,6 +570,13 @@ static int apply_opt(struct helper_options *o, int c, const char *arg, char *err
 		return 0;
 	case OPT_CONTROL_FD:
 		return parse_control_fd(arg, &o->control_fd, err, errlen);
+	case OPT_BALLOON:
+		o->vm.balloon = true;
+		return 0;
+	case OPT_BALLOON_TARGET:
+		return parse_balloon_target(arg, o, err, errlen);
+	case OPT_BALLOON_STATS:
+		return parse_balloon_stats(arg, o, err, errlen);
 	case OPT_FIRMWARE:
 		o->vm.firmware = arg;
 		return 0;
@@ -557,6 +629,29 @@ static const char *find_vessel_arg(int argc, char **argv, char *err, size_t errl
 	return found;
 }
 
+/*
+ * [spice] listen/port/password-file turn SPICE sharing on as --spice tcp:LISTEN:PORT would
+ * (listen defaults to 127.0.0.1, port to 5900); --spice flags given later override it.
+ */
+static int vessel_spice(struct helper_options *o, char *err, size_t errlen)
+{
+	const struct vessel_file *vf = o->vessel;
+	g_autofree char *spec = NULL;
+	const char *addr;
+
+	if (!vf->spice_listen && !vf->spice_port)
+		return 0;
+	addr = vf->spice_listen ? vf->spice_listen : "127.0.0.1";
+	spec = g_strdup_printf(strchr(addr, ':') && addr[0] != '[' ? "tcp:[%s]:%u" : "tcp:%s:%u",
+			       addr, vf->spice_port ? vf->spice_port : 5900);
+	if (spice_parse_listen(spec, &o->spice_listen))
+		return fail(err, errlen, "%s: [spice] listen=%s port=%u is not an address and port "
+			    "SPICE can listen on", vf->path, addr, vf->spice_port);
+	o->spice = true;
+	o->spice_password_file = vf->spice_password_file;
+	return 0;
+}
+
 /* Load NAME.vessel as the base configuration the flags then override. */
 static int load_vessel(struct helper_options *o, const char *path, char *err, size_t errlen)
 {
@@ -570,7 +665,7 @@ static int load_vessel(struct helper_options *o, const char *path, char *err, si
 	o->vessel_path = path;
 	vessel_file_to_vm_config(o->vessel, &o->vm);
 	o->file_firmware = o->vm.firmware;
-	return 0;
+	return vessel_spice(o, err, errlen);
 }
 
 void helper_options_free(struct helper_options *o)

@@ -10,6 +10,8 @@
 #include "spice-vm.h"
 #include "vm.h"
 
+#define HELPER_MAX_BALLOON_STEPS	16
+
 struct helper_options {
 	struct vm_config vm;
 	double timeout;			/* seconds; 0 = none */
@@ -34,6 +36,12 @@ struct helper_options {
 	struct spice_tls spice_tls;	/* --spice-tls CERT,KEY[,CA] (split in argv) */
 	const char *control_socket;	/* --control-socket PATH, or "auto" */
 	int control_fd;			/* --control-fd FD, or -1 */
+	/* --balloon-target SIZE[@SECONDS], in command-line order (vm.balloon is --balloon). */
+	struct helper_balloon_step {
+		uint64_t bytes;
+		double at;		/* seconds after start */
+	} balloon_steps[HELPER_MAX_BALLOON_STEPS];
+	unsigned nballoon_steps;
 };
 
 struct vessel_file;

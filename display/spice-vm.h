@@ -52,6 +52,12 @@ struct spice_config {
  * NULL with *err = -errno and a message on stderr (the password is never printed).
  */
 struct vspice *vspice_start(struct vm *vm, const struct spice_config *cfg, int *err);
+/*
+ * The remote-viewer (.vv) file for this server, as text (g_free it; it may hold the
+ * password: explicit_bzero before). NULL for a unix socket or when the password file cannot
+ * be read.
+ */
+char *vspice_connection_file(struct vspice *s, size_t *len);
 /* Disconnect every client and end the thread; call before vm_destroy. NULL is a no-op. */
 void vspice_stop(struct vspice *s);
 

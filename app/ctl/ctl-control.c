@@ -240,3 +240,40 @@ int ctl_screenshot(int argc, char **argv, FILE *out, FILE *err)
 	ctl_vm_close(&vm);
 	return ret;
 }
+
+int ctl_spice_file(int argc, char **argv, FILE *out, FILE *err)
+{
+	g_autofree char *vv = NULL;
+	GError *error = NULL;
+	struct ctl_vm vm;
+	int ret = parse_common("spice-file VM FILE.vv", "Write a remote-viewer connection file "
+			       "for a running VM shared over SPICE\n(mode 0600: it may hold the "
+			       "password). Open it with remote-viewer.", NULL, &argc, &argv,
+			       out, err);
+
+	if (ret >= 0)
+		return ret;
+	if (argc != 3) {
+		fputs("vesselctl spice-file: give the VM and the .vv file to write\n", err);
+		return CTL_EXIT_USAGE;
+	}
+	ret = ctl_vm_open("spice-file", argv[1], true, &vm, err);
+	if (ret)
+		return ret;
+	if (!vessel_vm1_call_spice_connection_file_sync(vm.proxy, &vv, NULL, &error)) {
+		fprintf(err, "vesselctl spice-file: %s: %s\n", vm.vf->name, ctl_error_message(error));
+		ret = CTL_EXIT_FAILED;
+	} else if (!g_file_set_contents_full(argv[2], vv, -1, G_FILE_SET_CONTENTS_CONSISTENT,
+					     0600, &error)) {
+		fprintf(err, "vesselctl spice-file: %s\n", error->message);
+		ret = CTL_EXIT_FAILED;
+	} else {
+		fprintf(out, "%s: SPICE at %s; connection file %s\n", vm.vf->name,
+			vessel_vm1_get_spice_address(vm.proxy), argv[2]);
+	}
+	if (vv)
+		explicit_bzero(vv, strlen(vv));
+	g_clear_error(&error);
+	ctl_vm_close(&vm);
+	return ret;
+}

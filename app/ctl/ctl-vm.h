@@ -18,6 +18,8 @@ int ctl_resume(int argc, char **argv, FILE *out, FILE *err);
 int ctl_reset(int argc, char **argv, FILE *out, FILE *err);
 int ctl_stop(int argc, char **argv, FILE *out, FILE *err);
 int ctl_screenshot(int argc, char **argv, FILE *out, FILE *err);
+int ctl_balloon(int argc, char **argv, FILE *out, FILE *err);
+int ctl_spice_file(int argc, char **argv, FILE *out, FILE *err);
 
 /* The exit-status table every VM command's --help ends with. */
 extern const char ctl_vm_exit_help[];

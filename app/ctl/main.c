@@ -7,7 +7,7 @@
 #include "ctl-vm.h"
 #include "ctl.h"
 
-/* One row per command; later issues add snapshot, balloon, usb. */
+/* One row per command; later issues add snapshot, usb. */
 static const struct ctl_command commands[] = {
 	{ "create", "Make a new VM in the library (folder, .vessel file, disk)", ctl_create },
 	{ "list", "List the VMs in the library and whether they run", ctl_list },
@@ -18,6 +18,10 @@ static const struct ctl_command commands[] = {
 	{ "reset", "Reset a VM (the guest restarts at once)", ctl_reset },
 	{ "stop", "Shut a VM down (--force: power off at once)", ctl_stop },
 	{ "screenshot", "Save a running VM's screen as PNG", ctl_screenshot },
+	{ "spice-file", "Write a remote-viewer (.vv) file for a VM shared over SPICE",
+	  ctl_spice_file },
+	{ "balloon", "Set a running VM's memory target, show its memory statistics",
+	  ctl_balloon },
 	{ "check", "Check whether this computer can run virtual machines, and how to fix it",
 	  ctl_check },
 	{ "disk", "Create, inspect, check and commit disk images (qcow2)", ctl_disk },

@@ -18,6 +18,7 @@ struct control {
 	GThread *thread;
 	VesselVM1 *skel;
 	struct control_display *display;	/* Display1; NULL without a display */
+	struct virtio_balloon *balloon;		/* NULL without one */
 	GDBusServer *server;
 	GDBusAuthObserver *observer;
 	GDBusConnection *peer;		/* the launcher's socketpair, if any */
@@ -39,6 +40,7 @@ struct control_call {
 	GDBusMethodInvocation *invocation;
 	struct vm_command cmd;
 	GVariant *reply;		/* floating; the out arguments, or NULL for none */
+	uint64_t u64;			/* a method's one number argument */
 };
 
 /* control-transport.c, on the control thread. */
@@ -48,9 +50,15 @@ void control_teardown(struct control *c);
 struct control_display *control_display_new(struct control *c);
 GDBusInterfaceSkeleton *control_display_skeleton(struct control_display *d);
 void control_display_free(struct control_display *d);
+/* control-balloon.c, on the control thread. */
+void control_balloon_setup(struct control *c);
+void control_balloon_teardown(struct control *c);
 /* control.c */
 void control_connect_methods(struct control *c);
 void control_submit(struct control *c, GDBusMethodInvocation *invocation,
 		    enum vm_command_kind kind, int (*body)(struct vm *, struct vm_command *));
+/* A VM_CMD_CALL whose body reads call->u64. */
+void control_submit_u64(struct control *c, GDBusMethodInvocation *invocation,
+			int (*body)(struct vm *, struct vm_command *), uint64_t value);
 
 #endif

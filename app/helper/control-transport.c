@@ -209,8 +209,10 @@ bool control_setup(struct control *c, GError **error)
 	vessel_vm1_set_memory_bytes(c->skel, vc->ram_size);
 	vessel_vm1_set_cpus(c->skel, vc->cpus);
 	vessel_vm1_set_pid(c->skel, (guint)getpid());
+	vessel_vm1_set_spice_address(c->skel, c->cfg.spice_address ? c->cfg.spice_address : "");
 	control_connect_methods(c);
 	c->display = control_display_new(c);
+	control_balloon_setup(c);
 	if (c->cfg.socket_path && !listen_socket(c, error))
 		return false;
 	if (c->cfg.peer_fd >= 0 && !serve_peer(c, error))
@@ -236,6 +238,7 @@ void control_teardown(struct control *c)
 		g_dbus_connection_flush_sync(c->peer, NULL, NULL);
 		g_dbus_connection_close_sync(c->peer, NULL, NULL);
 	}
+	control_balloon_teardown(c);
 	control_display_free(c->display);
 	c->display = NULL;
 	if (c->skel && g_dbus_interface_skeleton_get_connection(

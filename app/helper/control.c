@@ -17,6 +17,7 @@
 #include "control-common.h"
 #include "control-private.h"
 #include "display-hub.h"
+#include "spice-vm.h"
 #include "vm.h"
 
 /* The control thread: everything GLib here runs on c->ctx. */
@@ -130,8 +131,9 @@ static void call_done(struct vm_command *cmd)
 	g_main_context_invoke(call->control->ctx, call_finish, call);
 }
 
-void control_submit(struct control *c, GDBusMethodInvocation *invocation,
-		    enum vm_command_kind kind, int (*body)(struct vm *, struct vm_command *))
+static struct control_call *call_new(struct control *c, GDBusMethodInvocation *invocation,
+				     enum vm_command_kind kind,
+				     int (*body)(struct vm *, struct vm_command *))
 {
 	struct control_call *call = g_new0(struct control_call, 1);
 
@@ -143,6 +145,21 @@ void control_submit(struct control *c, GDBusMethodInvocation *invocation,
 	call->cmd.opaque = call;
 	call->cmd.done = call_done;
 	call->cmd.status = VM_EXIT_OK;
+	return call;
+}
+
+void control_submit(struct control *c, GDBusMethodInvocation *invocation,
+		    enum vm_command_kind kind, int (*body)(struct vm *, struct vm_command *))
+{
+	vm_command_submit(c->vm, &call_new(c, invocation, kind, body)->cmd);
+}
+
+void control_submit_u64(struct control *c, GDBusMethodInvocation *invocation,
+			int (*body)(struct vm *, struct vm_command *), uint64_t value)
+{
+	struct control_call *call = call_new(c, invocation, VM_CMD_CALL, body);
+
+	call->u64 = value;
 	vm_command_submit(c->vm, &call->cmd);
 }
 
@@ -187,6 +204,26 @@ static gboolean on_simple(VesselVM1 *skel, GDBusMethodInvocation *inv, gpointer 
 	return FALSE;
 }
 
+static gboolean on_spice_file(VesselVM1 *skel, GDBusMethodInvocation *inv, gpointer data)
+{
+	struct control *c = data;
+	size_t len = 0;
+	char *vv = vspice_connection_file(c->cfg.spice, &len);
+
+	if (!vv) {
+		g_dbus_method_invocation_return_error_literal(inv, VESSEL_ERROR,
+			VESSEL_ERROR_NOT_SUPPORTED, c->cfg.spice ? "SPICE listens on a unix socket "
+			"here, or its password file cannot be read: there is no connection file to "
+			"give." : "SPICE sharing is off for this VM; turn it on with [spice] port= in "
+			"its .vessel file (or --spice).");
+		return TRUE;
+	}
+	vessel_vm1_complete_spice_connection_file(skel, inv, vv);
+	explicit_bzero(vv, len);
+	g_free(vv);
+	return TRUE;
+}
+
 static gboolean on_screenshot(VesselVM1 *skel, GDBusMethodInvocation *inv, gpointer data)
 {
 	control_submit(data, inv, VM_CMD_CALL, screenshot_body);
@@ -203,4 +240,5 @@ void control_connect_methods(struct control *c)
 	for (size_t i = 0; i < G_N_ELEMENTS(simple); i++)
 		g_signal_connect(c->skel, simple[i], G_CALLBACK(on_simple), c);
 	g_signal_connect(c->skel, "handle-screenshot", G_CALLBACK(on_screenshot), c);
+	g_signal_connect(c->skel, "handle-spice-connection-file", G_CALLBACK(on_spice_file), c);
 }

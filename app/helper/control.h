@@ -5,9 +5,11 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct vm;
 struct display_hub;
+struct vspice;
 
 struct control_config {
 	struct vm *vm;
@@ -16,6 +18,10 @@ struct control_config {
 	const char *file;		/* the .vessel file, absolute; may be NULL */
 	int peer_fd;			/* a socketpair end from the launcher, or -1 */
 	const char *socket_path;	/* listen here (headless), or NULL */
+	uint64_t balloon_min, balloon_max;	/* guest memory bounds; 0: not set */
+	struct vspice *spice;		/* the SPICE server, or NULL */
+	const char *spice_address;	/* "tcp:HOST:PORT" or "unix:PATH", or NULL; read only
+					 * while control_start() runs */
 };
 
 struct control;

@@ -11,6 +11,7 @@
 #include "control.h"
 #include "control-common.h"
 #include "display-hub.h"
+#include "helper-balloon.h"
 #include "helper-cmdline.h"
 #include "snapshot.h"
 #include "spice-vm.h"
@@ -187,8 +188,12 @@ static void print_exit_stats(const struct vm *vm)
 
 /* The control API, when asked for: NULL with a message printed on failure, or when not asked. */
 static struct control *start_control(struct vm *vm, struct display_hub *hub,
-				     struct helper_options *o)
+				     struct vspice *spice, struct helper_options *o)
 {
+	const struct spice_listen *l = &o->spice_listen;
+	g_autofree char *spice_address = !o->spice ? NULL : l->unix_socket ?
+		g_strdup_printf("unix:%s", l->path) : g_strdup_printf(
+			strchr(l->host, ':') ? "tcp:[%s]:%d" : "tcp:%s:%d", l->host, l->port);
 	const struct vessel_file *vf = o->vessel;
 	struct control_config cc = {
 		.vm = vm,
@@ -198,6 +203,10 @@ static struct control *start_control(struct vm *vm, struct display_hub *hub,
 		.file = vf ? vf->path : NULL,
 		.peer_fd = o->control_fd,
 		.socket_path = o->control_socket,
+		.balloon_min = vf ? vf->balloon_min : 0,
+		.balloon_max = vf ? vf->balloon_max : 0,
+		.spice = spice,
+		.spice_address = spice_address,
 	};
 	g_autofree char *path = NULL;
 	GError *gerr = NULL;
@@ -306,7 +315,7 @@ int main(int argc, char **argv)
 					     .opaque = &waiter };
 	waiter.off = (struct vm_command){ .kind = VM_CMD_POWER_OFF, .status = VM_EXIT_HOST_SIGNAL,
 					  .done = signal_cmd_done, .opaque = &waiter };
-	control = start_control(vm, hub, &opts);
+	control = start_control(vm, hub, spice, &opts);
 	if (!control && (opts.control_socket || opts.control_fd >= 0)) {
 		vspice_stop(spice);
 		vm_destroy(vm);
@@ -328,6 +337,8 @@ int main(int argc, char **argv)
 			vmm_timer_mod(shot_timer, vmm_loop_now(vm->loop) +
 				      (uint64_t)(opts.screenshot_at * 1e9));
 	}
+	struct helper_balloon *balloon = helper_balloon_start(vm, &opts);
+
 	struct snap_at snap = { .vm = vm, .dir = opts.snapshot_at_dir };
 	struct vmm_timer *snap_timer = NULL;
 
@@ -340,6 +351,7 @@ int main(int argc, char **argv)
 	status = vm_run(vm);
 	vmm_timer_free(snap_timer);
 	control_stop(control);
+	helper_balloon_stop(balloon, opts.exit_stats);
 	vspice_stop(spice);	/* clients go before the devices they read */
 	vmm_timer_free(shot_timer);
 	if (opts.screenshot_exit && !save_screenshot(hub, opts.screenshot_exit))

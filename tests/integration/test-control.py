@@ -27,6 +27,7 @@ checks = []
 
 def ok(cond, what):
     checks.append(bool(cond))
+    what = ' | '.join(line.strip() for line in str(what).splitlines())
     print('%s %d - %s' % ('ok' if cond else 'not ok', len(checks), what), flush=True)
     return cond
 
@@ -64,8 +65,14 @@ def test_ctl(a, env, home):
     ok(rc == 1 and 'already' in err.lower() or 'exists' in err.lower(),
        'creating Box again is refused: ' + err.strip())
     # Give Box the demo disk on IDE, in front of its own, so SeaBIOS boots it.
+    # And SPICE sharing on a free local port, as the app's Remote access pane would set it.
+    s = socket.socket()
+    s.bind(('127.0.0.1', 0))
+    spice_port = s.getsockname()[1]
+    s.close()
     with open(os.path.join(folder, 'Box.vessel'), 'a') as f:
         f.write('\n[disk.1]\nfile=%s\nbus=ide\nreadonly=true\n' % a.disk)
+        f.write('\n[spice]\nport=%d\n' % spice_port)
     rc, out, err = run([ctl, 'list', '--json'], env)
     ok(rc == 0 and '"name": "Box"' in out and '"state": "stopped"' in out, 'list shows Box stopped')
     rc, out, err = run([ctl, 'status', 'Box'], env)
@@ -101,6 +108,19 @@ def test_ctl(a, env, home):
     ok(rc == 1 and 'resume it first' in err, 'the power button of a paused VM is refused')
     rc, out, err = run([ctl, 'resume', 'Box'], env)
     ok(rc == 0, 'vesselctl resume')
+
+    vv = os.path.join(home, 'box.vv')
+    rc, out, err = run([ctl, 'spice-file', 'Box', vv], env)
+    ok(rc == 0 and 'tcp:127.0.0.1:%d' % spice_port in out, 'spice-file: ' + (out + err).strip())
+    text = open(vv).read() if os.path.exists(vv) else ''
+    ok('port=%d' % spice_port in text and 'host=127.0.0.1' in text and
+       stat.S_IMODE(os.stat(vv).st_mode) == 0o600,
+       'the .vv file names the [spice] port of the .vessel file, mode 0600')
+    try:
+        socket.create_connection(('127.0.0.1', spice_port), timeout=5).close()
+        ok(True, 'and the helper listens on that port (tests/spice drive real clients)')
+    except OSError as e:
+        ok(False, 'and the helper listens on that port: %s' % e)
 
     shot = os.path.join(home, 'box.png')
     ok(wait_for(lambda: run([ctl, 'screenshot', 'Box', shot], env)[0] == 0 and
@@ -186,6 +206,14 @@ def test_peer(a, env):
         ok(False, 'peer: an unknown method fails')
     except GLib.Error as e:
         ok('UnknownMethod' in e.message, 'peer: an unknown method is UnknownMethod')
+    ok(prop('BalloonPresent') is False, 'peer: no balloon without --balloon')
+    try:
+        conn.call_sync(None, PATH, IFACE, 'SetMemoryTarget', GLib.Variant('(t)', (16 << 20,)),
+                       None, Gio.DBusCallFlags.NONE, 5000, None)
+        ok(False, 'peer: SetMemoryTarget without a balloon fails')
+    except GLib.Error as e:
+        ok('NotSupported' in e.message and '[balloon]' in e.message,
+           'peer: SetMemoryTarget without a balloon is NotSupported: ' + e.message)
     png = call('Screenshot').unpack()[0]
     ok(bytes(png[:4]) == b'\x89PNG', 'peer: Screenshot returns PNG bytes (%d)' % len(png))
     try:

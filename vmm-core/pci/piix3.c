@@ -107,6 +107,22 @@ uint16_t piix3_elcr(struct piix3 *p)
 	return v;
 }
 
+bool piix3_elcr_ok(uint16_t elcr)
+{
+	return !(elcr & ~(uint16_t)(ELCR1_MASK | ELCR2_MASK << 8));
+}
+
+int piix3_set_elcr(struct piix3 *p, uint16_t elcr)
+{
+	if (!piix3_elcr_ok(elcr))
+		return -EINVAL;
+	pthread_mutex_lock(&p->lock);
+	p->elcr[0] = (uint8_t)elcr;
+	p->elcr[1] = (uint8_t)(elcr >> 8);
+	pthread_mutex_unlock(&p->lock);
+	return 0;
+}
+
 static void init_registers(struct piix3 *p)
 {
 	struct pci_dev *d = &p->pci;
