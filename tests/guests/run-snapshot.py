@@ -76,8 +76,9 @@ class Helper:
 
 
 def base_cmd(args, serial, memory='64M', extra=()):
-    return [args.helper, '--multiboot', args.elf, '--memory', memory, '--cpus', '1',
-            '--vga', 'none', '--serial', 'file:' + serial, '--quiet'] + list(extra)
+    return [args.helper, '--multiboot', args.elf, '--memory', memory, '--cpus',
+            str(args.cpus), '--vga', args.vga, '--serial', 'file:' + serial,
+            '--quiet'] + list(extra)
 
 
 def counts(path):
@@ -227,10 +228,14 @@ def main(argv):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('elf', help='test-snapshot.elf')
     ap.add_argument('--helper', default=os.environ.get('VESSEL_HELPER'))
+    ap.add_argument('--cpus', type=int, default=1, help='vCPUs (the guest uses the first)')
+    ap.add_argument('--vga', default='none', choices=('none', 'std'),
+                    help='with std the VGA (registers, VRAM) is part of the snapshot')
+    ap.add_argument('--name', default='snapshot')
     ap.add_argument('--tap', action='store_true')
     ap.add_argument('-v', '--verbose', action='store_true')
     args = ap.parse_args(argv)
-    rep = run_guest.Reporter(args.tap, 'snapshot')
+    rep = run_guest.Reporter(args.tap, args.name)
     problem = run_guest.kvm_problem()
     if problem:
         return rep.skip(problem)
