@@ -13,7 +13,8 @@
  *   struct snap_file_head      magic, format version, completion marker, header length/CRC
  *   struct snap_header         the VM it was taken from (checked against the new VM)
  *   char names[ndevices][32]   device names in table order (part of the header's CRC)
- *   sections, each:            struct snap_section_head + `length` bytes of data
+ *   sections, each:            struct snap_section_head + `length` bytes of data + zeros
+ *                              up to a multiple of 8 (every blob starts 8-byte aligned)
  *   an END section             length 0: the file ends here
  *
  * The marker is SNAP_MARKER_PARTIAL while the snapshot is written (state and memory), and is
@@ -23,11 +24,12 @@
  * and every section's CRC before any of it is used.
  */
 #define SNAP_MAGIC		"VSLSNAP\x1a"
-#define SNAP_FORMAT_VERSION	1
+#define SNAP_FORMAT_VERSION	2	/* 2: section data padded to 8 bytes */
 #define SNAP_MARKER_PARTIAL	0x54524150u	/* "PART" */
 #define SNAP_MARKER_COMPLETE	0x504d4f43u	/* "COMP" */
 #define SNAP_MARKER_OFFSET	12
 #define SNAP_NAME_LEN		32
+#define SNAP_ALIGN		8
 #define SNAP_MAX_DEVICES	64
 #define SNAP_MAX_CPUS		1024
 /* Devices, vCPUs, the KVM and RAM sections, and room for a few more kinds. */
@@ -75,6 +77,12 @@ struct snap_vm_desc {
 	struct snap_header hdr;
 	char names[SNAP_MAX_DEVICES][SNAP_NAME_LEN];
 };
+
+/* Zero bytes after a section's data, so the next section starts 8-byte aligned. */
+static inline size_t snap_pad(uint64_t len)
+{
+	return (size_t)((SNAP_ALIGN - len % SNAP_ALIGN) % SNAP_ALIGN);
+}
 
 /* CRC-32 (IEEE 802.3, reflected polynomial 0xEDB88320); start with crc = 0. */
 uint32_t snap_crc32(uint32_t crc, const void *buf, size_t len);
