@@ -76,8 +76,9 @@ class Helper:
 
 
 def base_cmd(args, serial, memory='64M', extra=()):
-    return [args.helper, '--multiboot', args.elf, '--memory', memory, '--cpus', '1',
-            '--vga', 'none', '--serial', 'file:' + serial, '--quiet'] + list(extra)
+    return [args.helper, '--multiboot', args.elf, '--memory', memory, '--cpus',
+            str(args.cpus), '--vga', args.vga, '--serial', 'file:' + serial,
+            '--quiet'] + list(extra)
 
 
 def counts(path):
@@ -86,6 +87,18 @@ def counts(path):
             return [int(m.group(1)) for m in COUNT.finditer(f.read())]
     except FileNotFoundError:
         return []
+
+
+def rss_mib(pid):
+    """Resident memory of a process in MiB (0 if it is gone)."""
+    try:
+        with open('/proc/%d/status' % pid) as f:
+            for line in f:
+                if line.startswith('VmRSS:'):
+                    return int(line.split()[1]) // 1024
+    except OSError:
+        pass
+    return 0
 
 
 def digest(snap):
@@ -189,6 +202,39 @@ class Run:
             self.check(rc == 64 and want in h.output(),
                        'restore into %s refused: %s' % (' '.join(flags), want))
 
+    def lazy_restore(self):
+        """A large snapshot restores without reading its memory: the helper stays small."""
+        snap = os.path.join(self.tmp, 'big')
+
+        def watch(helper, line):
+            if 'snapshot saved to' in line or '--snapshot-at:' in line:
+                helper.kill()
+
+        h = Helper(base_cmd(self.args, os.path.join(self.tmp, 'e.txt'), BIG_MEMORY, [
+            '--append', 'fill=%d' % BIG_FILL, '--snapshot-at', '%g:%s' % (SNAP_AT + 2, snap),
+            '--timeout', '60']), watch)
+        h.wait(90)
+        self.keep('big save', h)
+        if not self.check('snapshot saved to' in h.output(), 'a %s snapshot with %d MiB '
+                          'in use was saved' % (BIG_MEMORY, BIG_FILL)):
+            return
+        rss = []
+
+        def sample(helper, line):
+            if 'restored' in line:
+                time.sleep(1.0)
+                rss.append(rss_mib(helper.proc.pid))
+
+        serial = os.path.join(self.tmp, 'f.txt')
+        r = Helper(base_cmd(self.args, serial, BIG_MEMORY, ['--restore', snap, '--timeout',
+                                                            '2']), sample)
+        rc = r.wait(60)
+        self.keep('big restore', r, serial)
+        self.check(rc == 69 and counts(serial), 'the large snapshot restored and ran')
+        self.check(rss and 0 < rss[0] < BIG_FILL // 4,
+                   'pages load lazily: %s MiB resident a second after the restore, of %d MiB '
+                   'saved' % (rss[0] if rss else '?', BIG_FILL))
+
     def kill_mid_save(self):
         """A helper killed inside a large save leaves a partial snapshot that is refused."""
         serial = os.path.join(self.tmp, 'c.txt')
@@ -227,10 +273,14 @@ def main(argv):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('elf', help='test-snapshot.elf')
     ap.add_argument('--helper', default=os.environ.get('VESSEL_HELPER'))
+    ap.add_argument('--cpus', type=int, default=1, help='vCPUs (the guest uses the first)')
+    ap.add_argument('--vga', default='none', choices=('none', 'std'),
+                    help='with std the VGA (registers, VRAM) is part of the snapshot')
+    ap.add_argument('--name', default='snapshot')
     ap.add_argument('--tap', action='store_true')
     ap.add_argument('-v', '--verbose', action='store_true')
     args = ap.parse_args(argv)
-    rep = run_guest.Reporter(args.tap, 'snapshot')
+    rep = run_guest.Reporter(args.tap, args.name)
     problem = run_guest.kvm_problem()
     if problem:
         return rep.skip(problem)
@@ -241,11 +291,13 @@ def main(argv):
         before = run.save_and_kill()
         if before is None and run.results and run.results[-1][0]:
             for what in ('restore continues the count', 'mismatched VM refused',
+                         'a large restore loads lazily',
                          'SIGKILL mid-save leaves a refused partial snapshot'):
                 run.skip(what, 'devices without save hooks yet')
         elif before is not None:
             run.restore(before)
             run.mismatch()
+            run.lazy_restore()
             run.kill_mid_save()
     failed = not all(r[0] for r in run.results)
     rep.results(run.results)

@@ -127,6 +127,10 @@ static void test_round_trip(size_t size)
 			r.secs[i].length == secs[i].len && !memcmp(r.secs[i].data, buf, secs[i].len);
 	}
 	ok(same, "every section's tag, name, length and data read back");
+	same = true;
+	for (unsigned i = 0; i < r.nsecs; i++)
+		same &= ((uintptr_t)r.secs[i].data & 7) == 0;
+	ok(same, "every section's data is 8-byte aligned in the reader's buffer");
 	ok(snap_reader_find(&r, SNAP_TAG_VCPU, 1) == &r.secs[4], "find: second vCPU");
 	ok(!snap_reader_find(&r, SNAP_TAG_VCPU, 2), "find: no third vCPU");
 	is_int(snap_desc_check(&r.desc, &d, path, err, sizeof(err)), 0, "the same VM matches");
@@ -147,7 +151,7 @@ static unsigned boundaries(const uint8_t *b, size_t *at)
 	for (unsigned i = 0; i <= NSECS; i++) {
 		at[n++] = off;
 		memcpy(&sh, b + off, sizeof(sh));
-		off += sizeof(sh) + sh.length;
+		off += sizeof(sh) + sh.length + snap_pad(sh.length);
 	}
 	return n;
 }
@@ -193,14 +197,21 @@ static void test_flipped(const uint8_t *good, size_t size)
 		refused(b, size, want, what);
 	}
 	memcpy(b, good, size);
+	b[at[2] + sizeof(struct snap_section_head) + secs[2].len] = 1;	/* rtc's padding */
+	refused(b, size, "section 'rtc' runs past the end of the file or has non-zero padding",
+		"a non-zero padding byte");
+	memcpy(b, good, size);
 	b[sizeof(struct snap_file_head) + 8] ^= 1;	/* ram_size */
 	refused(b, size, "header CRC mismatch", "a flipped byte in the header");
 	memcpy(b, good, size);
 	b[0] = 'X';
 	refused(b, size, "bad magic", "wrong magic");
 	memcpy(b, good, size);
-	b[8] = 2;
-	refused(b, size, "format version 2", "wrong version");
+	b[8] = 1;
+	refused(b, size, "format version 1; this Vessel reads version 2", "an older version");
+	memcpy(b, good, size);
+	b[8] = 3;
+	refused(b, size, "format version 3", "a newer version");
 	memcpy(b, good, size);
 	memset(b + SNAP_MARKER_OFFSET, 0, 4);
 	refused(b, size, "marker is corrupt", "a damaged marker");
@@ -233,6 +244,27 @@ static void test_lengths(const uint8_t *good, size_t size)
 	memcpy(b + 16, &hl, 4);
 	refused(b, size, "header length 4294967280 runs past", "huge header length");
 	free(b);
+}
+
+/* A file of nothing but empty sections: refused without allocating for millions. */
+static void test_too_many(const uint8_t *good, size_t size)
+{
+	size_t at[NSECS + 1], n = SNAP_MAX_SECTIONS + 2, len;
+	struct snap_section_head sh = { .tag = SNAP_TAG_DEVICE, .name = "x" };
+	uint8_t *b;
+
+	boundaries(good, at);
+	len = at[0] + (n + 1) * sizeof(sh);
+	b = calloc(1, len);
+	memcpy(b, good, at[0]);
+	sh.crc = snap_crc32(0, NULL, 0);
+	for (size_t i = 0; i < n; i++)
+		memcpy(b + at[0] + i * sizeof(sh), &sh, sizeof(sh));
+	sh.tag = SNAP_TAG_END;
+	memcpy(b + at[0] + n * sizeof(sh), &sh, sizeof(sh));
+	refused(b, len, "more sections than any VM has", "too many sections");
+	free(b);
+	(void)size;
 }
 
 static void test_partial(const uint8_t *good, size_t size)
@@ -311,6 +343,7 @@ int main(void)
 	test_flipped(good, size);
 	test_lengths(good, size);
 	test_partial(good, size);
+	test_too_many(good, size);
 	test_unfinished();
 	test_mismatch();
 	free(good);

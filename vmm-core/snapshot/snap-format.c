@@ -12,6 +12,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* Section data starts 8-byte aligned only if everything before it is a multiple of 8. */
+_Static_assert((sizeof(struct snap_file_head) + sizeof(struct snap_header) +
+		SNAP_NAME_LEN) % SNAP_ALIGN == 0, "header not a multiple of 8 bytes");
+_Static_assert(sizeof(struct snap_section_head) % SNAP_ALIGN == 0,
+	       "section header not a multiple of 8 bytes");
+
 static int snap_fail(char *err, size_t errlen, int ret, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
@@ -133,13 +139,16 @@ int snap_writer_open(struct snap_writer *w, const char *path, const struct snap_
 int snap_writer_section(struct snap_writer *w, uint32_t tag, const char *name,
 			const void *data, size_t len)
 {
+	static const uint8_t zeros[SNAP_ALIGN];
 	struct snap_section_head sh = { .tag = tag, .length = len };
 	int ret;
 
 	memcpy(sh.name, name, strnlen(name, sizeof(sh.name)));
 	sh.crc = snap_crc32(0, data, len);
 	ret = writer_put(w, &sh, sizeof(sh));
-	return ret ? ret : writer_put(w, data, len);
+	if (!ret)
+		ret = writer_put(w, data, len);
+	return ret ? ret : writer_put(w, zeros, snap_pad(len));
 }
 
 int snap_writer_finish(struct snap_writer *w)
@@ -251,11 +260,16 @@ static int add_section(struct snap_reader *r, const struct snap_section_head *sh
 {
 	struct snap_section *s;
 
-	if ((r->nsecs & (r->nsecs - 1)) == 0) {	/* grow at powers of two */
-		s = realloc(r->secs, (r->nsecs ? r->nsecs * 2 : 8) * sizeof(*s));
+	if (r->nsecs == SNAP_MAX_SECTIONS)
+		return -E2BIG;
+	if (r->nsecs == r->cap) {
+		unsigned cap = r->cap ? r->cap * 2 : 16;
+
+		s = realloc(r->secs, cap * sizeof(*s));
 		if (!s)
 			return -ENOMEM;
 		r->secs = s;
+		r->cap = cap;
 	}
 	s = &r->secs[r->nsecs++];
 	s->tag = sh->tag;
@@ -266,12 +280,24 @@ static int add_section(struct snap_reader *r, const struct snap_section_head *sh
 	return 0;
 }
 
+/* pad zero bytes at off, inside the file. */
+static bool padding_ok(const struct snap_reader *r, size_t off, size_t pad)
+{
+	if (pad > r->size - off)
+		return false;
+	for (size_t i = 0; i < pad; i++)
+		if (r->buf[off + i])
+			return false;
+	return true;
+}
+
 /* Walk the sections from off: bounds, CRC, and an END section exactly at the end. */
 static int parse_sections(struct snap_reader *r, size_t off, const char *path, char *err,
 			  size_t errlen)
 {
 	struct snap_section_head sh;
 	char name[sizeof(sh.name) + 1];
+	int ret;
 
 	for (;;) {
 		if (r->size - off < sizeof(sh))
@@ -289,9 +315,14 @@ static int parse_sections(struct snap_reader *r, size_t off, const char *path, c
 					 "mismatch (the data is damaged)", path, name);
 		if (sh.tag == SNAP_TAG_END)
 			break;
-		if (add_section(r, &sh, r->buf + off))
-			return snap_fail(err, errlen, -ENOMEM, "snapshot %s: out of memory", path);
-		off += (size_t)sh.length;
+		if (!padding_ok(r, off + (size_t)sh.length, snap_pad(sh.length)))
+			return snap_fail(err, errlen, -EINVAL, "snapshot %s: section '%s' runs past "
+					 "the end of the file or has non-zero padding", path, name);
+		ret = add_section(r, &sh, r->buf + off);
+		if (ret)
+			return snap_fail(err, errlen, ret, "snapshot %s: %s", path, ret == -E2BIG ?
+					 "more sections than any VM has" : "out of memory");
+		off += (size_t)sh.length + snap_pad(sh.length);
 	}
 	if (sh.length || off != r->size)
 		return snap_fail(err, errlen, -EINVAL, "snapshot %s: %zu bytes after the end "

@@ -13,7 +13,8 @@
  *   struct snap_file_head      magic, format version, completion marker, header length/CRC
  *   struct snap_header         the VM it was taken from (checked against the new VM)
  *   char names[ndevices][32]   device names in table order (part of the header's CRC)
- *   sections, each:            struct snap_section_head + `length` bytes of data
+ *   sections, each:            struct snap_section_head + `length` bytes of data + zeros
+ *                              up to a multiple of 8 (every blob starts 8-byte aligned)
  *   an END section             length 0: the file ends here
  *
  * The marker is SNAP_MARKER_PARTIAL while the snapshot is written (state and memory), and is
@@ -23,13 +24,16 @@
  * and every section's CRC before any of it is used.
  */
 #define SNAP_MAGIC		"VSLSNAP\x1a"
-#define SNAP_FORMAT_VERSION	1
+#define SNAP_FORMAT_VERSION	2	/* 2: section data padded to 8 bytes */
 #define SNAP_MARKER_PARTIAL	0x54524150u	/* "PART" */
 #define SNAP_MARKER_COMPLETE	0x504d4f43u	/* "COMP" */
 #define SNAP_MARKER_OFFSET	12
 #define SNAP_NAME_LEN		32
+#define SNAP_ALIGN		8
 #define SNAP_MAX_DEVICES	64
 #define SNAP_MAX_CPUS		1024
+/* Devices, vCPUs, the KVM and RAM sections, and room for a few more kinds. */
+#define SNAP_MAX_SECTIONS	(SNAP_MAX_DEVICES + SNAP_MAX_CPUS + 16)
 #define SNAP_MAX_STATE_SIZE	(1ull << 30)	/* a state file above 1 GiB is refused */
 
 enum snap_tag {
@@ -74,6 +78,12 @@ struct snap_vm_desc {
 	char names[SNAP_MAX_DEVICES][SNAP_NAME_LEN];
 };
 
+/* Zero bytes after a section's data, so the next section starts 8-byte aligned. */
+static inline size_t snap_pad(uint64_t len)
+{
+	return (size_t)((SNAP_ALIGN - len % SNAP_ALIGN) % SNAP_ALIGN);
+}
+
 /* CRC-32 (IEEE 802.3, reflected polynomial 0xEDB88320); start with crc = 0. */
 uint32_t snap_crc32(uint32_t crc, const void *buf, size_t len);
 
@@ -111,7 +121,7 @@ struct snap_reader {
 	size_t size;
 	struct snap_vm_desc desc;
 	struct snap_section *secs;
-	unsigned nsecs;
+	unsigned nsecs, cap;
 };
 
 int snap_reader_open(struct snap_reader *r, const char *path, char *err, size_t errlen);

@@ -113,10 +113,24 @@ static void fsync_dir(const char *dir)
 	}
 }
 
+/* The caller's progress, with RAM (nearly all of the work) as 2 % to 98 % of it. */
+struct snap_progress {
+	void (*fn)(void *opaque, double fraction);
+	void *opaque;
+};
+
+static void ram_progress(void *opaque, double fraction)
+{
+	struct snap_progress *p = opaque;
+
+	p->fn(p->opaque, 0.02 + 0.96 * fraction);
+}
+
 /* With everything paused: state (partial), memory, RAM table, then the complete marker. */
 static int save_paused(struct vm *vm, const struct snap_paths *p, const char *dir,
 		       void (*progress)(void *, double), void *opaque, char *err, size_t errlen)
 {
+	struct snap_progress sp = { progress, opaque };
 	struct snap_vm_desc desc;
 	struct snap_ram_table t;
 	struct snap_writer w;
@@ -137,7 +151,8 @@ static int save_paused(struct vm *vm, const struct snap_paths *p, const char *di
 	if (!ret && progress)
 		progress(opaque, 0.02);
 	if (!ret)
-		ret = snap_ram_save(&vm->mem, p->memory, &t, progress, opaque, err, errlen);
+		ret = snap_ram_save(&vm->mem, p->memory, &t, progress ? ram_progress : NULL, &sp,
+				    err, errlen);
 	if (!ret)
 		ret = snap_writer_section(&w, SNAP_TAG_RAM, "ram", &t, sizeof(t));
 	if (!ret)
