@@ -87,6 +87,16 @@ static int balloon_stats(struct ctl_vm *vm, bool json, FILE *out, FILE *err)
 	} else if (!g_variant_n_children(stats)) {
 		fputs("  (the guest has sent no statistics yet)\n", out);
 	}
+	if (!json) {
+		g_autofree char *msg = NULL;
+		gboolean offered;
+		gint64 shared;
+
+		if (vessel_vm1_call_get_memory_sharing_sync(vm->proxy, &offered, &shared, &msg,
+							    NULL, NULL))
+			fprintf(out, "page sharing: %s%s\n", msg, offered && shared >= 0 ?
+				"" : "");
+	}
 	return 0;
 }
 

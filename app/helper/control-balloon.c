@@ -2,10 +2,12 @@
 /* VM1's memory balloon: targets in guest-memory terms, statistics, live properties. */
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <gio/gio.h>
 
 #include "balloon-policy.h"
+#include "ksm.h"
 #include "control-common.h"
 #include "control-private.h"
 #include "virtio/virtio-balloon.h"
@@ -192,6 +194,29 @@ static gboolean on_set_interval(VesselVM1 *skel, GDBusMethodInvocation *inv, gui
 	return TRUE;
 }
 
+static gboolean on_sharing(VesselVM1 *skel, GDBusMethodInvocation *inv, gpointer data)
+{
+	struct control *c = data;
+	struct ksm_status st;
+	char msg[256];
+	long page = sysconf(_SC_PAGESIZE);
+	gint64 shared = -1;
+
+	if (ksm_read_status("", &st)) {
+		g_dbus_method_invocation_return_error_literal(inv, VESSEL_ERROR, VESSEL_ERROR_FAILED,
+			"The kernel's page-sharing counters could not be read.");
+		return TRUE;
+	}
+	if (st.merging_pages >= 0)
+		shared = st.merging_pages * page;
+	ksm_describe(&st, msg, sizeof(msg));
+	if (!c->vm->cfg.share_pages)
+		g_strlcat(msg, "; this VM does not offer its memory ([balloon] share-pages=true "
+			  "would)", sizeof(msg));
+	vessel_vm1_complete_get_memory_sharing(skel, inv, c->vm->cfg.share_pages, shared, msg);
+	return TRUE;
+}
+
 void control_balloon_setup(struct control *c)
 {
 	c->balloon = virtio_balloon_from_vm(c->vm);
@@ -205,6 +230,7 @@ void control_balloon_setup(struct control *c)
 	g_signal_connect(c->skel, "handle-set-memory-stats-interval",
 			 G_CALLBACK(on_set_interval), c);
 	g_signal_connect(c->skel, "handle-set-balloon-auto", G_CALLBACK(on_set_auto), c);
+	g_signal_connect(c->skel, "handle-get-memory-sharing", G_CALLBACK(on_sharing), c);
 	if (c->balloon) {
 		update_props(c);
 		c->props_timer = g_timeout_source_new(PROPS_PERIOD_MS);

@@ -308,6 +308,9 @@ def test_peer(a, env):
     except GLib.Error as e:
         ok('UnknownMethod' in e.message, 'peer: an unknown method is UnknownMethod')
     ok(prop('BalloonPresent') is False, 'peer: no balloon without --balloon')
+    offered, shared, msg = call('GetMemorySharing').unpack()
+    ok(offered is False and 'KSM' in msg and 'share-pages' in msg,
+       'peer: GetMemorySharing says KSM\'s state and that this VM does not offer: ' + msg)
     try:
         conn.call_sync(None, PATH, IFACE, 'SetMemoryTarget', GLib.Variant('(t)', (16 << 20,)),
                        None, Gio.DBusCallFlags.NONE, 5000, None)
