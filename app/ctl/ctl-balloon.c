@@ -94,8 +94,11 @@ static int balloon_stats(struct ctl_vm *vm, bool json, FILE *out, FILE *err)
 
 		if (vessel_vm1_call_get_memory_sharing_sync(vm->proxy, &offered, &shared, &msg,
 							    NULL, NULL))
-			fprintf(out, "page sharing: %s%s\n", msg, offered && shared >= 0 ?
-				"" : "");
+			fprintf(out, "page sharing: %s", msg);
+		if (msg && offered && shared >= 0)
+			fprintf(out, " (%lld KiB of this VM merged)", (long long)(shared >> 10));
+		if (msg)
+			fputc('\n', out);
 	}
 	return 0;
 }
