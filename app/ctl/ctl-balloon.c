@@ -89,8 +89,8 @@ static int balloon_stats(struct ctl_vm *vm, bool json, FILE *out, FILE *err)
 	}
 	if (!json) {
 		g_autofree char *msg = NULL;
-		gboolean offered;
-		gint64 shared;
+		gboolean offered = FALSE;
+		gint64 shared = -1;
 
 		if (vessel_vm1_call_get_memory_sharing_sync(vm->proxy, &offered, &shared, &msg,
 							    NULL, NULL))
