@@ -176,7 +176,8 @@ static void scan_dir(const char *dir, GHashTable *found, gboolean descend)
 static int entry_cmp(gconstpointer a, gconstpointer b)
 {
 	const struct vessel_library_entry *x = *(void *const *)a, *y = *(void *const *)b;
-	int c = g_utf8_collate(x->name, y->name);
+	g_autofree char *fx = g_utf8_casefold(x->name, -1), *fy = g_utf8_casefold(y->name, -1);
+	int c = g_utf8_collate(fx, fy);
 
 	return c ? c : strcmp(x->path, y->path);
 }

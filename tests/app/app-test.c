@@ -105,6 +105,7 @@ gboolean app_test_screenshot(GtkWidget *w, const char *name)
 	if (!dir || !*dir)
 		return FALSE;
 	g_mkdir_with_parents(dir, 0755);
+	app_test_wait(150);	/* let a changed window lay out and draw before we snapshot it */
 	file = g_strdup_printf("%s/%s%s.png", dir, name,
 			       g_getenv("VESSEL_SCREENSHOT_SUFFIX") ? g_getenv("VESSEL_SCREENSHOT_SUFFIX") : "");
 	tex = render(w);
