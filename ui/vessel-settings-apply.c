@@ -160,15 +160,17 @@ static void apply_spice(VesselSettingsWindow *self)
 	put(kf, "spice", "tls", gtk_switch_get_active(self->spice_tls) ? "true" : NULL);
 }
 
+/* The section showing a parser message: by the group it names first ("x: [spice] port: ..."). */
 static const char *section_of(const char *msg)
 {
 	static const struct { const char *group, *section; } map[] = {
 		{ "[vm]", "general" }, { "[disk", "drives" }, { "[cdrom]", "drives" },
 		{ "[display]", "display" }, { "[spice]", "spice" }, { "[balloon]", "balloon" },
 	};
+	const char *p = strstr(msg, ": [");
 
-	for (guint i = 0; i < G_N_ELEMENTS(map); i++)
-		if (strstr(msg, map[i].group))
+	for (guint i = 0; p && i < G_N_ELEMENTS(map); i++)
+		if (g_str_has_prefix(p + 2, map[i].group))
 			return map[i].section;
 	return "general";
 }

@@ -2,6 +2,7 @@
 // VesselVmWindow: a VM's window. Until the control API runs the VM it shows the VM's summary.
 #include "vessel-vm-window.h"
 #include "vessel-library.h"
+#include "vessel-settings-window.h"
 #include "vessel-ui.h"
 
 struct _VesselVmWindow {
@@ -77,6 +78,16 @@ void vessel_vm_window_show_display(VesselVmWindow *self)
 	gtk_widget_grab_focus(GTK_WIDGET(self->display));
 }
 
+static void action_settings(GtkWidget *w, const char *name, GVariant *param)
+{
+	VesselVmWindow *self = VESSEL_VM_WINDOW(w);
+	VesselSettingsWindow *win = vessel_settings_window_new(GTK_WINDOW(self), self->path);
+
+	g_signal_connect_object(win, "saved", G_CALLBACK(vessel_vm_window_reload), self,
+				G_CONNECT_SWAPPED);
+	gtk_window_present(GTK_WINDOW(win));
+}
+
 static void vessel_vm_window_finalize(GObject *o)
 {
 	VesselVmWindow *self = VESSEL_VM_WINDOW(o);
@@ -97,6 +108,7 @@ static void vessel_vm_window_class_init(VesselVmWindowClass *klass)
 	gtk_widget_class_bind_template_child(wc, VesselVmWindow, stack);
 	gtk_widget_class_bind_template_child(wc, VesselVmWindow, status);
 	gtk_widget_class_bind_template_child(wc, VesselVmWindow, display);
+	gtk_widget_class_install_action(wc, "vm.settings", NULL, action_settings);
 }
 
 static void vessel_vm_window_init(VesselVmWindow *self)

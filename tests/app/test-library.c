@@ -4,6 +4,7 @@
 #include "app-test.h"
 #include "vessel-library-window.h"
 #include "vessel-vm-window.h"
+#include "vessel-settings-window.h"
 
 #include <glib/gstdio.h>
 
@@ -75,6 +76,16 @@ static const char *row_subtitle(VesselLibraryWindow *w, guint i)
 	return row ? adw_action_row_get_subtitle(row) : "";
 }
 
+static gboolean has_settings_window(void)
+{
+	g_autoptr(GList) l = gtk_window_list_toplevels();
+
+	for (GList *i = l; i; i = i->next)
+		if (VESSEL_IS_SETTINGS_WINDOW(i->data) && gtk_widget_get_visible(i->data))
+			return TRUE;
+	return FALSE;
+}
+
 static void test_vm_windows(const char *good, const char *broken)
 {
 	VesselVmWindow *w = vessel_vm_window_new(NULL, good);
@@ -85,6 +96,9 @@ static void test_vm_windows(const char *good, const char *broken)
 	   !strcmp(vessel_vm_window_get_path(w), good),
 	   "VM window: titled with the VM's name, keyed by its absolute path");
 	app_test_screenshot(GTK_WIDGET(w), "vm-window");
+	gtk_widget_activate_action(GTK_WIDGET(w), "vm.settings", NULL);
+	app_test_wait(100);
+	ok(has_settings_window(), "vm.settings opens the VM's settings");
 	gtk_window_destroy(GTK_WINDOW(w));
 
 	w = vessel_vm_window_new(NULL, broken);
