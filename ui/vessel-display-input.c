@@ -66,6 +66,15 @@ void vessel_display_set_absolute(VesselDisplay *self, gboolean absolute)
 		vessel_display_release(self);
 }
 
+void vessel_display_send_keys(VesselDisplay *self, const guint *codes, guint n)
+{
+	g_return_if_fail(VESSEL_IS_DISPLAY(self));
+	for (guint i = 0; i < n; i++)
+		g_signal_emit(self, vessel_display_signals[SIGNAL_KEY_EVENT], 0, codes[i], TRUE);
+	for (guint i = n; i-- > 0;)
+		g_signal_emit(self, vessel_display_signals[SIGNAL_KEY_EVENT], 0, codes[i], FALSE);
+}
+
 static gboolean is_ctrl(guint keyval)
 {
 	return keyval == GDK_KEY_Control_L || keyval == GDK_KEY_Control_R;

@@ -37,6 +37,12 @@ void vessel_display_capture(VesselDisplay *self);
 void vessel_display_release(VesselDisplay *self);
 gboolean vessel_display_get_captured(VesselDisplay *self);
 
+/*
+ * Type a key combination into the guest: codes (evdev) pressed in order, then released in
+ * reverse, as key-event emissions. For the "Send keys" menu (keys the host would take).
+ */
+void vessel_display_send_keys(VesselDisplay *self, const guint *codes, guint n);
+
 /* TRUE: the guest has an absolute device (tablet); clicks never capture. */
 void vessel_display_set_absolute(VesselDisplay *self, gboolean absolute);
 

@@ -3,6 +3,7 @@
 #include "vessel-vm-window.h"
 #include "vessel-library.h"
 #include "vessel-settings-window.h"
+#include "vessel-send-keys.h"
 #include "vessel-ui.h"
 
 struct _VesselVmWindow {
@@ -88,6 +89,31 @@ static void action_settings(GtkWidget *w, const char *name, GVariant *param)
 	gtk_window_present(GTK_WINDOW(win));
 }
 
+static void action_send_keys(GtkWidget *w, const char *name, GVariant *param)
+{
+	VesselVmWindow *self = VESSEL_VM_WINDOW(w);
+	guint codes[VESSEL_SEND_KEYS_MAX];
+	guint n = vessel_send_keys_lookup(g_variant_get_string(param, NULL), codes);
+
+	if (n)
+		vessel_display_send_keys(self->display, codes, n);
+}
+
+static void action_one_to_one(GtkWidget *w, const char *name, GVariant *param)
+{
+	VesselDisplay *d = VESSEL_VM_WINDOW(w)->display;
+
+	vessel_display_set_one_to_one(d, !vessel_display_get_one_to_one(d));
+}
+
+static void action_fullscreen(GtkWidget *w, const char *name, GVariant *param)
+{
+	if (gtk_window_is_fullscreen(GTK_WINDOW(w)))
+		gtk_window_unfullscreen(GTK_WINDOW(w));
+	else
+		gtk_window_fullscreen(GTK_WINDOW(w));
+}
+
 static void vessel_vm_window_finalize(GObject *o)
 {
 	VesselVmWindow *self = VESSEL_VM_WINDOW(o);
@@ -109,6 +135,9 @@ static void vessel_vm_window_class_init(VesselVmWindowClass *klass)
 	gtk_widget_class_bind_template_child(wc, VesselVmWindow, status);
 	gtk_widget_class_bind_template_child(wc, VesselVmWindow, display);
 	gtk_widget_class_install_action(wc, "vm.settings", NULL, action_settings);
+	gtk_widget_class_install_action(wc, "vm.send-keys", "s", action_send_keys);
+	gtk_widget_class_install_action(wc, "vm.one-to-one", NULL, action_one_to_one);
+	gtk_widget_class_install_action(wc, "vm.fullscreen", NULL, action_fullscreen);
 }
 
 static void vessel_vm_window_init(VesselVmWindow *self)
