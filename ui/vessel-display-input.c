@@ -234,6 +234,12 @@ void vessel_display_input_class_init(GtkWidgetClass *wc)
 	/* button(GDK button number: 1 left, 2 middle, 3 right, 4/5 wheel, pressed) */
 	vessel_display_signals[SIGNAL_BUTTON] = g_signal_new("button", t, G_SIGNAL_RUN_LAST, 0,
 		NULL, NULL, NULL, G_TYPE_NONE, 2, u, b);
+	/*
+	 * preferred-size(width, height): device pixels the guest could use to fill the widget
+	 * (for its EDID preferred mode); after resizes settle, never in 1:1 mode.
+	 */
+	vessel_display_signals[SIGNAL_PREFERRED_SIZE] = g_signal_new("preferred-size", t,
+		G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 2, i, i);
 	gtk_widget_class_install_action(wc, "display.capture", NULL, action_capture);
 	gtk_widget_class_install_action(wc, "display.release", NULL, action_release);
 }

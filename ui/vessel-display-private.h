@@ -12,6 +12,7 @@ enum {
 	SIGNAL_POINTER_MOTION,
 	SIGNAL_POINTER_RELATIVE,
 	SIGNAL_BUTTON,
+	SIGNAL_PREFERRED_SIZE,
 	N_SIGNALS,
 };
 
@@ -47,6 +48,10 @@ struct _VesselDisplay {
 	gboolean have_last;		/* last_x/y valid (relative motion) */
 	double last_x, last_y;
 	gboolean inhibited;		/* we asked the toplevel to inhibit shortcuts */
+
+	/* the size the guest could take to fill us (device pixels), reported after a pause */
+	int pref_w, pref_h;
+	guint pref_source;
 
 	/* test counters */
 	guint64 uploaded_pixels;

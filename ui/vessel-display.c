@@ -375,12 +375,33 @@ static void vessel_display_measure(GtkWidget *w, GtkOrientation o, int for_size,
 	*min_base = *nat_base = -1;
 }
 
+static gboolean emit_preferred_size(gpointer data)
+{
+	VesselDisplay *self = data;
+
+	self->pref_source = 0;
+	g_signal_emit(self, vessel_display_signals[SIGNAL_PREFERRED_SIZE], 0, self->pref_w,
+		      self->pref_h);
+	return G_SOURCE_REMOVE;
+}
+
+/* Window resizes come in bursts while the user drags; the guest hears only the last one. */
+#define PREFERRED_SIZE_DELAY_MS 200
+
 static void vessel_display_size_allocate(GtkWidget *w, int width, int height, int baseline)
 {
+	VesselDisplay *self = VESSEL_DISPLAY(w);
 	GtkWidget *child = gtk_widget_get_first_child(w);
+	int scale = gtk_widget_get_scale_factor(w);
 
 	if (child)
 		gtk_widget_allocate(child, width, height, baseline, NULL);
+	if (self->one_to_one || (width * scale == self->pref_w && height * scale == self->pref_h))
+		return;
+	self->pref_w = width * scale;
+	self->pref_h = height * scale;
+	g_clear_handle_id(&self->pref_source, g_source_remove);
+	self->pref_source = g_timeout_add(PREFERRED_SIZE_DELAY_MS, emit_preferred_size, self);
 }
 
 static void vessel_display_get_property(GObject *o, guint id, GValue *v, GParamSpec *ps)
@@ -409,6 +430,7 @@ static void vessel_display_dispose(GObject *o)
 	GtkWidget *child;
 
 	unmap_framebuffer(self);
+	g_clear_handle_id(&self->pref_source, g_source_remove);
 	gtk_widget_dispose_template(GTK_WIDGET(o), VESSEL_TYPE_DISPLAY);
 	while ((child = gtk_widget_get_first_child(GTK_WIDGET(o))))
 		gtk_widget_unparent(child);

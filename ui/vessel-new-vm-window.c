@@ -177,7 +177,13 @@ static void vessel_new_vm_window_class_init(VesselNewVmWindowClass *klass)
 		G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 }
 
+static void name_changed(VesselNewVmWindow *self)
+{
+	show_error(self, NULL);	/* the message was about the old input */
+}
+
 static void vessel_new_vm_window_init(VesselNewVmWindow *self)
 {
 	gtk_widget_init_template(GTK_WIDGET(self));
+	g_signal_connect_swapped(self->name, "changed", G_CALLBACK(name_changed), self);
 }

@@ -29,6 +29,7 @@ struct events {
 	double rel_x, rel_y;
 	int nrel;
 	guint buttons;
+	int pref_w, pref_h, npref;
 };
 
 /* block (bx, by) colour: every block differs from its neighbours in R, G and B */
@@ -240,6 +241,18 @@ static void on_button(VesselDisplay *d, guint b, gboolean pressed, struct events
 	ev->buttons++;
 }
 
+static void on_preferred(VesselDisplay *d, int w, int h, struct events *ev)
+{
+	ev->pref_w = w;
+	ev->pref_h = h;
+	ev->npref++;
+}
+
+static gboolean got_preferred(gpointer data)
+{
+	return ((struct events *)data)->npref > 0;
+}
+
 
 /* XTest: real X input events through the X server into GTK, as a user's would arrive. */
 static Display *xdpy_of(GtkWidget *w)
@@ -370,6 +383,7 @@ int main(void)
 	g_signal_connect(d, "pointer-motion", G_CALLBACK(on_motion), &ev);
 	g_signal_connect(d, "pointer-relative", G_CALLBACK(on_relative), &ev);
 	g_signal_connect(d, "button", G_CALLBACK(on_button), &ev);
+	g_signal_connect(d, "preferred-size", G_CALLBACK(on_preferred), &ev);
 	win = GTK_WINDOW(gtk_window_new());
 	gtk_window_set_decorated(win, FALSE);
 	gtk_window_set_child(win, GTK_WIDGET(d));
@@ -387,6 +401,10 @@ int main(void)
 	   "letterbox bars above and below are black (aspect ratio kept)");
 	is_int(vessel_display_get_uploaded_pixels(d), FB_W * FB_H, "first draw uploads the frame");
 	app_test_screenshot(GTK_WIDGET(win), "display-fit");
+	app_test_wait_for(got_preferred, &ev, 2000);
+	ok(ev.npref == 1 && ev.pref_w == s.w && ev.pref_h == s.h,
+	   "preferred-size once, the widget's size in device pixels (%dx%d)", ev.pref_w,
+	   ev.pref_h);
 
 	test_damage(d, &fb, &s);
 	test_one_to_one(d, &s);

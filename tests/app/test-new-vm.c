@@ -80,6 +80,7 @@ static void test_create(const char *tmp)
 	ok(!created && vessel_new_vm_window_get_error(w) &&
 	   strstr(vessel_new_vm_window_get_error(w), "name"), "no name: an inline message");
 	vessel_new_vm_window_set_name(w, "Debian Test");
+	ok(!vessel_new_vm_window_get_error(w), "typing a name clears the message");
 	ok(app_test_screenshot(GTK_WIDGET(w), "new-vm") || !g_getenv("VESSEL_SCREENSHOT_DIR"),
 	   "screenshot of the assistant");
 	gtk_widget_activate_action(GTK_WIDGET(w), "new-vm.create", NULL);
