@@ -120,18 +120,22 @@ gboolean vessel_display_set_framebuffer(VesselDisplay *self, int memfd, int widt
 
 void vessel_display_invalidate(VesselDisplay *self, int x, int y, int w, int h)
 {
-	cairo_rectangle_int_t frame, r = { x, y, w, h };
+	cairo_rectangle_int_t r;
+	int64_t x1, y1;
 
 	g_return_if_fail(VESSEL_IS_DISPLAY(self));
 	if (!self->map || w <= 0 || h <= 0)
 		return;
-	/* clip in a region so hostile rectangles cannot reach outside the mapping */
-	frame = (cairo_rectangle_int_t){ 0, 0, self->width, self->height };
-	cairo_region_t *clip = cairo_region_create_rectangle(&frame);
-
-	cairo_region_intersect_rectangle(clip, &r);
-	cairo_region_union(self->damage, clip);
-	cairo_region_destroy(clip);
+	/* clip in 64 bits: hostile rectangles must neither overflow nor reach past the map */
+	x1 = MIN((int64_t)x + w, self->width);
+	y1 = MIN((int64_t)y + h, self->height);
+	r.x = MAX(x, 0);
+	r.y = MAX(y, 0);
+	if (x1 <= r.x || y1 <= r.y)
+		return;
+	r.width = (int)(x1 - r.x);
+	r.height = (int)(y1 - r.y);
+	cairo_region_union_rectangle(self->damage, &r);
 	gtk_gl_area_queue_render(self->area);
 }
 

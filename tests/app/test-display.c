@@ -184,6 +184,8 @@ static void test_damage(VesselDisplay *d, struct fb *fb, struct shot *s)
 	before = vessel_display_get_uploaded_pixels(d);
 	vessel_display_invalidate(d, -50, -50, 1 << 30, 1 << 30);
 	vessel_display_invalidate(d, 5000, 5000, 10, 10);
+	vessel_display_invalidate(d, G_MAXINT - 5, 3, G_MAXINT, 4);	/* x + w overflows int */
+	vessel_display_invalidate(d, G_MININT, G_MININT, 10, 10);
 	wait_draw(d);
 	shot_take(s, GTK_WIDGET(d));
 	is_int(vessel_display_get_uploaded_pixels(d) - before, FB_W * FB_H,
