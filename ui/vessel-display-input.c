@@ -2,6 +2,13 @@
 // VesselDisplay input: keys as hardware keycodes, pointer (absolute or captured), buttons.
 #include "vessel-display-private.h"
 
+#include <math.h>
+
+#ifdef VESSEL_HAVE_X11
+#include <X11/Xlib.h>
+#include <gdk/x11/gdkx.h>
+#endif
+
 /*
  * Keycodes: GDK hands us the hardware keycode, which on X11 and Wayland alike is the evdev
  * code plus 8 (the X protocol reserves 0-7). The guest side wants evdev codes.
@@ -113,6 +120,41 @@ static void key_released(GtkEventControllerKey *c, guint keyval, guint keycode,
 			      keycode - X_KEYCODE_OFFSET, FALSE);
 }
 
+/*
+ * Captured, the host pointer must not reach the screen's edge or the motion stops. On X11 we
+ * put it back in the middle of the widget whenever it strays; the warp's own motion event
+ * then measures zero. Wayland has no warp: the compositor's pointer constraints would do it
+ * and GTK 4 does not offer them yet.
+ */
+static gboolean recentre(VesselDisplay *self, double x, double y)
+{
+#ifdef VESSEL_HAVE_X11
+	GtkWidget *w = GTK_WIDGET(self);
+	GtkNative *native = gtk_widget_get_native(w);
+	double cx = gtk_widget_get_width(w) / 2.0, cy = gtk_widget_get_height(w) / 2.0;
+	double nx, ny, sx, sy;
+	GdkSurface *surface;
+	int scale;
+
+	if (!native || (fabs(x - cx) < cx / 2 && fabs(y - cy) < cy / 2))
+		return FALSE;
+	surface = gtk_native_get_surface(native);
+	if (!GDK_IS_X11_SURFACE(surface) ||
+	    !gtk_widget_translate_coordinates(w, GTK_WIDGET(native), cx, cy, &nx, &ny))
+		return FALSE;
+	gtk_native_get_surface_transform(native, &sx, &sy);
+	scale = gtk_widget_get_scale_factor(w);
+	XWarpPointer(gdk_x11_display_get_xdisplay(gdk_surface_get_display(surface)), None,
+		     gdk_x11_surface_get_xid(surface), 0, 0, 0, 0, (int)((nx + sx) * scale),
+		     (int)((ny + sy) * scale));
+	self->last_x = cx;
+	self->last_y = cy;
+	return TRUE;
+#else
+	return FALSE;
+#endif
+}
+
 static void motion(GtkEventControllerMotion *c, double x, double y, VesselDisplay *self)
 {
 	int scale = gtk_widget_get_scale_factor(GTK_WIDGET(self));
@@ -132,9 +174,11 @@ static void motion(GtkEventControllerMotion *c, double x, double y, VesselDispla
 			      (x - self->last_x) * scale / d.scale,
 			      (y - self->last_y) * scale / d.scale);
 	}
-	self->last_x = x;
-	self->last_y = y;
 	self->have_last = TRUE;
+	if (!recentre(self, x, y)) {
+		self->last_x = x;
+		self->last_y = y;
+	}
 }
 
 static void click_pressed(GtkGestureClick *g, int n_press, double x, double y,

@@ -314,6 +314,36 @@ static gboolean hint_shown(VesselDisplay *d)
 	return gtk_revealer_get_reveal_child(GTK_REVEALER(hint));
 }
 
+/* Root coordinates of the X pointer. */
+static void x_pointer(Display *dpy, int *x, int *y)
+{
+	Window root, child;
+	int wx, wy;
+	unsigned mask;
+
+	XQueryPointer(dpy, DefaultRootWindow(dpy), &root, &child, x, y, &wx, &wy, &mask);
+}
+
+/* Captured: a pointer near the edge is put back in the middle, and motion goes on. */
+static void test_recentre(GtkWindow *win, VesselDisplay *d, struct events *ev, double s)
+{
+	int w = gtk_widget_get_width(GTK_WIDGET(d)), h = gtk_widget_get_height(GTK_WIDGET(d));
+	int scale = gtk_widget_get_scale_factor(GTK_WIDGET(d)), cx, cy, px, py;
+	Display *dpy = xdpy_of(GTK_WIDGET(d));
+
+	x_move_to(win, d, w / 2.0, h / 2.0);
+	x_pointer(dpy, &cx, &cy);
+	ev->rel_x = ev->rel_y = 0;
+	x_move_to(win, d, w * 0.9, h / 2.0);
+	x_pointer(dpy, &px, &py);
+	ok(abs(px - cx) <= scale && abs(py - cy) <= scale,
+	   "captured: the pointer near the edge is warped back to the middle (%d,%d vs %d,%d)",
+	   px, py, cx, cy);
+	ok(fabs(ev->rel_x - 0.4 * w * scale / s) < 1.5 && fabs(ev->rel_y) < 1.0,
+	   "and the guest saw the whole move once (%.2f, %.2f), nothing for the warp", ev->rel_x,
+	   ev->rel_y);
+}
+
 static void test_input(GtkWindow *win, VesselDisplay *d, struct events *ev)
 {
 	int w = gtk_widget_get_width(GTK_WIDGET(d)), h = gtk_widget_get_height(GTK_WIDGET(d));
@@ -348,6 +378,7 @@ static void test_input(GtkWindow *win, VesselDisplay *d, struct events *ev)
 	ok(ev->nrel > 0 && fabs(ev->rel_x - 40 / s) < 1.0 && fabs(ev->rel_y - 20 / s) < 1.0,
 	   "captured: pointer-relative (%.2f, %.2f) guest pixels for (40, 20) device pixels",
 	   ev->rel_x, ev->rel_y);
+	test_recentre(win, d, ev, s);
 	x_click(d);
 	is_int(ev->buttons, 2, "captured: a click reaches the guest (press and release)");
 
