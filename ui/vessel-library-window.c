@@ -13,7 +13,7 @@ struct _VesselLibraryWindow {
 	GtkListBox *list;
 
 	/* owned */
-	struct vessel_library *lib;
+	struct vessel_vm_list *lib;
 	GPtrArray *rows;	/* AdwActionRow *, borrowed from list */
 };
 
@@ -22,7 +22,7 @@ G_DEFINE_FINAL_TYPE(VesselLibraryWindow, vessel_library_window, ADW_TYPE_APPLICA
 #define THUMB_W 96
 #define THUMB_H 72
 
-static GtkWidget *thumbnail_new(const struct vessel_library_entry *e)
+static GtkWidget *thumbnail_new(const struct vessel_vm_list_entry *e)
 {
 	GtkWidget *w;
 
@@ -53,7 +53,7 @@ static GtkWidget *settings_button_new(const char *path)
 	return b;
 }
 
-static AdwActionRow *row_new(const struct vessel_library_entry *e)
+static AdwActionRow *row_new(const struct vessel_vm_list_entry *e)
 {
 	AdwActionRow *row = ADW_ACTION_ROW(adw_action_row_new());
 	g_autofree char *sub = NULL;
@@ -74,7 +74,7 @@ static AdwActionRow *row_new(const struct vessel_library_entry *e)
 
 void vessel_library_window_refresh(VesselLibraryWindow *self)
 {
-	g_autoptr(GPtrArray) entries = vessel_library_scan(self->lib);
+	g_autoptr(GPtrArray) entries = vessel_vm_list_scan(self->lib);
 	GtkWidget *child;
 
 	while ((child = gtk_widget_get_first_child(GTK_WIDGET(self->list))))
@@ -110,8 +110,8 @@ static void new_vm_created(VesselNewVmWindow *win, const char *path, VesselLibra
 {
 	g_autoptr(GError) error = NULL;
 
-	vessel_library_add_recent(self->lib, path);
-	if (!vessel_library_save(self->lib, &error))
+	vessel_vm_list_add_recent(self->lib, path);
+	if (!vessel_vm_list_save(self->lib, &error))
 		g_warning("%s", error->message);
 	vessel_library_window_refresh(self);
 }
@@ -120,7 +120,7 @@ static void action_new_vm(GtkWidget *w, const char *name, GVariant *param)
 {
 	VesselLibraryWindow *self = VESSEL_LIBRARY_WINDOW(w);
 	VesselNewVmWindow *win = vessel_new_vm_window_new(GTK_WINDOW(self),
-		vessel_library_default_folder(self->lib));
+		vessel_vm_list_default_folder(self->lib));
 
 	g_signal_connect_object(win, "created", G_CALLBACK(new_vm_created), self, 0);
 	gtk_window_present(GTK_WINDOW(win));
@@ -143,17 +143,17 @@ VesselLibraryWindow *vessel_library_window_new(GtkApplication *app, const char *
 						 NULL);
 	g_autoptr(GError) error = NULL;
 
-	self->lib = vessel_library_load(conf_path, &error);
+	self->lib = vessel_vm_list_load(conf_path, &error);
 	if (!self->lib) {
 		/* a broken library.conf must not hide the VMs: scan the default folder */
 		g_warning("%s; using the default library folder", error->message);
-		self->lib = vessel_library_load("", NULL);
+		self->lib = vessel_vm_list_load("", NULL);
 	}
 	vessel_library_window_refresh(self);
 	return self;
 }
 
-struct vessel_library *vessel_library_window_get_library(VesselLibraryWindow *self)
+struct vessel_vm_list *vessel_library_window_get_vm_list(VesselLibraryWindow *self)
 {
 	return self->lib;
 }
@@ -177,7 +177,7 @@ static void vessel_library_window_finalize(GObject *o)
 {
 	VesselLibraryWindow *self = VESSEL_LIBRARY_WINDOW(o);
 
-	vessel_library_free(self->lib);
+	vessel_vm_list_free(self->lib);
 	g_ptr_array_unref(self->rows);
 	G_OBJECT_CLASS(vessel_library_window_parent_class)->finalize(o);
 }

@@ -77,7 +77,7 @@ static void action_create(GtkWidget *w, const char *action, GVariant *param)
 	VesselNewVmWindow *self = VESSEL_NEW_VM_WINDOW(w);
 	g_autofree char *name = g_strstrip(g_strdup(gtk_editable_get_text(
 		GTK_EDITABLE(self->name))));
-	struct vessel_new_vm p = {
+	struct vessel_new_vm_spec p = {
 		.folder = self->folder,
 		.name = name,
 		.iso = self->iso,

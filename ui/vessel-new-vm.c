@@ -60,7 +60,7 @@ static void undo_create(const char *dir, const char *vessel_path)
 	rmdir(dir);
 }
 
-static int fill(struct vessel_file *vf, const struct vessel_new_vm *p, GError **error)
+static int fill(struct vessel_file *vf, const struct vessel_new_vm_spec *p, GError **error)
 {
 	int ret = 0;
 
@@ -76,7 +76,7 @@ static int fill(struct vessel_file *vf, const struct vessel_new_vm *p, GError **
 	return ret;
 }
 
-struct vessel_file *vessel_new_vm_create(const struct vessel_new_vm *p, GError **error)
+struct vessel_file *vessel_new_vm_create(const struct vessel_new_vm_spec *p, GError **error)
 {
 	struct vessel_file *vf, *checked = NULL;
 	g_autofree char *dir = NULL, *path = NULL;

@@ -14,7 +14,7 @@
 #define VESSEL_NEW_VM_DISK_SIZE		(32ull << 30)
 #define VESSEL_NEW_VM_DISK_MAX		(64ull << 40)
 
-struct vessel_new_vm {
+struct vessel_new_vm_spec {
 	const char *folder;	/* the library folder; created if missing */
 	const char *name;	/* the VM's name and its folder's */
 	const char *iso;	/* install medium, or NULL */
@@ -38,6 +38,6 @@ void vessel_new_vm_host_defaults(uint64_t *memory, unsigned *cpus);
  * on AHCI, and the ISO as CD-ROM; returned loaded. NULL with *error set; nothing is left
  * behind on failure.
  */
-struct vessel_file *vessel_new_vm_create(const struct vessel_new_vm *p, GError **error);
+struct vessel_file *vessel_new_vm_create(const struct vessel_new_vm_spec *p, GError **error);
 
 #endif

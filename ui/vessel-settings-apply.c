@@ -73,6 +73,7 @@ void vessel_settings_fill(VesselSettingsWindow *self)
 	/* tls is not parsed yet; the key is kept and edited as written */
 	gtk_switch_set_active(self->spice_tls, g_key_file_get_boolean(vf->kf, "spice", "tls",
 								      NULL));
+	gtk_switch_set_active(self->balloon, g_key_file_has_group(vf->kf, "balloon"));
 	gtk_spin_button_set_value(self->balloon_min, MIB(vf->balloon_min));
 	gtk_spin_button_set_value(self->balloon_max, MIB(vf->balloon_max));
 	gtk_switch_set_active(self->balloon_auto, vf->balloon_auto);
@@ -160,6 +161,23 @@ static void apply_spice(VesselSettingsWindow *self)
 	put(kf, "spice", "tls", gtk_switch_get_active(self->spice_tls) ? "true" : NULL);
 }
 
+/*
+ * The [balloon] group itself means "this VM has a balloon device", so the switch adds or
+ * drops the group; auto is always written while it is on, which keeps the group present.
+ */
+static void apply_balloon(VesselSettingsWindow *self)
+{
+	GKeyFile *kf = self->vf->kf;
+
+	if (!gtk_switch_get_active(self->balloon)) {
+		g_key_file_remove_group(kf, "balloon", NULL);
+		return;
+	}
+	g_key_file_set_boolean(kf, "balloon", "auto", gtk_switch_get_active(self->balloon_auto));
+	put_mib(kf, "balloon", "min", self->balloon_min);
+	put_mib(kf, "balloon", "max", self->balloon_max);
+}
+
 /* The section showing a parser message: by the group it names first ("x: [spice] port: ..."). */
 static const char *section_of(const char *msg)
 {
@@ -227,9 +245,7 @@ static int apply_fields(VesselSettingsWindow *self, GError **error)
 	put(kf, "cdrom", "file", nonempty(self->cdrom));
 	put_mib(kf, "display", "vram", self->vram);
 	apply_spice(self);
-	put_mib(kf, "balloon", "min", self->balloon_min);
-	put_mib(kf, "balloon", "max", self->balloon_max);
-	put(kf, "balloon", "auto", gtk_switch_get_active(self->balloon_auto) ? "true" : NULL);
+	apply_balloon(self);
 	return 0;
 }
 

@@ -21,7 +21,7 @@ struct _VesselSettingsWindow {
 	GtkListBox *disks;
 	GtkSpinButton *memory, *cpus, *vram, *spice_port, *balloon_min, *balloon_max;
 	AdwEntryRow *cdrom, *spice_password;
-	GtkSwitch *spice, *spice_tls, *balloon_auto;
+	GtkSwitch *spice, *spice_tls, *balloon, *balloon_auto;
 
 	/* owned */
 	struct vessel_file *vf;	/* its kf is edited in place and is what gets saved */

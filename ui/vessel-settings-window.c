@@ -174,7 +174,7 @@ static void bind_children(GtkWidgetClass *wc)
 	static const struct { const char *name; goffset off; } kids[] = {
 #define KID(n) { #n, G_STRUCT_OFFSET(VesselSettingsWindow, n) }
 		KID(title), KID(disks), KID(memory), KID(cpus), KID(cdrom), KID(vram), KID(spice),
-		KID(spice_port), KID(spice_password), KID(spice_tls), KID(balloon_min),
+		KID(spice_port), KID(spice_password), KID(spice_tls), KID(balloon), KID(balloon_min),
 		KID(balloon_max), KID(balloon_auto),
 #undef KID
 	};

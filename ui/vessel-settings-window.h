@@ -14,7 +14,7 @@ G_DECLARE_FINAL_TYPE(VesselSettingsWindow, vessel_settings_window, VESSEL, SETTI
 /*
  * Settings of the VM in path. If it does not load, the window says why and saving is off.
  * The fields are template children (memory, cpus, cdrom, vram, spice, spice_port,
- * spice_password, spice_tls, balloon_min, balloon_max, balloon_auto): tests and callers
+ * spice_password, spice_tls, balloon, balloon_min, balloon_max, balloon_auto): tests and callers
  * reach them with gtk_widget_get_template_child(). "settings.save" checks and writes;
  * "saved" is emitted after a successful write.
  */

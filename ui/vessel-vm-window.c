@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // VesselVmWindow: a VM's window. Until the control API runs the VM it shows the VM's summary.
 #include "vessel-vm-window.h"
-#include "vessel-library.h"
+#include "vessel-vm-list.h"
 #include "vessel-settings-window.h"
 #include "vessel-send-keys.h"
 #include "vessel-ui.h"

@@ -24,16 +24,16 @@ static VesselVmWindow *find_vm_window(GtkApplication *app, const char *path)
 static void remember_recent(const char *path)
 {
 	g_autoptr(GError) error = NULL;
-	struct vessel_library *lib = vessel_library_load(NULL, &error);
+	struct vessel_vm_list *lib = vessel_vm_list_load(NULL, &error);
 
 	if (!lib) {
 		g_warning("%s", error->message);
 		return;
 	}
-	vessel_library_add_recent(lib, path);
-	if (!vessel_library_save(lib, &error))
+	vessel_vm_list_add_recent(lib, path);
+	if (!vessel_vm_list_save(lib, &error))
 		g_warning("%s", error->message);
-	vessel_library_free(lib);
+	vessel_vm_list_free(lib);
 }
 
 static void vessel_application_open(GApplication *app, GFile **files, int n,

@@ -22,31 +22,31 @@ static void test_conf(const char *tmp)
 	g_autofree char *bad = write_file(tmp, "bad.conf", "[library\nfolders=");
 	g_autofree char *home_vms = g_build_filename(g_get_home_dir(), "Virtual Machines", NULL);
 	g_autoptr(GError) error = NULL;
-	struct vessel_library *lib = vessel_library_load(conf, &error);
+	struct vessel_vm_list *lib = vessel_vm_list_load(conf, &error);
 
 	ok(lib && lib->folders->len == 1 && !strcmp(lib->folders->pdata[0], home_vms) &&
 	   lib->recent->len == 0, "no library.conf: ~/Virtual Machines, no recent files");
-	for (int i = 0; i < VESSEL_LIBRARY_RECENT_MAX + 5; i++) {
+	for (int i = 0; i < VESSEL_VM_LIST_RECENT_MAX + 5; i++) {
 		g_autofree char *p = g_strdup_printf("/vms/%d.vessel", i);
 
-		vessel_library_add_recent(lib, p);
+		vessel_vm_list_add_recent(lib, p);
 	}
-	vessel_library_add_recent(lib, "/vms/3.vessel");
-	is_int(lib->recent->len, VESSEL_LIBRARY_RECENT_MAX, "recent list is capped");
+	vessel_vm_list_add_recent(lib, "/vms/3.vessel");
+	is_int(lib->recent->len, VESSEL_VM_LIST_RECENT_MAX, "recent list is capped");
 	ok(!strcmp(lib->recent->pdata[0], "/vms/3.vessel") &&
 	   !strcmp(lib->recent->pdata[1], "/vms/24.vessel"),
 	   "re-opening moves a file to the front without duplicating it");
 	g_free(lib->folders->pdata[0]);
 	lib->folders->pdata[0] = g_strdup(tmp);
-	ok(vessel_library_save(lib, &error), "library.conf saved (its folder created)");
-	vessel_library_free(lib);
-	lib = vessel_library_load(conf, &error);
+	ok(vessel_vm_list_save(lib, &error), "library.conf saved (its folder created)");
+	vessel_vm_list_free(lib);
+	lib = vessel_vm_list_load(conf, &error);
 	ok(lib && lib->folders->len == 1 && !strcmp(lib->folders->pdata[0], tmp) &&
-	   lib->recent->len == VESSEL_LIBRARY_RECENT_MAX &&
+	   lib->recent->len == VESSEL_VM_LIST_RECENT_MAX &&
 	   !strcmp(lib->recent->pdata[0], "/vms/3.vessel"), "and read back the same");
-	vessel_library_free(lib);
+	vessel_vm_list_free(lib);
 	g_clear_error(&error);
-	lib = vessel_library_load(bad, &error);
+	lib = vessel_vm_list_load(bad, &error);
 	ok(!lib && error && strstr(error->message, "bad.conf"),
 	   "a malformed library.conf is an error naming it: %s", error ? error->message : "");
 }
@@ -117,7 +117,7 @@ static void test_window(const char *tmp)
 	g_autoptr(GError) error = NULL;
 	struct vessel_file *a, *b, *outside;
 	VesselLibraryWindow *win;
-	struct vessel_library *lib;
+	struct vessel_vm_list *lib;
 
 	g_mkdir_with_parents(vms, 0755);
 	g_mkdir_with_parents(other, 0755);
@@ -137,8 +137,8 @@ static void test_window(const char *tmp)
 	write_screenshot(a->dir);
 	broken = write_file(vms, "broken.vessel", "[vm]\nname=Broken\nuuid=nope\n");
 	outside_path = g_strdup(outside->path);
-	lib = vessel_library_window_get_library(win);
-	vessel_library_add_recent(lib, outside_path);
+	lib = vessel_library_window_get_vm_list(win);
+	vessel_vm_list_add_recent(lib, outside_path);
 	gtk_widget_activate_action(GTK_WIDGET(win), "library.refresh", NULL);
 	app_test_wait(200);
 
@@ -154,8 +154,8 @@ static void test_window(const char *tmp)
 	ok(strstr(row_subtitle(win, 1), "uuid") != NULL,
 	   "a file that does not load says why in its row (%s)", row_subtitle(win, 1));
 
-	g_autoptr(GPtrArray) entries = vessel_library_scan(lib);
-	const struct vessel_library_entry *z = entries->pdata[3], *al = entries->pdata[0];
+	g_autoptr(GPtrArray) entries = vessel_vm_list_scan(lib);
+	const struct vessel_vm_list_entry *z = entries->pdata[3], *al = entries->pdata[0];
 
 	ok(z->thumbnail && g_str_has_suffix(z->thumbnail, "/Zeta Linux/screenshot.png") &&
 	   !al->thumbnail, "the VM folder's screenshot.png is the thumbnail, when there is one");

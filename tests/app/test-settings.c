@@ -78,6 +78,7 @@ static void test_refusals(VesselSettingsWindow *w, const char *path, const int *
 	app_test_screenshot(GTK_WIDGET(w), "settings-error");
 	set_spin(w, "vram", 16);
 
+	set_switch(w, "balloon", TRUE);
 	set_spin(w, "balloon_max", 4096);
 	gtk_widget_activate_action(GTK_WIDGET(w), "settings.save", NULL);
 	ok(vessel_settings_window_get_error(w, "balloon") &&
@@ -85,6 +86,7 @@ static void test_refusals(VesselSettingsWindow *w, const char *path, const int *
 	   "balloon max above memory refused under Memory Balloon: %s",
 	   vessel_settings_window_get_error(w, "balloon"));
 	set_spin(w, "balloon_max", 0);
+	set_switch(w, "balloon", FALSE);
 
 	set_text(w, "cdrom", "/nonexistent/os.iso");
 	gtk_widget_activate_action(GTK_WIDGET(w), "settings.save", NULL);
@@ -113,6 +115,9 @@ static void test_save(VesselSettingsWindow *w, const char *path, const char *dir
 	set_spin(w, "spice_port", 5930);
 	set_text(w, "spice_password", "spice.secret");
 	set_switch(w, "spice_tls", TRUE);
+	ok(!gtk_switch_get_active(GTK_SWITCH(field(w, "balloon"))),
+	   "no [balloon] group: the balloon device switch starts off");
+	set_switch(w, "balloon", TRUE);
 	set_spin(w, "balloon_min", 128);
 	set_spin(w, "balloon_max", 512);
 	set_switch(w, "balloon_auto", TRUE);
@@ -149,8 +154,12 @@ static void test_remove(const char *path)
 	vessel_settings_window_remove_disk(w, 0);
 	vessel_settings_window_remove_disk(w, 7);	/* out of range: ignored */
 	set_switch(w, "spice", FALSE);
+	ok(gtk_switch_get_active(GTK_SWITCH(field(w, "balloon"))),
+	   "a [balloon] group: the switch starts on");
+	set_switch(w, "balloon", FALSE);
 	gtk_widget_activate_action(GTK_WIDGET(w), "settings.save", NULL);
 	text = contents(path);
+	ok(!strstr(text, "[balloon]"), "balloon device off: the [balloon] group is gone");
 	ok(!strstr(text, "[disk.0]") && strstr(text, "[disk.1]") && !strstr(text, "x-vendor-hint"),
 	   "removing the first disk drops its group only");
 	ok(vessel_file_load(path, &vf, NULL) == 0 && vf->ndisks == 1 && !vf->spice_port &&

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// The VM library: library.conf (folders, recent files) and the scan that lists every VM.
-#include "vessel-library.h"
+// The VM list the library window shows: library.conf (folders, recent files), and the scan.
+#include "vessel-vm-list.h"
 
 #include <errno.h>
 #include <string.h>
@@ -27,18 +27,18 @@ static char *default_folder(void)
 	return g_build_filename(g_get_home_dir(), "Virtual Machines", NULL);
 }
 
-struct vessel_library *vessel_library_load(const char *conf_path, GError **error)
+struct vessel_vm_list *vessel_vm_list_load(const char *conf_path, GError **error)
 {
 	g_autoptr(GKeyFile) kf = g_key_file_new();
 	g_autoptr(GError) e = NULL;
 	g_auto(GStrv) folders = NULL, recent = NULL;
-	struct vessel_library *lib = g_new0(struct vessel_library, 1);
+	struct vessel_vm_list *lib = g_new0(struct vessel_vm_list, 1);
 
 	lib->conf_path = conf_path ? g_strdup(conf_path) : default_conf_path();
 	if (!g_key_file_load_from_file(kf, lib->conf_path, G_KEY_FILE_NONE, &e) &&
 	    !g_error_matches(e, G_FILE_ERROR, G_FILE_ERROR_NOENT)) {
 		g_set_error(error, e->domain, e->code, "%s: %s", lib->conf_path, e->message);
-		vessel_library_free(lib);
+		vessel_vm_list_free(lib);
 		return NULL;
 	}
 	folders = g_key_file_get_string_list(kf, GROUP, "folders", NULL, NULL);
@@ -47,12 +47,12 @@ struct vessel_library *vessel_library_load(const char *conf_path, GError **error
 	lib->recent = strv_to_array(recent);
 	if (!folders)
 		g_ptr_array_add(lib->folders, default_folder());
-	while (lib->recent->len > VESSEL_LIBRARY_RECENT_MAX)
+	while (lib->recent->len > VESSEL_VM_LIST_RECENT_MAX)
 		g_ptr_array_remove_index(lib->recent, lib->recent->len - 1);
 	return lib;
 }
 
-void vessel_library_free(struct vessel_library *lib)
+void vessel_vm_list_free(struct vessel_vm_list *lib)
 {
 	if (!lib)
 		return;
@@ -64,7 +64,7 @@ void vessel_library_free(struct vessel_library *lib)
 	g_free(lib);
 }
 
-gboolean vessel_library_save(struct vessel_library *lib, GError **error)
+gboolean vessel_vm_list_save(struct vessel_vm_list *lib, GError **error)
 {
 	g_autoptr(GKeyFile) kf = g_key_file_new();
 	g_autofree char *dir = g_path_get_dirname(lib->conf_path);
@@ -81,7 +81,7 @@ gboolean vessel_library_save(struct vessel_library *lib, GError **error)
 	return g_key_file_save_to_file(kf, lib->conf_path, error);
 }
 
-void vessel_library_add_recent(struct vessel_library *lib, const char *path)
+void vessel_vm_list_add_recent(struct vessel_vm_list *lib, const char *path)
 {
 	char *abs = g_canonicalize_filename(path, NULL);
 
@@ -92,11 +92,11 @@ void vessel_library_add_recent(struct vessel_library *lib, const char *path)
 		}
 	}
 	g_ptr_array_insert(lib->recent, 0, abs);
-	while (lib->recent->len > VESSEL_LIBRARY_RECENT_MAX)
+	while (lib->recent->len > VESSEL_VM_LIST_RECENT_MAX)
 		g_ptr_array_remove_index(lib->recent, lib->recent->len - 1);
 }
 
-const char *vessel_library_default_folder(struct vessel_library *lib)
+const char *vessel_vm_list_default_folder(struct vessel_vm_list *lib)
 {
 	if (!lib->folders->len)
 		g_ptr_array_add(lib->folders, default_folder());
@@ -118,7 +118,7 @@ char *vessel_vm_summary(const struct vessel_file *vf)
 	return g_string_free(s, FALSE);
 }
 
-void vessel_library_entry_free(struct vessel_library_entry *e)
+void vessel_vm_list_entry_free(struct vessel_vm_list_entry *e)
 {
 	if (!e)
 		return;
@@ -130,9 +130,9 @@ void vessel_library_entry_free(struct vessel_library_entry *e)
 	g_free(e);
 }
 
-static struct vessel_library_entry *entry_new(const char *path)
+static struct vessel_vm_list_entry *entry_new(const char *path)
 {
-	struct vessel_library_entry *e = g_new0(struct vessel_library_entry, 1);
+	struct vessel_vm_list_entry *e = g_new0(struct vessel_vm_list_entry, 1);
 	g_autoptr(GError) error = NULL;
 	g_autofree char *dir = g_path_get_dirname(path);
 	g_autofree char *shot = g_build_filename(dir, "screenshot.png", NULL);
@@ -175,19 +175,19 @@ static void scan_dir(const char *dir, GHashTable *found, gboolean descend)
 
 static int entry_cmp(gconstpointer a, gconstpointer b)
 {
-	const struct vessel_library_entry *x = *(void *const *)a, *y = *(void *const *)b;
+	const struct vessel_vm_list_entry *x = *(void *const *)a, *y = *(void *const *)b;
 	g_autofree char *fx = g_utf8_casefold(x->name, -1), *fy = g_utf8_casefold(y->name, -1);
 	int c = g_utf8_collate(fx, fy);
 
 	return c ? c : strcmp(x->path, y->path);
 }
 
-GPtrArray *vessel_library_scan(struct vessel_library *lib)
+GPtrArray *vessel_vm_list_scan(struct vessel_vm_list *lib)
 {
 	g_autoptr(GHashTable) found = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 							    NULL);
 	GPtrArray *out = g_ptr_array_new_with_free_func(
-		(GDestroyNotify)vessel_library_entry_free);
+		(GDestroyNotify)vessel_vm_list_entry_free);
 	GHashTableIter it;
 	gpointer key;
 
