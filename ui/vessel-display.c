@@ -69,6 +69,20 @@ static gboolean fb_args_ok(int width, int height, int stride, uint32_t fourcc, G
 	return TRUE;
 }
 
+/*
+ * A peer that shrank the file under our mapping would crash us with SIGBUS on the next
+ * upload, so the size must be sealed: by the sender (the helper seals its memfds) or here.
+ */
+static gboolean sealed_against_shrink(int fd)
+{
+	int seals = fcntl(fd, F_GET_SEALS);
+
+	if (seals >= 0 && !(seals & F_SEAL_SHRINK) && !(seals & F_SEAL_SEAL))
+		fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK);
+	seals = fcntl(fd, F_GET_SEALS);
+	return seals >= 0 && (seals & F_SEAL_SHRINK);
+}
+
 gboolean vessel_display_set_framebuffer(VesselDisplay *self, int memfd, int width, int height,
 					int stride, uint32_t fourcc, GError **error)
 {
@@ -90,6 +104,12 @@ gboolean vessel_display_set_framebuffer(VesselDisplay *self, int memfd, int widt
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
 			    "the framebuffer file is smaller than %dx%d at stride %d needs",
 			    width, height, stride);
+		return FALSE;
+	}
+	if (!sealed_against_shrink(memfd)) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+			    "the framebuffer must be a memfd sealed against shrinking "
+			    "(F_SEAL_SHRINK), or one we may seal");
 		return FALSE;
 	}
 	fd = fcntl(memfd, F_DUPFD_CLOEXEC, 3);

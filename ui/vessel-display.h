@@ -17,7 +17,8 @@ G_DECLARE_FINAL_TYPE(VesselDisplay, vessel_display, VESSEL, DISPLAY, GtkWidget)
 VesselDisplay *vessel_display_new(void);
 
 /*
- * Show the framebuffer in memfd (dup'ed and mapped read-only; the caller keeps its fd).
+ * Show the framebuffer in memfd (dup'ed and mapped read-only; the caller keeps its fd). The
+ * memfd must be sealed against shrinking (F_SEAL_SHRINK) or let us add that seal.
  * width x height pixels, stride bytes per row (a multiple of 4, at least width * 4),
  * fourcc VESSEL_FOURCC_XRGB8888. The whole frame is uploaded on the next draw.
  * fd -1 drops the framebuffer. FALSE with *error set if the arguments or the fd are unusable.

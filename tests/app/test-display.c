@@ -7,6 +7,7 @@
 #include <X11/Xlib.h>
 #include <X11/extensions/XTest.h>
 #include <gdk/x11/gdkx.h>
+#include <errno.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -58,7 +59,7 @@ static void make_fb(struct fb *fb)
 {
 	uint8_t rgb[3];
 
-	fb->fd = memfd_create("test-fb", MFD_CLOEXEC);
+	fb->fd = memfd_create("test-fb", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	ok(fb->fd >= 0 && ftruncate(fb->fd, FB_STRIDE * FB_H) == 0, "memfd for the framebuffer");
 	fb->p = mmap(NULL, FB_STRIDE * FB_H, PROT_READ | PROT_WRITE, MAP_SHARED, fb->fd, 0);
 	for (int by = 0; by < FB_H / BLOCK_H; by++) {
@@ -130,8 +131,15 @@ static void check_blocks(const struct shot *s, const struct fit *f, const char *
 
 static void test_bad_args(VesselDisplay *d, struct fb *fb)
 {
-	g_autoptr(GError) e1 = NULL, e2 = NULL, e3 = NULL;
+	g_autoptr(GError) e1 = NULL, e2 = NULL, e3 = NULL, e4 = NULL;
 	int small = memfd_create("small", MFD_CLOEXEC);
+	int unsealable = memfd_create("unsealable", MFD_CLOEXEC);	/* no MFD_ALLOW_SEALING */
+
+	ok(ftruncate(unsealable, FB_STRIDE * FB_H) == 0, "unsealable memfd");
+	ok(!vessel_display_set_framebuffer(d, unsealable, FB_W, FB_H, FB_STRIDE,
+					   VESSEL_FOURCC_XRGB8888, &e4) && e4,
+	   "a memfd that could shrink under the mapping is refused: %s", e4 ? e4->message : "");
+	close(unsealable);
 
 	ok(ftruncate(small, 4096) == 0, "small memfd");
 	ok(!vessel_display_set_framebuffer(d, fb->fd, FB_W, FB_H, FB_W * 4 - 4,
@@ -412,6 +420,8 @@ int main(void)
 	test_bad_args(d, &fb);
 	ok(vessel_display_set_framebuffer(d, fb.fd, FB_W, FB_H, FB_STRIDE, VESSEL_FOURCC_XRGB8888,
 					  &error), "framebuffer accepted");
+	ok(ftruncate(fb.fd, 4096) < 0 && errno == EPERM,
+	   "and sealed: the sender can no longer shrink it under our mapping");
 	g_signal_connect(d, "key-event", G_CALLBACK(on_key), &ev);
 	g_signal_connect(d, "pointer-motion", G_CALLBACK(on_motion), &ev);
 	g_signal_connect(d, "pointer-relative", G_CALLBACK(on_relative), &ev);

@@ -88,7 +88,7 @@ int main(void)
 	g_signal_connect(d, "key-event", G_CALLBACK(on_key), &k);
 
 	/* a 640x480 gradient, as a guest's framebuffer would arrive over the control API */
-	fd = memfd_create("fb", MFD_CLOEXEC);
+	fd = memfd_create("fb", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	ok(ftruncate(fd, 640 * 480 * 4) == 0, "framebuffer memfd");
 	px = mmap(NULL, 640 * 480 * 4, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	for (int y = 0; y < 480; y++)
