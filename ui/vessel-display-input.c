@@ -23,6 +23,32 @@ static GdkToplevel *toplevel_of(VesselDisplay *self)
 	return surface && GDK_IS_TOPLEVEL(surface) ? GDK_TOPLEVEL(surface) : NULL;
 }
 
+/*
+ * X11: GTK 4.8 does not grab the keyboard for an inhibiting toplevel, so the window manager
+ * would still see Alt+Tab; grab it ourselves while captured. Wayland uses the inhibitor.
+ */
+static void x11_grab_keyboard(VesselDisplay *self, gboolean grab)
+{
+#ifdef VESSEL_HAVE_X11
+	GtkNative *native = gtk_widget_get_native(GTK_WIDGET(self));
+	GdkSurface *surface = native ? gtk_native_get_surface(native) : NULL;
+	Display *dpy;
+
+	if (!surface || !GDK_IS_X11_SURFACE(surface))
+		return;
+	dpy = gdk_x11_display_get_xdisplay(gdk_surface_get_display(surface));
+	if (grab)
+		self->x11_grabbed = XGrabKeyboard(dpy, gdk_x11_surface_get_xid(surface), True,
+						  GrabModeAsync, GrabModeAsync,
+						  CurrentTime) == GrabSuccess;
+	else if (self->x11_grabbed)
+		XUngrabKeyboard(dpy, CurrentTime);
+	if (!grab)
+		self->x11_grabbed = FALSE;
+	XFlush(dpy);
+#endif
+}
+
 void vessel_display_capture(VesselDisplay *self)
 {
 	GdkToplevel *top;
@@ -41,6 +67,7 @@ void vessel_display_capture(VesselDisplay *self)
 		gdk_toplevel_inhibit_system_shortcuts(top, NULL);
 		self->inhibited = TRUE;
 	}
+	x11_grab_keyboard(self, TRUE);
 	g_object_notify_by_pspec(G_OBJECT(self), vessel_display_captured_pspec());
 }
 
@@ -58,6 +85,7 @@ void vessel_display_release(VesselDisplay *self)
 	if (top && self->inhibited)
 		gdk_toplevel_restore_system_shortcuts(top);
 	self->inhibited = FALSE;
+	x11_grab_keyboard(self, FALSE);
 	g_object_notify_by_pspec(G_OBJECT(self), vessel_display_captured_pspec());
 }
 

@@ -48,6 +48,7 @@ struct _VesselDisplay {
 	gboolean have_last;		/* last_x/y valid (relative motion) */
 	double last_x, last_y;
 	gboolean inhibited;		/* we asked the toplevel to inhibit shortcuts */
+	gboolean x11_grabbed;		/* we hold an X keyboard grab */
 
 	/* the size the guest could take to fill us (device pixels), reported after a pause */
 	int pref_w, pref_h;

@@ -307,6 +307,22 @@ static void x_click(VesselDisplay *d)
 	app_test_wait(200);
 }
 
+/* Can another X client grab the keyboard? Not while we inhibit the host's shortcuts. */
+static gboolean keyboard_grabbable(void)
+{
+	Display *other = XOpenDisplay(NULL);
+	int r;
+
+	if (!other)
+		return FALSE;
+	r = XGrabKeyboard(other, DefaultRootWindow(other), False, GrabModeAsync, GrabModeAsync,
+			  CurrentTime);
+	if (r == GrabSuccess)
+		XUngrabKeyboard(other, CurrentTime);
+	XCloseDisplay(other);
+	return r == GrabSuccess;
+}
+
 static gboolean has_key(const struct events *ev, guint code, gboolean pressed)
 {
 	for (guint i = 0; i < ev->nkeys; i++)
@@ -374,10 +390,14 @@ static void test_input(GtkWindow *win, VesselDisplay *d, struct events *ev)
 	   !ev->pressed[1], "key-event: 'a' arrives as evdev 30, pressed then released");
 
 	ok(!vessel_display_get_captured(d) && !hint_shown(d), "not captured at first");
+	ok(keyboard_grabbable(), "uncaptured: the keyboard is not grabbed");
 	x_click(d);
 	ok(vessel_display_get_captured(d), "a click captures the pointer");
 	ok(hint_shown(d), "the release hint is shown while captured");
 	is_int(ev->buttons, 0, "the capturing click is not sent to the guest");
+	app_test_wait(200);
+	ok(!keyboard_grabbable(),
+	   "captured: the keyboard is grabbed (host shortcuts inhibited, X11 grab)");
 	app_test_screenshot(GTK_WIDGET(win), "display-captured");
 
 	ev->nrel = 0;
@@ -395,6 +415,8 @@ static void test_input(GtkWindow *win, VesselDisplay *d, struct events *ev)
 	x_key(d, 64, FALSE);
 	x_key(d, 37, FALSE);
 	ok(!vessel_display_get_captured(d) && !hint_shown(d), "Ctrl+Alt releases the capture");
+	app_test_wait(200);
+	ok(keyboard_grabbable(), "released: the keyboard grab is gone");
 	ok(has_key(ev, 29, TRUE) && has_key(ev, 56, TRUE) && has_key(ev, 56, FALSE) &&
 	   has_key(ev, 29, FALSE), "the guest still sees Ctrl and Alt go down and up");
 
