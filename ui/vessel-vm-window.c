@@ -73,8 +73,18 @@ VesselDisplay *vessel_vm_window_get_display(VesselVmWindow *self)
 	return self->display;
 }
 
+/* Send keys, 1:1 and fullscreen act on the guest's screen: only while it is shown. */
+static void enable_display_actions(VesselVmWindow *self, gboolean on)
+{
+	static const char *const names[] = { "vm.send-keys", "vm.one-to-one", "vm.fullscreen" };
+
+	for (guint i = 0; i < G_N_ELEMENTS(names); i++)
+		gtk_widget_action_set_enabled(GTK_WIDGET(self), names[i], on);
+}
+
 void vessel_vm_window_show_display(VesselVmWindow *self)
 {
+	enable_display_actions(self, TRUE);
 	gtk_stack_set_visible_child_name(self->stack, "display");
 	gtk_widget_grab_focus(GTK_WIDGET(self->display));
 }
@@ -143,4 +153,5 @@ static void vessel_vm_window_class_init(VesselVmWindowClass *klass)
 static void vessel_vm_window_init(VesselVmWindow *self)
 {
 	gtk_widget_init_template(GTK_WIDGET(self));
+	enable_display_actions(self, FALSE);
 }

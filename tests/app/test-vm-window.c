@@ -86,6 +86,8 @@ int main(void)
 	w = vessel_vm_window_new(NULL, vf->path);
 	d = vessel_vm_window_get_display(w);
 	g_signal_connect(d, "key-event", G_CALLBACK(on_key), &k);
+	send(w, &k, "ctrl-alt-del");
+	is_int(k.n, 0, "before the display is shown, send-keys is off");
 
 	/* a 640x480 gradient, as a guest's framebuffer would arrive over the control API */
 	fd = memfd_create("fb", MFD_CLOEXEC | MFD_ALLOW_SEALING);
