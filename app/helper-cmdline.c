@@ -37,6 +37,7 @@ void helper_usage(FILE *out)
 "  --screenshot-at SECONDS:FILE  save the screen as PNG that long after start\n"
 "  --screenshot-on-exit FILE     save the screen as PNG when the VM stops\n"
 "  --dump-text-on-exit FILE      save a text-mode screen as UTF-8 text when the VM stops\n"
+"                       (FILE.json: registers, DAC, cells and font, for re-rendering)\n"
 "  --snapshot-at SECONDS:DIR  snapshot the running VM into DIR that long after start\n"
 "                       (devices, vCPUs, RAM; not disks), then keep running\n"
 "  --restore DIR        load the snapshot in DIR into this VM (same configuration) and\n"

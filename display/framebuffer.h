@@ -39,6 +39,12 @@ int fb_resize(struct framebuffer *fb, unsigned w, unsigned h);
 /* Store n pixels at (x, y), clipped to the surface; damage only what differs. */
 void fb_put_span(struct framebuffer *fb, unsigned x, unsigned y, const uint32_t *px,
 		 unsigned n);
+/*
+ * fb_put_span() for n little-endian 32-bit XRGB pixels straight from guest memory (any
+ * alignment; the X byte is ignored): conversion, comparison and store in one pass.
+ */
+void fb_put_xrgb32(struct framebuffer *fb, unsigned x, unsigned y, const uint8_t *src,
+		   unsigned n);
 /* Fill a whole row with one colour (blank screens). */
 void fb_fill_row(struct framebuffer *fb, unsigned y, uint32_t colour);
 /* Damage a rectangle without comparing (clipped). */

@@ -207,6 +207,7 @@ void vga_render_planar(struct vga *vga, bool full);
 bool vga_planar_geometry(const struct vga_regs *r, unsigned *w, unsigned *h,
 			 unsigned *repeat);
 void vga_render_vbe(struct vga *vga, const struct vga_vbe_geom *g, bool full);
+void vga_render_vbe4(struct vga *vga, const struct vga_vbe_geom *g, bool full);
 bool vga_pages_dirty(const uint64_t *bits, uint64_t first, uint64_t last);
 
 #endif

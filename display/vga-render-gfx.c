@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Graphics modes: planar 16-colour, CGA 4-colour, 256-colour (13h, mode X), VBE linear. */
+/* Graphics modes: planar 16-colour, CGA 4-colour, 256-colour (13h, mode X), VBE 4 bpp. */
 #include "vga-private.h"
 
-#include <endian.h>
 #include <string.h>
 
 /*
@@ -150,7 +149,7 @@ void vga_render_planar(struct vga *vga, bool full)
 /* ---- VBE (DISPI) ------------------------------------------------------------------------- */
 
 /* 4 bpp: the planar serializer over plane bytes start + y * pitch, byte addressing. */
-static void render_vbe4(struct vga *vga, const struct vga_vbe_geom *vg, bool full)
+void vga_render_vbe4(struct vga *vga, const struct vga_vbe_geom *vg, bool full)
 {
 	uint64_t addr[MAX_CLOCKS];
 	struct gfx_ctx g;
@@ -164,90 +163,4 @@ static void render_vbe4(struct vga *vga, const struct vga_vbe_geom *vg, bool ful
 			addr[c] = vg->start + y * vg->pitch + c;
 		gfx_line(&g, y, addr, full);
 	}
-}
-
-static uint32_t expand5(unsigned v)
-{
-	return (v << 3) | (v >> 2);
-}
-
-static uint32_t expand6(unsigned v)
-{
-	return (v << 2) | (v >> 4);
-}
-
-static void convert_linear(const uint8_t *s, uint32_t *d, unsigned n, unsigned bpp,
-			   const uint32_t *pal)
-{
-	unsigned i, v;
-
-	switch (bpp) {
-	case 8:
-		for (i = 0; i < n; i++)
-			d[i] = pal[s[i]];
-		break;
-	case 15:
-	case 16:
-		for (i = 0; i < n; i++) {
-			v = s[2 * i] | s[2 * i + 1] << 8;
-			d[i] = 0xff000000u | (bpp == 15
-				? expand5(v >> 10 & 31) << 16 | expand5(v >> 5 & 31) << 8
-				: expand5(v >> 11) << 16 | expand6(v >> 5 & 63) << 8) |
-			       expand5(v & 31);
-		}
-		break;
-	case 24:
-		for (i = 0; i < n; i++)
-			d[i] = 0xff000000u | (uint32_t)s[3 * i + 2] << 16 |
-			       (uint32_t)s[3 * i + 1] << 8 | s[3 * i];
-		break;
-	default:
-		memcpy(d, s, (size_t)n * 4);
-		for (i = 0; i < n; i++)
-			d[i] = 0xff000000u | le32toh(d[i]);
-	}
-}
-
-/*
- * One line's pixels that sit in dirty pages: runs of consecutive dirty pages become
- * pixel ranges (widened to whole pixels), each converted and stored.
- */
-static void vbe_line(struct vga *vga, const struct vga_vbe_geom *g, const uint32_t *pal,
-		     unsigned y, bool full)
-{
-	uint64_t off = g->start + (uint64_t)y * g->pitch, len = (uint64_t)g->xres * g->bytes_pp;
-	uint64_t first = off / VGA_PAGE_SIZE, last = (off + len - 1) / VGA_PAGE_SIZE;
-
-	for (uint64_t p = first; p <= last; p++) {
-		uint64_t q = p, lo, hi;
-		unsigned x0, x1;
-
-		if (!full && !vga_pages_dirty(vga->render_dirty, p, p))
-			continue;
-		while (q < last && (full || vga_pages_dirty(vga->render_dirty, q + 1, q + 1)))
-			q++;
-		lo = p * VGA_PAGE_SIZE > off ? p * VGA_PAGE_SIZE - off : 0;
-		hi = (q + 1) * VGA_PAGE_SIZE - off < len ? (q + 1) * VGA_PAGE_SIZE - off : len;
-		x0 = (unsigned)(lo / g->bytes_pp);
-		x1 = (unsigned)((hi + g->bytes_pp - 1) / g->bytes_pp);
-		convert_linear(vga->vram + off + (uint64_t)x0 * g->bytes_pp, vga->line, x1 - x0,
-			       g->bpp, pal);
-		fb_put_span(&vga->fb, x0, y, vga->line, x1 - x0);
-		p = q;
-	}
-}
-
-void vga_render_vbe(struct vga *vga, const struct vga_vbe_geom *g, bool full)
-{
-	uint32_t pal[256];
-
-	if (g->bpp == 4) {
-		render_vbe4(vga, g, full);
-		return;
-	}
-	if (g->bpp == 8)
-		for (unsigned i = 0; i < 256; i++)
-			pal[i] = vga_dac_rgb(&vga->snap, (uint8_t)i);
-	for (unsigned y = 0; y < g->yres; y++)
-		vbe_line(vga, g, pal, y, full);
 }

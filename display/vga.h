@@ -123,6 +123,11 @@ int vga_text_grid(struct vga *vga, struct vga_text_cell *cells, size_t max,
 		  struct vga_text_info *info);
 /* The grid as UTF-8 lines, trailing blanks trimmed. 0, -ENOTSUP, -ENOMEM, -EIO. */
 int vga_text_dump(struct vga *vga, FILE *out);
+/*
+ * The same screen as JSON for tests that re-render it: raw registers, DAC, the grid as
+ * hex character/attribute pairs, and plane 2 (the fonts). 0, -ENOTSUP, -ENOMEM, -EIO.
+ */
+int vga_text_dump_json(struct vga *vga, FILE *out);
 /* IBM code page 437 (the VGA ROM font's layout) to Unicode. */
 uint32_t vga_cp437_to_unicode(uint8_t c);
 

@@ -173,7 +173,8 @@ static void save_text(struct vm *vm, const char *path)
 		return;
 	}
 	f = fopen(path, "we");
-	if (!f || vga_text_dump(vga, f) < 0)
+	if (!f || (g_str_has_suffix(path, ".json") ? vga_text_dump_json(vga, f)
+						   : vga_text_dump(vga, f)) < 0)
 		fprintf(stderr, "vessel-helper: text dump %s failed: %s\n", path,
 			f ? "the screen is not in a text mode" : strerror(errno));
 	if (f)

@@ -2,6 +2,7 @@
 /* VGA VBE side: DISPI handshake and GETCAPS, linear modes, panning, banks, damage, EDID, PNG. */
 #include <png.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "test-vga-rig.h"
@@ -344,6 +345,78 @@ static void test_damage_scan(void)
 	rig_fini(&r);
 }
 
+/*
+ * Dirty-log rendering follows page runs to line spans: after random byte writes whose pages
+ * are logged, the surface must equal a full re-render, in every linear depth, with a
+ * virtual width wider than the screen and both offsets set (pixels straddle pages at 24).
+ */
+static unsigned spans_round(struct rig *r, uint8_t *vram, uint64_t *log, size_t words,
+			    uint32_t *seed)
+{
+	const struct surface *s;
+	uint32_t *partial;
+	size_t n;
+	unsigned bad = 0;
+
+	memset(log, 0, words * sizeof(*log));
+	for (unsigned k = 0; k < 6; k++) {
+		uint64_t off, len;
+
+		*seed = *seed * 1103515245u + 12345u;
+		off = (*seed >> 4) % 350000;
+		len = 1 + (*seed & 0x1fff);
+		if (k < 2) {			/* one byte either side of a page edge */
+			off = (off | 0xfff) + k;
+			len = 1;
+		}
+		for (uint64_t i = off; i < off + len; i++) {
+			vram[i] = (uint8_t)(i * 131 + *seed);
+			log[i / 4096 / 64] |= 1ull << (i / 4096 % 64);
+		}
+	}
+	vga_vram_dirty_pages(r->vga, log);
+	display_update(r->vga);
+	s = display_get_surface(r->vga);
+	n = (size_t)s->height * (s->stride / 4);
+	partial = malloc(n * sizeof(*partial));
+	if (!partial)
+		return 1;
+	memcpy(partial, s->pixels, n * sizeof(*partial));
+	vga_invalidate(r->vga);
+	display_update(r->vga);
+	for (size_t i = 0; i < n; i++)
+		bad += partial[i] != s->pixels[i];
+	free(partial);
+	return bad;
+}
+
+static void test_dirty_log_spans(void)
+{
+	struct vga_config cfg = { .rom_path = "", .dirty_log = true };
+	static const uint16_t depths[] = { 8, 15, 16, 24, 32 };
+	static uint64_t log[(16 << 20) / 4096 / 64];
+	uint32_t seed = 1;
+	uint64_t size;
+	uint8_t *vram;
+	struct rig r;
+
+	rig_init(&r, &cfg);
+	vram = vga_vram(r.vga, &size);
+	for (unsigned d = 0; d < sizeof(depths) / sizeof(depths[0]); d++) {
+		unsigned bad = 0;
+
+		vbe_set_mode(&r, 333, 201, depths[d], VBE_LFB | VBE_NOCLEAR);
+		dispi(&r, 6, 401);			/* virtual width */
+		dispi(&r, 8, 7);
+		dispi(&r, 9, 3);
+		render_settle(&r);
+		for (unsigned k = 0; k < 12; k++)
+			bad += spans_round(&r, vram, log, sizeof(log) / sizeof(log[0]), &seed);
+		is_int(bad, 0, "%u bpp: logged page runs re-render like a full frame", depths[d]);
+	}
+	rig_fini(&r);
+}
+
 /* ---- EDID ---------------------------------------------------------------------------------- */
 
 static void test_edid(void)
@@ -482,6 +555,7 @@ int main(void)
 	test_damage_dirty_log();
 	test_damage_trap();
 	test_damage_scan();
+	test_dirty_log_spans();
 	test_edid();
 	test_hostile_dispi();
 	test_screenshot();
