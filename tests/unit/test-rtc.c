@@ -673,18 +673,29 @@ static void test_threaded(void)
 	vmm_bus_write(&bus, RTC_PORT_INDEX, &idx, 1);
 	start = vmm_now_ns();
 	vmm_bus_read(&bus, RTC_PORT_DATA, &v, 1);
-	while (vmm_now_ns() - start < 300 * MS) {
+	/*
+	 * 300 ms of 1024 Hz ticks. On a loaded machine either thread may be descheduled; late
+	 * ticks then come as catch-up (4x rate after each acknowledgement), so keep acking (up
+	 * to 3 s) until the first 300 ms worth have arrived or been counted as dropped.
+	 */
+	want = (unsigned)(300 * MS * 1024 / SEC);
+	for (;;) {
+		elapsed = vmm_now_ns() - start;
+		got = __atomic_load_n(&irq.raises, __ATOMIC_RELAXED);
+		rtc_stats(rtc, &st);
+		if (elapsed >= 300 * MS && (got + st.periodic_dropped >= want || elapsed > 3 * SEC))
+			break;
 		if (__atomic_load_n(&irq.level, __ATOMIC_ACQUIRE))
 			vmm_bus_read(&bus, RTC_PORT_DATA, &v, 1);
 	}
-	elapsed = vmm_now_ns() - start;
 	vmm_loop_stop(cfg.loop);
 	rtc_stats(rtc, &st);
-	want = (unsigned)(elapsed * 1024 / SEC);
 	got = __atomic_load_n(&irq.raises, __ATOMIC_RELAXED);
-	ok(got >= want * 8 / 10 && got <= want + 2,
-	   "real clock, 1024 Hz for %llu ms: %u ticks (late %llu, dropped %llu)",
-	   (unsigned long long)(elapsed / MS), got, (unsigned long long)st.periodic_late,
+	ok(got + st.periodic_dropped >= want * 9 / 10 &&
+	   got <= (unsigned)(elapsed * 1024 / SEC) + 2,
+	   "real clock, 1024 Hz: %u ticks delivered (or counted dropped) for 300 ms worth in "
+	   "%llu ms, never more than time allows (late %llu, dropped %llu)", got,
+	   (unsigned long long)(elapsed / MS), (unsigned long long)st.periodic_late,
 	   (unsigned long long)st.periodic_dropped);
 	vmm_bus_destroy(&bus);
 	rtc_free(rtc);
