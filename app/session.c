@@ -125,7 +125,7 @@ static void got_framebuffer(GObject *src, GAsyncResult *res, gpointer data)
 	s->fb = map;
 	s->fb_len = (size_t)stride * h;
 	if (s->cb.framebuffer)
-		s->cb.framebuffer(s->opaque, s->fb, w, h, stride);
+		s->cb.framebuffer(s->opaque, fd, s->fb, w, h, stride);
 out:
 	if (fd >= 0)
 		close(fd);

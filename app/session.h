@@ -23,9 +23,12 @@ struct vessel_session_rect {
 struct vessel_session_callbacks {
 	/* The run state: "starting", "running", "paused", "stopping". */
 	void (*state)(void *opaque, const char *state);
-	/* A (new) framebuffer, mapped read-only: XRGB8888 rows of stride bytes. */
-	void (*framebuffer)(void *opaque, const uint8_t *pixels, unsigned width, unsigned height,
-			    unsigned stride);
+	/*
+	 * A (new) framebuffer: the sealed memfd (valid during the call; dup it to keep it) and
+	 * the session's read-only mapping of it, XRGB8888 rows of stride bytes.
+	 */
+	void (*framebuffer)(void *opaque, int fd, const uint8_t *pixels, unsigned width,
+			    unsigned height, unsigned stride);
 	/* These rectangles of the framebuffer changed. */
 	void (*damage)(void *opaque, const struct vessel_session_rect *rects, unsigned n);
 	/*

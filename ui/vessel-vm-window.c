@@ -1,24 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // VesselVmWindow: a VM's window. Until the control API runs the VM it shows the VM's summary.
-#include "vessel-vm-window.h"
+#include "vessel-vm-window-private.h"
 #include "vessel-vm-list.h"
 #include "vessel-settings-window.h"
 #include "vessel-send-keys.h"
 #include "vessel-ui.h"
 
-struct _VesselVmWindow {
-	AdwApplicationWindow parent_instance;
-
-	/* template children */
-	AdwWindowTitle *title;
-	GtkStack *stack;
-	AdwStatusPage *status;
-	VesselDisplay *display;
-
-	/* owned */
-	char *path;
-	char *error;
-};
 
 G_DEFINE_FINAL_TYPE(VesselVmWindow, vessel_vm_window, ADW_TYPE_APPLICATION_WINDOW)
 
@@ -124,12 +111,128 @@ static void action_fullscreen(GtkWidget *w, const char *name, GVariant *param)
 		gtk_window_fullscreen(GTK_WINDOW(w));
 }
 
+void vessel_vm_window_show_banner(VesselVmWindow *self, const char *message,
+				  const char *button_label)
+{
+	gtk_label_set_text(self->banner_label, message);
+	gtk_button_set_label(self->banner_button, button_label ? button_label : "");
+	gtk_widget_set_visible(GTK_WIDGET(self->banner_button), button_label != NULL);
+	gtk_revealer_set_reveal_child(self->banner, TRUE);
+}
+
+void vessel_vm_window_hide_banner(VesselVmWindow *self)
+{
+	gtk_revealer_set_reveal_child(self->banner, FALSE);
+}
+
+const char *vessel_vm_window_get_banner(VesselVmWindow *self)
+{
+	return gtk_revealer_get_reveal_child(self->banner) ?
+	       gtk_label_get_text(self->banner_label) : NULL;
+}
+
+static void action_start(GtkWidget *w, const char *name, GVariant *param)
+{
+	vessel_vm_window_start(VESSEL_VM_WINDOW(w), NULL);
+}
+
+static void action_pause(GtkWidget *w, const char *name, GVariant *param)
+{
+	VesselVmWindow *self = VESSEL_VM_WINDOW(w);
+	VesselVM1 *vm = self->session ? vessel_session_vm(self->session) : NULL;
+
+	if (!vm)
+		return;
+	if (!g_strcmp0(self->state, "paused"))
+		vessel_vm1_call_resume(vm, NULL, NULL, NULL);
+	else
+		vessel_vm1_call_pause(vm, NULL, NULL, NULL);
+}
+
+/* "vesselctl check" in a dialog: what is wrong with this computer's virtualization. */
+static void check_done(GObject *src, GAsyncResult *res, gpointer data)
+{
+	VesselVmWindow *self = data;
+	g_autofree char *out = NULL;
+	GtkWidget *dlg;
+
+	if (!g_subprocess_communicate_utf8_finish(G_SUBPROCESS(src), res, &out, NULL, NULL))
+		out = g_strdup("The check could not be run (vesselctl is missing).");
+	dlg = adw_message_dialog_new(GTK_WINDOW(self), "This Computer's Virtualization", out);
+	adw_message_dialog_add_response(ADW_MESSAGE_DIALOG(dlg), "close", "_Close");
+	gtk_window_present(GTK_WINDOW(dlg));
+	g_object_unref(self);
+}
+
+static void action_check_host(GtkWidget *w, const char *name, GVariant *param)
+{
+	g_autofree char *helper = vessel_find_helper();
+	g_autofree char *dir = helper ? g_path_get_dirname(helper) : NULL;
+	g_autofree char *ctl = dir ? g_build_filename(dir, "vesselctl", NULL) : NULL;
+	g_autofree char *built = dir ? g_build_filename(dir, "..", "ctl", "vesselctl", NULL) : NULL;
+	const char *prog = ctl && g_file_test(ctl, G_FILE_TEST_IS_EXECUTABLE) ? ctl :
+			   built && g_file_test(built, G_FILE_TEST_IS_EXECUTABLE) ? built :
+			   "vesselctl";
+	GSubprocess *p = g_subprocess_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+					  G_SUBPROCESS_FLAGS_STDERR_MERGE, NULL, prog, "check", NULL);
+
+	if (p) {
+		g_subprocess_communicate_utf8_async(p, NULL, NULL, check_done, g_object_ref(w));
+		g_object_unref(p);
+	}
+}
+
+static void close_response(AdwMessageDialog *dlg, const char *response, VesselVmWindow *self)
+{
+	VesselVM1 *vm = self->session ? vessel_session_vm(self->session) : NULL;
+
+	if (!g_strcmp0(response, "cancel"))
+		return;
+	if (vm && !g_strcmp0(response, "shutdown"))
+		vessel_vm1_call_power_button(vm, NULL, NULL, NULL);
+	else if (vm)
+		vessel_vm1_call_power_off(vm, NULL, NULL, NULL);
+	self->closing = TRUE;
+	gtk_window_close(GTK_WINDOW(self));
+}
+
+/* Closing a running VM's window asks, as VirtualBox and GNOME Boxes do. */
+static gboolean on_close_request(GtkWindow *win)
+{
+	VesselVmWindow *self = VESSEL_VM_WINDOW(win);
+	GtkWidget *dlg;
+
+	if (self->closing || !self->session)
+		return FALSE;
+	dlg = adw_message_dialog_new(win, "Close the Virtual Machine?",
+		"Shutting down asks the guest's system to end its work; powering off stops it at "
+		"once, and anything unsaved in it is lost.");
+	adw_message_dialog_add_responses(ADW_MESSAGE_DIALOG(dlg), "cancel", "_Cancel",
+					 "poweroff", "_Power Off", "shutdown", "_Shut Down", NULL);
+	adw_message_dialog_set_response_appearance(ADW_MESSAGE_DIALOG(dlg), "poweroff",
+						   ADW_RESPONSE_DESTRUCTIVE);
+	adw_message_dialog_set_default_response(ADW_MESSAGE_DIALOG(dlg), "shutdown");
+	g_signal_connect(dlg, "response", G_CALLBACK(close_response), self);
+	gtk_window_present(GTK_WINDOW(dlg));
+	return TRUE;
+}
+
+static void vessel_vm_window_dispose(GObject *o)
+{
+	VesselVmWindow *self = VESSEL_VM_WINDOW(o);
+
+	/* Dropping the link makes the helper press the guest's power button. */
+	g_clear_pointer(&self->session, vessel_session_free);
+	G_OBJECT_CLASS(vessel_vm_window_parent_class)->dispose(o);
+}
+
 static void vessel_vm_window_finalize(GObject *o)
 {
 	VesselVmWindow *self = VESSEL_VM_WINDOW(o);
 
 	g_free(self->path);
 	g_free(self->error);
+	g_free(self->state);
 	G_OBJECT_CLASS(vessel_vm_window_parent_class)->finalize(o);
 }
 
@@ -138,12 +241,20 @@ static void vessel_vm_window_class_init(VesselVmWindowClass *klass)
 	GtkWidgetClass *wc = GTK_WIDGET_CLASS(klass);
 
 	G_OBJECT_CLASS(klass)->finalize = vessel_vm_window_finalize;
+	G_OBJECT_CLASS(klass)->dispose = vessel_vm_window_dispose;
+	GTK_WINDOW_CLASS(klass)->close_request = on_close_request;
 	gtk_widget_class_set_template_from_resource(wc, VESSEL_RESOURCE_BASE
 						    "/ui/vessel-vm-window.ui");
 	gtk_widget_class_bind_template_child(wc, VesselVmWindow, title);
 	gtk_widget_class_bind_template_child(wc, VesselVmWindow, stack);
 	gtk_widget_class_bind_template_child(wc, VesselVmWindow, status);
 	gtk_widget_class_bind_template_child(wc, VesselVmWindow, display);
+	gtk_widget_class_bind_template_child(wc, VesselVmWindow, banner);
+	gtk_widget_class_bind_template_child(wc, VesselVmWindow, banner_label);
+	gtk_widget_class_bind_template_child(wc, VesselVmWindow, banner_button);
+	gtk_widget_class_install_action(wc, "vm.start", NULL, action_start);
+	gtk_widget_class_install_action(wc, "vm.pause", NULL, action_pause);
+	gtk_widget_class_install_action(wc, "vm.check-host", NULL, action_check_host);
 	gtk_widget_class_install_action(wc, "vm.settings", NULL, action_settings);
 	gtk_widget_class_install_action(wc, "vm.send-keys", "s", action_send_keys);
 	gtk_widget_class_install_action(wc, "vm.one-to-one", NULL, action_one_to_one);
@@ -154,4 +265,7 @@ static void vessel_vm_window_init(VesselVmWindow *self)
 {
 	gtk_widget_init_template(GTK_WIDGET(self));
 	enable_display_actions(self, FALSE);
+	gtk_widget_action_set_enabled(GTK_WIDGET(self), "vm.pause", FALSE);
+	self->exit_status = -1;
+	vessel_vm_window_connect_input(self);
 }

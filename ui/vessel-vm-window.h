@@ -32,6 +32,23 @@ void vessel_vm_window_show_display(VesselVmWindow *self);
 /* Re-read the file (after the settings dialog saved it). */
 void vessel_vm_window_reload(VesselVmWindow *self);
 
+struct vessel_session;
+
+/*
+ * Start the VM: its helper with a socketpair (app/session.c); the display appears with the
+ * first framebuffer. extra_args go to vessel-helper after the file (tests: --multiboot ...;
+ * a restore: --restore DIR). FALSE (with the banner saying why) if it cannot start.
+ */
+gboolean vessel_vm_window_start(VesselVmWindow *self, const char *const *extra_args);
+/* The running session (proxies for the panes), or NULL. */
+struct vessel_session *vessel_vm_window_get_session(VesselVmWindow *self);
+/* "stopped", "starting", "running", "paused", "stopping". */
+const char *vessel_vm_window_get_state(VesselVmWindow *self);
+/* The helper's exit status once it ended (-1 before); the banner says what it means. */
+int vessel_vm_window_get_exit_status(VesselVmWindow *self);
+/* The banner's text, or NULL when it is hidden. */
+const char *vessel_vm_window_get_banner(VesselVmWindow *self);
+
 G_END_DECLS
 
 #endif

@@ -108,6 +108,44 @@ int ctl_run_headless(struct ctl_vm *vm, const char *restore, FILE *out, FILE *er
 	return ret;
 }
 
+/* The desktop app beside us (installed) or in the build tree, else from PATH. */
+static char *find_app(void)
+{
+	g_autofree char *self = g_file_read_link("/proc/self/exe", NULL);
+	g_autofree char *dir = self ? g_path_get_dirname(self) : NULL;
+	const char *rel[] = { "vessel", "../vessel/vessel" };
+
+	for (size_t i = 0; dir && i < G_N_ELEMENTS(rel); i++) {
+		char *p = g_build_filename(dir, rel[i], NULL);
+
+		if (g_file_test(p, G_FILE_TEST_IS_EXECUTABLE))
+			return p;
+		g_free(p);
+	}
+	return g_find_program_in_path("vessel");
+}
+
+/* Without --headless the VM runs in the app's window: hand over to `vessel FILE`. */
+static int run_app(struct ctl_vm *vm, FILE *err)
+{
+	g_autofree char *app = find_app();
+
+	if (!g_getenv("WAYLAND_DISPLAY") && !g_getenv("DISPLAY")) {
+		fprintf(err, "vesselctl run: there is no display here; use 'vesselctl run "
+			"--headless %s' (and SPICE to see it)\n", vm->vf->name);
+		return CTL_EXIT_FAILED;
+	}
+	if (!app) {
+		fputs("vesselctl run: the desktop app (vessel) is not installed; use --headless\n",
+		      err);
+		return CTL_EXIT_FAILED;
+	}
+	fflush(NULL);
+	execl(app, app, vm->vf->path, (char *)NULL);
+	fprintf(err, "vesselctl run: cannot start %s: %s\n", app, g_strerror(errno));
+	return CTL_EXIT_FAILED;
+}
+
 int ctl_run(int argc, char **argv, FILE *out, FILE *err)
 {
 	gboolean headless = FALSE, help = FALSE;
@@ -124,20 +162,18 @@ int ctl_run(int argc, char **argv, FILE *out, FILE *err)
 	if (!ctl_parse(ctx, &argc, &argv, err))
 		return CTL_EXIT_USAGE;
 	if (help || argc != 2) {
-		fputs("Usage: vesselctl run [--headless] VM\n\nStart the VM. --headless runs it in "
+		fputs("Usage: vesselctl run [--headless] VM\n\nStart the VM in the app's window. "
+		      "--headless runs it in "
 		      "the background without a window:\nsteer it with vesselctl, see it over SPICE "
 		      "if its .vessel file enables it.\n", help ? out : err);
 		fputs(ctl_vm_exit_help, help ? out : err);
 		return help ? 0 : CTL_EXIT_USAGE;
 	}
-	if (!headless) {
-		fputs("vesselctl run: the desktop app is not part of this build yet; use "
-		      "'vesselctl run --headless VM'\n", err);
-		return CTL_EXIT_FAILED;
-	}
 	ret = ctl_vm_open("run", argv[1], false, &vm, err);
-	if (!ret)
+	if (!ret && headless)
 		ret = ctl_run_headless(&vm, NULL, out, err);
+	else if (!ret)
+		ret = run_app(&vm, err);
 	ctl_vm_close(&vm);
 	return ret;
 }

@@ -96,16 +96,38 @@ static gboolean new_connection(GDBusServer *server, GDBusConnection *conn, gpoin
 	return TRUE;
 }
 
-/* The launcher went away: ask the guest to shut down, as closing a VM window would. */
+#define ORPHAN_GRACE_S	30
+
+static gboolean orphan_timeout(gpointer data)
+{
+	struct control *c = data;
+
+	fprintf(stderr, "vessel-helper: the guest did not shut down within %d s of its window "
+		"going away; powering off\n", ORPHAN_GRACE_S);
+	vm_request(c->vm, VM_REQ_POWEROFF, VM_EXIT_HOST_SIGNAL);
+	return G_SOURCE_REMOVE;
+}
+
+/*
+ * The launcher went away: ask the guest to shut down, as closing a VM window would, and give
+ * it ORPHAN_GRACE_S seconds before powering off, so no helper outlives its window for long.
+ */
 static void peer_closed(GDBusConnection *conn, gboolean remote_peer_vanished, GError *error,
 			gpointer data)
 {
 	struct control *c = data;
+	GSource *t;
 
 	fprintf(stderr, "vessel-helper: the program that started this VM has closed its "
 		"connection; pressing the power button\n");
-	if (!vm_power_button(c->vm))
+	if (!vm_power_button(c->vm)) {
 		vm_request(c->vm, VM_REQ_POWEROFF, VM_EXIT_HOST_SIGNAL);
+		return;
+	}
+	t = g_timeout_source_new_seconds(ORPHAN_GRACE_S);
+	g_source_set_callback(t, orphan_timeout, c, NULL);
+	g_source_attach(t, c->ctx);
+	g_source_unref(t);
 }
 
 /* The directory must be ours and private; a live socket means another helper runs this VM. */

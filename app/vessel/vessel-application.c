@@ -53,8 +53,10 @@ static void vessel_application_open(GApplication *app, GFile **files, int n,
 		win = find_vm_window(GTK_APPLICATION(app), path);
 		if (!win) {
 			win = vessel_vm_window_new(GTK_APPLICATION(app), path);
-			if (!vessel_vm_window_get_error(win))
+			if (!vessel_vm_window_get_error(win)) {
 				remember_recent(vessel_vm_window_get_path(win));
+				vessel_vm_window_start(win, NULL);	/* double-click runs it */
+			}
 		}
 		gtk_window_present(GTK_WINDOW(win));
 	}

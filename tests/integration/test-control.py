@@ -370,7 +370,7 @@ def main():
             test_peer(a, env)
             test_balloon(a, env)
         finally:
-            subprocess.run(['pkill', '-f', xdg], check=False)
+            subprocess.run(['pkill', '-f', tmp], check=False)
     print('1..%d' % len(checks))
     return 0 if all(checks) else 1
 

@@ -28,7 +28,7 @@ static void on_state(void *o, const char *state)
 	g_strlcpy(s->state, state, sizeof(s->state));
 }
 
-static void on_fb(void *o, const uint8_t *px, unsigned w, unsigned h, unsigned stride)
+static void on_fb(void *o, int fd, const uint8_t *px, unsigned w, unsigned h, unsigned stride)
 {
 	struct seen *s = o;
 
