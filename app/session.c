@@ -59,23 +59,30 @@ const char *vessel_exit_message(int status)
 	}
 }
 
-char *vessel_find_helper(void)
+char *vessel_find_program(const char *name, const char *const *build_dirs)
 {
 	g_autofree char *self = g_file_read_link("/proc/self/exe", NULL);
 	g_autofree char *dir = self ? g_path_get_dirname(self) : NULL;
-	const char *env = g_getenv("VESSEL_HELPER");
-	const char *rel[] = { "vessel-helper", "../helper/vessel-helper", "../app/helper/vessel-helper" };
+	char *p;
 
-	if (env && *env)
-		return g_strdup(env);
-	for (size_t i = 0; dir && i < G_N_ELEMENTS(rel); i++) {
-		char *p = g_build_filename(dir, rel[i], NULL);
-
+	for (int i = -1; dir && (i < 0 || (build_dirs && build_dirs[i])); i++) {
+		p = i < 0 ? g_build_filename(dir, name, NULL) :
+			    g_build_filename(dir, build_dirs[i], name, NULL);
 		if (g_file_test(p, G_FILE_TEST_IS_EXECUTABLE))
 			return p;
 		g_free(p);
 	}
-	return g_find_program_in_path("vessel-helper");
+	return g_find_program_in_path(name);
+}
+
+char *vessel_find_helper(void)
+{
+	static const char *const build_dirs[] = { "../helper", "../app/helper", NULL };
+	const char *env = g_getenv("VESSEL_HELPER");
+
+	if (env && *env)
+		return g_strdup(env);
+	return vessel_find_program("vessel-helper", build_dirs);
 }
 
 static void unmap_fb(struct vessel_session *s)

@@ -56,7 +56,12 @@ void vessel_session_pointer(struct vessel_session *s, int dx, int dy, int dz, un
 /* A person's sentence for a helper exit status, with the next step; NULL for 0. */
 const char *vessel_exit_message(int status);
 
-/* $VESSEL_HELPER, else beside the running program (installed) or in the build tree, else PATH. */
+/*
+ * A program of Vessel's: beside the running one (installed), else in one of build_dirs
+ * relative to it (the build tree), else from PATH; NULL if nowhere. g_free.
+ */
+char *vessel_find_program(const char *name, const char *const *build_dirs);
+/* vessel-helper: $VESSEL_HELPER, else as vessel_find_program. */
 char *vessel_find_helper(void);
 
 #endif

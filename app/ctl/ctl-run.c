@@ -111,18 +111,9 @@ int ctl_run_headless(struct ctl_vm *vm, const char *restore, FILE *out, FILE *er
 /* The desktop app beside us (installed) or in the build tree, else from PATH. */
 static char *find_app(void)
 {
-	g_autofree char *self = g_file_read_link("/proc/self/exe", NULL);
-	g_autofree char *dir = self ? g_path_get_dirname(self) : NULL;
-	const char *rel[] = { "vessel", "../vessel/vessel" };
+	static const char *const build_dirs[] = { "../vessel", NULL };
 
-	for (size_t i = 0; dir && i < G_N_ELEMENTS(rel); i++) {
-		char *p = g_build_filename(dir, rel[i], NULL);
-
-		if (g_file_test(p, G_FILE_TEST_IS_EXECUTABLE))
-			return p;
-		g_free(p);
-	}
-	return g_find_program_in_path("vessel");
+	return vessel_find_program("vessel", build_dirs);
 }
 
 /* Without --headless the VM runs in the app's window: hand over to `vessel FILE`. */

@@ -22,23 +22,15 @@ import tempfile
 import time
 import xml.etree.ElementTree as ET
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from taputil import checks, done, ok, reexec_with_gi  # noqa: E402,F401
+
 NAME = 'io.github.vesselvm.Vessel.Broker1'
 PATH = '/io/github/vesselvm/Vessel/Broker'
-checks = []
 
 
-def ok(cond, what):
-    checks.append(bool(cond))
-    what = ' | '.join(str(what).splitlines())
-    print('%s %d - %s' % ('ok' if cond else 'not ok', len(checks), what), flush=True)
 
 
-def reexec_with_gi():
-    try:
-        import gi  # noqa: F401
-    except ImportError:
-        if os.path.exists('/usr/bin/python3') and sys.executable != '/usr/bin/python3':
-            os.execv('/usr/bin/python3', ['/usr/bin/python3'] + sys.argv)
 
 
 def check_files(src):

@@ -19,17 +19,12 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
 from kvmcheck import kvm_problem, ci_requires_kvm  # noqa: E402
+from taputil import checks, done, ok, reexec_with_gi, wait_for  # noqa: E402,F401
 
 IFACE = 'io.github.vesselvm.Vessel.VM1'
 PATH = '/io/github/vesselvm/Vessel/VM'
-checks = []
 
 
-def ok(cond, what):
-    checks.append(bool(cond))
-    what = ' | '.join(line.strip() for line in str(what).splitlines())
-    print('%s %d - %s' % ('ok' if cond else 'not ok', len(checks), what), flush=True)
-    return cond
 
 
 def run(argv, env, timeout=60):
@@ -43,13 +38,6 @@ def gdbus(sock, env, method, *args):
     return run(cmd, env)
 
 
-def wait_for(pred, timeout=20.0):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if pred():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def test_ctl(a, env, home):
@@ -329,13 +317,6 @@ def test_peer(a, env):
     os.unlink(serial)
 
 
-def reexec_with_gi():
-    """PyGObject comes from Debian's python3-gi: run under /usr/bin/python3 if this one lacks it."""
-    try:
-        import gi  # noqa: F401
-    except ImportError:
-        if os.path.exists('/usr/bin/python3') and sys.executable != '/usr/bin/python3':
-            os.execv('/usr/bin/python3', ['/usr/bin/python3'] + sys.argv)
 
 
 def main():

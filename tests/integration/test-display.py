@@ -24,16 +24,12 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
 from kvmcheck import kvm_problem, ci_requires_kvm  # noqa: E402
+from taputil import checks, done, ok, reexec_with_gi, wait_for  # noqa: E402,F401
 
 PATH = '/io/github/vesselvm/Vessel/VM'
 DISPLAY = 'io.github.vesselvm.Vessel.Display1'
-checks = []
 
 
-def ok(cond, what):
-    checks.append(bool(cond))
-    print('%s %d - %s' % ('ok' if cond else 'not ok', len(checks), what), flush=True)
-    return cond
 
 
 def pattern_mismatches(buf, w, h, stride):
@@ -191,12 +187,6 @@ def case_keys(a, work):
         p.stop()
 
 
-def reexec_with_gi():
-    try:
-        import gi  # noqa: F401
-    except ImportError:
-        if os.path.exists('/usr/bin/python3') and sys.executable != '/usr/bin/python3':
-            os.execv('/usr/bin/python3', ['/usr/bin/python3'] + sys.argv)
 
 
 def main():

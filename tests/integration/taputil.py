@@ -1,0 +1,39 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""What the integration tests share: TAP lines, waiting, and finding PyGObject."""
+
+import os
+import sys
+import time
+
+checks = []
+
+
+def ok(cond, what):
+    """One TAP line; a multi-line description is folded onto one line."""
+    checks.append(bool(cond))
+    what = ' | '.join(line.strip() for line in str(what).splitlines())
+    print('%s %d - %s' % ('ok' if cond else 'not ok', len(checks), what), flush=True)
+    return cond
+
+
+def done():
+    print('1..%d' % len(checks))
+    return 0 if all(checks) else 1
+
+
+def wait_for(pred, timeout=20.0, step=0.1):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if pred():
+            return True
+        time.sleep(step)
+    return False
+
+
+def reexec_with_gi():
+    """PyGObject comes from Debian's python3-gi: run under /usr/bin/python3 if this one lacks it."""
+    try:
+        import gi  # noqa: F401
+    except ImportError:
+        if os.path.exists('/usr/bin/python3') and sys.executable != '/usr/bin/python3':
+            os.execv('/usr/bin/python3', ['/usr/bin/python3'] + sys.argv)
