@@ -25,7 +25,6 @@ KIT_EXPECT("forbid=FAIL");
 
 #define PAM0		0x59
 #define FSEG		0xf0000u
-#define FSEG_TEST	0xf0000u	/* a dword the tests write in every mode */
 
 static void pam_set(unsigned idx, uint8_t v)
 {
@@ -150,8 +149,8 @@ static void check_after_reset(void)
 	KIT_ASSERT_EQ(rd(0xd8000), 0xfeedf00d);	/* the same RAM pages as before */
 	wr(0xd8000, 0x600dd00d);
 	KIT_ASSERT_EQ(rd(0xd8000), 0x600dd00d);
-	wr(FSEG_TEST, 0x600df00d);
-	KIT_ASSERT_EQ(rd(FSEG_TEST), 0x600df00d);
+	wr(FSEG, 0x600df00d);
+	KIT_ASSERT_EQ(rd(FSEG), 0x600df00d);
 	kit_printf("pam: reset restored shadow RAM\n");
 }
 
@@ -169,7 +168,7 @@ void kit_main(uint32_t magic, uint32_t mbi)
 	KIT_ASSERT_EQ(pci_cfg_read8(0, 0, 0, PAM0), 0x30);
 	for (unsigned i = 1; i < 7; i++)
 		KIT_ASSERT_EQ(pci_cfg_read8(0, 0, 0, PAM0 + i), 0x33);
-	test_fseg(FSEG_TEST);
+	test_fseg(FSEG);
 	test_fseg(0xffff0);
 	test_halves();
 	test_straddle();
@@ -181,8 +180,9 @@ void stage2_main(uint32_t drive);
 
 void stage2_main(uint32_t drive)
 {
-	uint32_t before, rom;
-	uint8_t pam0;
+	const uint32_t a = 0xffff0;	/* the reset vector: SeaBIOS never changes it */
+	uint32_t before;
+	uint8_t pam0, b;
 
 	kit_serial_init();
 	kit_idt_init();
@@ -191,15 +191,17 @@ void stage2_main(uint32_t drive)
 	kit_printf("pam: SeaBIOS left PAM0 0x%02x\n", pam0);
 	/* SeaBIOS's make_bios_readonly: the F segment is read-only shadow RAM. */
 	KIT_ASSERT_EQ(pam0, 0x10);
-	before = rd(FSEG_TEST);
-	rom = pci_side(FSEG_TEST);
-	KIT_ASSERT_EQ(before, rom);		/* SeaBIOS's shadow copy of its own code */
-	wr(FSEG_TEST, ~before);
-	KIT_ASSERT_EQ(rd(FSEG_TEST), before);
+	before = rd(a);
+	KIT_ASSERT_EQ(before, pci_side(a));	/* SeaBIOS's shadow copy of its ROM */
+	wr(a, ~before);
+	b = mmio_read8(FSEG);
+	mmio_write8(FSEG, (uint8_t)~b);
+	KIT_ASSERT_EQ(rd(a), before);
+	KIT_ASSERT_EQ(mmio_read8(FSEG), b);
 	kit_printf("pam: BIOS area locked\n");
-	test_fseg(FSEG_TEST);
+	test_fseg(a);
 	pam_set(0, 0x10);
-	KIT_ASSERT_EQ(rd(FSEG_TEST), before);
+	KIT_ASSERT_EQ(rd(a), before);
 	kit_printf("pam: DONE\n");
 	kit_exit(KIT_EXIT_PASS);
 }
