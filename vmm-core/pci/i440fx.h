@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Intel 82441FX (i440FX) host bridge at 00.0: identity and the PAM registers SeaBIOS writes. */
+/* Intel 82441FX (i440FX) host bridge at 00.0: identity and the PAM registers and their decode. */
 #ifndef VMM_I440FX_H
 #define VMM_I440FX_H
 
@@ -22,9 +22,10 @@
  * PAM registers (82441FX datasheet §3.2.17, "PAM[6:0]"): PAM0 bits 5:4 cover
  * 0xF0000-0xFFFFF; PAMn (n = 1..6) cover two 16 KiB pieces of 0xC0000-0xEFFFF, bits 1:0
  * the lower and bits 5:4 the upper; in each field bit 0 (resp. 4) is read-enable to RAM
- * and bit 1 (resp. 5) write-enable to RAM. The bridge only stores them; shadowing is the
- * VMM's: on_pam_change(opaque, pam_index 0..6, value) is called for every register whose
- * value changes, from a guest write or a reset, with the PCI bus lock held.
+ * and bit 1 (resp. 5) write-enable to RAM. The bridge stores and decodes them; the mapping
+ * is pam.c's: on_pam_change(opaque, pam_index 0..6, value) is called for every register
+ * whose value changes, from a guest write, a reset or a snapshot load, with the PCI bus lock
+ * held (from i440fx_set_pam, with whatever lock its caller holds).
  */
 struct i440fx {
 	struct pci_dev pci;
