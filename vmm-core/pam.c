@@ -224,6 +224,7 @@ int vm_pam_init(struct vm *vm)
 	ret = p->ram ? vmm_bus_register(&vm->mmio, PC_SHADOW_START,
 					PC_SHADOW_END - PC_SHADOW_START, &shadow_ops, p) : -EINVAL;
 	if (ret) {
+		vmm_warn("PAM: cannot take over 0xC0000-0xFFFFF: %s", strerror(-ret));
 		pthread_mutex_destroy(&p->lock);
 		free(p);
 		return ret;
