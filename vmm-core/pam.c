@@ -38,8 +38,8 @@ struct pam_shadow {
 	uint8_t *ram;			/* host address of guest 0xC0000 */
 	const uint8_t *rom;		/* the BIOS ROM alias, at [rom_gpa, 1 MiB); or NULL */
 	uint64_t rom_gpa;
-	struct pam_slot cur[VM_SLOT_PAM_COUNT];	/* what KVM has, slot VM_SLOT_PAM_FIRST + i */
-	unsigned ncur;
+	/* What KVM has in slot VM_SLOT_PAM_FIRST + i; size 0: the slot is empty. */
+	struct pam_slot cur[VM_SLOT_PAM_COUNT];
 };
 
 /* The host memory behind one segment as KVM should map it; false: no slot (MMIO). */
@@ -84,6 +84,7 @@ unsigned pam_layout(const enum pam_mode mode[I440FX_PAM_SEGMENTS], const uint8_t
 	return n;
 }
 
+/* Fill (s) or empty (NULL) slot i, keeping cur[] equal to what KVM has. */
 static int pam_set_slot(struct pam_shadow *p, unsigned i, const struct pam_slot *s)
 {
 	struct kvm_userspace_memory_region r = {
@@ -94,7 +95,13 @@ static int pam_set_slot(struct pam_shadow *p, unsigned i, const struct pam_slot 
 		.userspace_addr = (uintptr_t)(s ? s->hva : p->cur[i].hva),
 	};
 
-	return ioctl(p->vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0 ? -errno : 0;
+	if (ioctl(p->vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0)
+		return -errno;
+	if (s)
+		p->cur[i] = *s;
+	else
+		p->cur[i].size = 0;
+	return 0;
 }
 
 static bool slot_same(const struct pam_slot *a, const struct pam_slot *b)
@@ -109,23 +116,19 @@ static bool slot_same(const struct pam_slot *a, const struct pam_slot *b)
  */
 static void pam_apply(struct pam_shadow *p)
 {
-	struct pam_slot want[VM_SLOT_PAM_COUNT];
-	unsigned n = pam_layout(p->mode, p->ram, p->rom, p->rom_gpa, want);
+	struct pam_slot want[VM_SLOT_PAM_COUNT] = { 0 };
 	int ret = 0;
 
-	for (unsigned i = 0; i < p->ncur; i++)
-		if ((i >= n || !slot_same(&p->cur[i], &want[i])) && !ret)
+	pam_layout(p->mode, p->ram, p->rom, p->rom_gpa, want);
+	for (unsigned i = 0; i < VM_SLOT_PAM_COUNT && !ret; i++)
+		if (p->cur[i].size && !slot_same(&p->cur[i], &want[i]))
 			ret = pam_set_slot(p, i, NULL);
-	for (unsigned i = 0; i < n && !ret; i++)
-		if (i >= p->ncur || !slot_same(&p->cur[i], &want[i]))
+	for (unsigned i = 0; i < VM_SLOT_PAM_COUNT && !ret; i++)
+		if (want[i].size && !p->cur[i].size)
 			ret = pam_set_slot(p, i, &want[i]);
-	if (ret) {
-		/* The MMIO handler still does each access right where a slot is missing. */
+	/* The MMIO handler still does each access right where a slot is missing. */
+	if (ret)
 		vmm_warn("PAM: KVM refused a shadow RAM slot: %s", strerror(-ret));
-		return;
-	}
-	memcpy(p->cur, want, n * sizeof(want[0]));
-	p->ncur = n;
 }
 
 static void pam_decode(struct pam_shadow *p)
