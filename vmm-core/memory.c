@@ -69,6 +69,8 @@ int vm_memory_init(struct vm_memory *mem, uint64_t ram_size)
 	mem_add_region(mem, 0, PC_LOW_RAM_END, mem->low_map, mem->low_fd, 0);
 	mem_add_region(mem, PC_VGA_END, mem->below_4g - PC_VGA_END, mem->low_map + PC_VGA_END,
 		       mem->low_fd, PC_VGA_END);
+	/* One region for host access (snapshots, the balloon, vm_memory_ptr); PAM for KVM. */
+	mem->regions[1].slot_skip = PC_SHADOW_END - PC_SHADOW_START;
 	if (mem->above_4g) {
 		ret = mem_map_fd(mem->above_4g, "vessel-ram-high", &mem->high_fd, &mem->high_map);
 		if (ret) {

@@ -28,6 +28,15 @@
 /* KVM slot numbers past the RAM regions: firmware ROM, then device memory (VRAM, ...). */
 #define VM_SLOT_FIRMWARE	8
 #define VM_SLOT_DEVICE_FIRST	9
+/* After the 16 device slots (vm.h ram_slots): the shadow area's slots, as PAM maps it. */
+#define VM_SLOT_PAM_FIRST	25
+#define VM_SLOT_PAM_COUNT	13
+/*
+ * The option ROM and BIOS shadow area [0xC0000, 1 MiB) is RAM in the low memfd like the
+ * rest, but KVM sees it through the PAM slots (pam.c), never through its region's slot.
+ */
+#define PC_SHADOW_START		0xc0000ull
+#define PC_SHADOW_END		0x100000ull
 
 struct vm_mem_region {
 	uint64_t gpa;
@@ -36,6 +45,7 @@ struct vm_mem_region {
 	int fd;			/* the memfd behind it */
 	uint64_t fd_offset;
 	uint32_t slot;		/* KVM memory slot */
+	uint64_t slot_skip;	/* bytes at the start KVM maps through PAM, not this slot */
 	/*
 	 * Set when a snapshot restore mapped this region MAP_PRIVATE over the snapshot's memory
 	 * file (vm_memory_map_private): pages load lazily from that file, and `fd` no longer

@@ -13,6 +13,7 @@
 #include <linux/kvm.h>
 
 #include "boot.h"
+#include "pam.h"
 #include "vcpu.h"
 #include "command-private.h"
 #include "vm-devices.h"
@@ -190,9 +191,9 @@ static int vm_setup_memory(struct vm *vm)
 		struct vm_mem_region *r = &vm->mem.regions[i];
 		struct kvm_userspace_memory_region kr = {
 			.slot = r->slot,
-			.guest_phys_addr = r->gpa,
-			.memory_size = r->size,
-			.userspace_addr = (uintptr_t)r->hva,
+			.guest_phys_addr = r->gpa + r->slot_skip,
+			.memory_size = r->size - r->slot_skip,
+			.userspace_addr = (uintptr_t)(r->hva + r->slot_skip),
 		};
 
 		if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &kr) < 0) {
@@ -229,9 +230,10 @@ static int vm_setup_vcpus(struct vm *vm)
 }
 
 /*
- * Put the boot vCPU at the loader's entry point. With firmware there is nothing to do: the
- * vCPUs' power-on state is the architectural reset state (CS base 0xFFFF0000, IP 0xFFF0),
- * which lands in the BIOS image at the top of 4 GiB.
+ * Put the boot vCPU at the loader's entry point, with shadow RAM unlocked as firmware would
+ * leave it (PAM; a direct-boot guest sees RAM at 0xC0000-0xFFFFF). With firmware there is
+ * nothing to do: the vCPUs' power-on state is the architectural reset state (CS base
+ * 0xFFFF0000, IP 0xFFF0), which lands in the BIOS image at the top of 4 GiB.
  */
 static int vm_apply_boot(struct vm *vm)
 {
@@ -241,6 +243,7 @@ static int vm_apply_boot(struct vm *vm)
 
 	if (!vm->cfg.kernel && !vm->cfg.multiboot)
 		return 0;
+	vm_pam_unlock(vm);
 	ret = vm_boot_load(vm, vm->boot);
 	if (ret)
 		return ret;
@@ -281,7 +284,7 @@ struct vm *vm_create(const struct vm_config *cfg, int *status)
 		goto out_destroy;
 	if (vm_setup_memory(vm) || vm_setup_vcpus(vm))
 		goto out_destroy;
-	if (vm_devices_create(vm))
+	if (vm_devices_create(vm) || vm_pam_init(vm))
 		goto out_destroy;
 	if (vm_apply_boot(vm))
 		goto out_destroy;
@@ -301,6 +304,7 @@ void vm_destroy(struct vm *vm)
 	if (vm->loop)
 		vmm_loop_stop(vm->loop);
 	vm_devices_destroy(vm);
+	vm_pam_destroy(vm);
 	for (unsigned i = 0; i < vm->ncpus; i++)
 		vcpu_destroy(&vm->vcpus[i]);
 	free(vm->vcpus);

@@ -86,6 +86,7 @@ enum vm_exit_kind {
 struct vcpu;
 struct vm_device;
 struct pci_bus;
+struct pam_shadow;
 
 enum vm_request { VM_REQ_NONE, VM_REQ_RESET, VM_REQ_POWEROFF, VM_REQ_FAULT };
 
@@ -117,6 +118,14 @@ struct vm {
 	/* The ACPI power button, set by the chipset device (NULL: none). */
 	void (*power_button)(void *opaque);
 	void *power_button_opaque;
+	/*
+	 * The BIOS ROM's last bytes (at most 128 KiB), which a PC decodes at 1 MiB minus their
+	 * size when PAM sends reads to PCI; set by the firmware device (NULL: no firmware).
+	 */
+	const uint8_t *bios_alias;
+	size_t bios_alias_len;
+	/* The shadow area 0xC0000-0xFFFFF mapped as the i440FX's PAM registers say (pam.c). */
+	struct pam_shadow *pam;
 	/* Open Firmware paths of cfg.disks[i] as storage devices place them (bootorder). */
 	char *boot_paths[VM_MAX_DISKS];
 

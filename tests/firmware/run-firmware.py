@@ -11,7 +11,9 @@ Prints TAP. Without a usable /dev/kvm the test skips, except under CI=true where
 Two more cases boot their own images: "acpi" (stage1.bin loads stage2.bin, which switches
 to protected mode, walks the ACPI tables SeaBIOS installed and dumps them on COM1; checked
 here by acpicheck.py, including `iasl -d`) and "reboot" (reboot.bin resets the machine
-through port 0xCF9 once; POST must run twice and the second boot end with status 0).
+through port 0xCF9 once; POST must run twice and the second boot end with status 0). "pam"
+boots stage1.bin with the guest kit's PAM test as its second stage (tests/guests/test-pam.c):
+SeaBIOS must have locked the BIOS area, and every PAM mode must work with the ROM behind.
 """
 
 import argparse
@@ -213,6 +215,30 @@ def run_reboot(num, helper, work, timeout, sector):
                   [('serial', out, 20), ('stderr', err, 20), ('firmware log', log, 60)])
 
 
+def run_pam(num, helper, work, timeout, stage1, stage2):
+    """Boot stage1 + the PAM test: after POST the BIOS area is locked, and PAM works."""
+    if len(stage2) > STAGE2_MAX:
+        return report(num, ['stage2-pam.bin is %d bytes, stage1 loads %d' %
+                            (len(stage2), STAGE2_MAX)], 'pam', [])
+    disk = os.path.join(work, 'pam.img')
+    with open(disk, 'wb') as f:
+        f.write(stage1 + stage2)
+        f.truncate(8 << 20)
+    rc, out, log, err, took = run_vm(helper, 'pam', ['--disk', disk], work, timeout)
+    problems = []
+    if rc != 0 or 'pam: DONE' not in out:
+        problems.append('status %d (0 wanted) and no "pam: DONE" line' % rc)
+    for want in ('pam: SeaBIOS left PAM0 0x10', 'pam: BIOS area locked',
+                 'pam: F segment modes ok'):
+        if want not in out:
+            problems.append('"%s" missing on COM1' % want)
+    if 'Unable to unlock ram' in log:
+        problems.append('SeaBIOS could not unlock shadow RAM')
+    return report(num, problems, 'pam: BIOS area locked after POST, modes ok, in %.1f s'
+                  % took, [('serial', out, 20), ('stderr', err, 20),
+                           ('firmware log (tail)', log, 40)])
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--helper', required=True)
@@ -221,6 +247,7 @@ def main():
     ap.add_argument('--stage1', help='stage1.bin (case acpi)')
     ap.add_argument('--stage2', help='stage2.bin (case acpi)')
     ap.add_argument('--reboot-sector', help='reboot.bin (case reboot)')
+    ap.add_argument('--stage2-pam', help='stage2-pam.bin (case pam)')
     ap.add_argument('cases', nargs='*', default=['ide', 'ahci', 'virtio', 'cdrom'])
     a = ap.parse_args()
 
@@ -240,6 +267,11 @@ def main():
                 results.append(run_acpi(num, a.helper, work, a.timeout,
                                         open(a.stage1, 'rb').read(),
                                         open(a.stage2, 'rb').read()))
+                continue
+            if case == 'pam':
+                results.append(run_pam(num, a.helper, work, a.timeout,
+                                       open(a.stage1, 'rb').read(),
+                                       open(a.stage2_pam, 'rb').read()))
                 continue
             if case == 'reboot':
                 results.append(run_reboot(num, a.helper, work, a.timeout,

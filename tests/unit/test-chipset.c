@@ -169,6 +169,15 @@ static void test_pam(void)
 	pci_bus_reset(h.bus);
 	ok(h.pam[0] == 0 && h.pam[3] == 0 && i440fx_pam(&h.host, 5) == 0,
 	   "reset returns PAM to 0 and reports it");
+	/* What direct boot does in the firmware's place: masked like a guest write, reported. */
+	calls = h.pam_calls;
+	i440fx_set_pam(&h.host, 0, 0xff);
+	i440fx_set_pam(&h.host, 2, 0xff);
+	i440fx_set_pam(&h.host, 7, 0x33);
+	ok(cfg_rd(&h, 0, I440FX_PAM0, 1) == 0x30 && cfg_rd(&h, 0, I440FX_PAM0 + 2, 1) == 0x33,
+	   "i440fx_set_pam masks like a guest write");
+	ok(h.pam_calls == calls + 2 && h.pam[0] == 0x30 && h.pam[2] == 0x33,
+	   "i440fx_set_pam reports each change once; index 7 ignored");
 	host_fini(&h);
 }
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Firmware: the BIOS image as ROM below 4 GiB with its legacy alias, and fw_cfg for it. */
+/* Firmware: the BIOS image as ROM below 4 GiB (its legacy alias for PAM), and fw_cfg for it. */
 #include "firmware.h"
 
 #include <errno.h>
@@ -69,12 +69,17 @@ unsigned firmware_e820(const struct vm_memory *mem, struct e820_entry *out, unsi
 	return n;
 }
 
-/* Put the last 128 KiB of the image at 0xE0000 in RAM: the PC's legacy BIOS alias. */
-static void firmware_copy_alias(struct firmware *fw)
+/*
+ * The last 128 KiB of the image are what a PC decodes at 0xE0000-0xFFFFF while PAM sends
+ * reads to PCI (platform notes §1): pam.c maps them there as ROM, and SeaBIOS copies them
+ * into shadow RAM itself before it makes that RAM readable (its make_bios_writable).
+ */
+static void firmware_set_alias(struct firmware *fw)
 {
 	size_t n = fw->len < FIRMWARE_ALIAS_SIZE ? fw->len : FIRMWARE_ALIAS_SIZE;
 
-	vm_memory_write(&fw->vm->mem, 0x100000 - n, fw->rom + fw->len - n, n);
+	fw->vm->bios_alias = fw->rom + fw->len - n;
+	fw->vm->bios_alias_len = n;
 }
 
 static int firmware_map(struct firmware *fw)
@@ -201,7 +206,7 @@ static int firmware_create(struct vm *vm, void **state)
 		ret = firmware_setup_fw_cfg(fw);
 	if (ret)
 		goto out_free;
-	firmware_copy_alias(fw);
+	firmware_set_alias(fw);
 	vm->fw_cfg = fw->fc;
 	*state = fw;
 	free(data);
@@ -245,18 +250,20 @@ int firmware_add_bootorder(struct vm *vm)
 	return ret;
 }
 
-/* A reset re-enters the firmware: PAM back to ROM means the legacy alias is pristine again. */
+/*
+ * A reset re-enters the firmware: the chipset's reset puts PAM back to 0, so 0xE0000-0xFFFFF
+ * reads the pristine ROM again whatever the guest left in shadow RAM.
+ */
 static void firmware_reset(void *state)
 {
 	struct firmware *fw = state;
 
-	firmware_copy_alias(fw);
 	fw_cfg_reset(fw->fc);
 }
 
 /*
- * Snapshots: the ROM comes from the configuration and the legacy alias lives in guest RAM
- * (saved with it), so the firmware device's state is fw_cfg's.
+ * Snapshots: the ROM comes from the configuration and shadow RAM is guest RAM (saved with
+ * it; PAM is the chipset's), so the firmware device's state is fw_cfg's.
  */
 static int firmware_save(void *state, void **blob, size_t *len)
 {
@@ -277,6 +284,8 @@ static void firmware_destroy(void *state)
 	struct firmware *fw = state;
 
 	fw->vm->fw_cfg = NULL;
+	fw->vm->bios_alias = NULL;
+	fw->vm->bios_alias_len = 0;
 	firmware_free(fw);
 }
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* i440FX host bridge: the IDs firmware looks for, PAM registers stored and reported. */
+/* i440FX host bridge: the IDs firmware looks for, PAM registers stored, decoded, reported. */
 #include "i440fx.h"
 
 #include <stddef.h>
@@ -89,6 +89,42 @@ void i440fx_set_pam_callback(struct i440fx *h,
 {
 	h->on_pam_change = cb;
 	h->pam_opaque = opaque;
+}
+
+void i440fx_set_pam(struct i440fx *h, unsigned pam_index, uint8_t value)
+{
+	if (pam_index >= I440FX_NPAM)
+		return;
+	value &= pam_index ? PAMN_MASK : PAM0_MASK;
+	pci_config_set(&h->pci, I440FX_PAM0 + pam_index, 1, value);
+	pam_report(h);
+}
+
+bool i440fx_pam_segment(unsigned s, uint32_t *gpa, uint32_t *size)
+{
+	if (s >= I440FX_PAM_SEGMENTS)
+		return false;
+	*gpa = I440FX_PAM_START + s * 0x4000u;
+	*size = s == I440FX_PAM_SEGMENTS - 1 ? 0x10000u : 0x4000u;
+	return true;
+}
+
+int i440fx_pam_segment_of(uint64_t gpa)
+{
+	if (gpa < I440FX_PAM_START || gpa >= I440FX_PAM_END)
+		return -1;
+	if (gpa >= 0xf0000)
+		return I440FX_PAM_SEGMENTS - 1;
+	return (int)((gpa - I440FX_PAM_START) / 0x4000);
+}
+
+enum pam_mode i440fx_pam_mode(const uint8_t pam[I440FX_NPAM], unsigned s)
+{
+	if (s >= I440FX_PAM_SEGMENTS)
+		return PAM_PCI;
+	if (s == I440FX_PAM_SEGMENTS - 1)
+		return (enum pam_mode)((pam[0] >> 4) & 3);
+	return (enum pam_mode)((pam[1 + s / 2] >> (s % 2 ? 4 : 0)) & 3);
 }
 
 uint8_t i440fx_pam(struct i440fx *h, unsigned pam_index)
