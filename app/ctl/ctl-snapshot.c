@@ -20,7 +20,8 @@ static void usage(FILE *f)
 	      "save: snapshot the running VM (its whole state: CPUs, devices, memory, disks).\n"
 	      "list: the tree of snapshots; * marks the one the VM continues from.\n"
 	      "restore: start the VM from snapshot ID. A running VM's current state is lost, so\n"
-	      "         it must be stopped first, or --force powers it off.\n"
+	      "         it must be stopped first, or --force powers it off. Disk changes made\n"
+	      "         since the last snapshot are lost too.\n"
 	      "delete: remove a snapshot; its children keep everything they need.\n", f);
 	fputs(ctl_vm_exit_help, f);
 }

@@ -91,6 +91,7 @@ static int probe_clone(struct disk_plan *p, struct snap_disk *d, struct vm_comma
 {
 	g_autofree char *name = g_strdup_printf(".%s-clone-test.raw", d->group);
 	g_autofree char *probe = g_build_filename(p->vmdir, name, NULL);
+	g_autofree char *base = g_path_get_basename(d->before);
 	char err[512] = "";
 	int ret;
 
@@ -98,13 +99,11 @@ static int probe_clone(struct disk_plan *p, struct snap_disk *d, struct vm_comma
 	ret = blk_snapshot(d->b, probe, err, sizeof(err));
 	unlink(probe);
 	if (ret == -ENOTSUP)
-		return FAIL(cmd, ret, "The raw disk %s cannot be snapshotted: this "
-				       "filesystem cannot clone files (reflinks). Convert the disk "
-				       "to qcow2 ('vesselctl disk convert'), or keep the VM on a "
-				       "filesystem with reflinks (btrfs, XFS).", d->before);
+		return FAIL(cmd, ret, "The raw disk %s cannot be snapshotted: this filesystem "
+			    "cannot clone files. Use a qcow2 disk ('vesselctl disk create NEW.qcow2 "
+			    "--backing %s' makes one over it) or a btrfs or XFS folder.", base, base);
 	if (ret)
-		return FAIL(cmd, ret, "The disk %s cannot be snapshotted: %s.",
-				       d->before, err);
+		return FAIL(cmd, ret, "The disk %s cannot be snapshotted: %s.", d->before, err);
 	return 0;
 }
 
@@ -115,15 +114,14 @@ static int plan_disk(struct disk_plan *p, struct vm *vm, unsigned i, struct vm_c
 	d->b = vm_disk_blk(vm, i);
 	if (!d->b)
 		return FAIL(cmd, -ENODEV, "The disk %s is not attached to a device.",
-				       vm->cfg.disks[i].path);
+			    vm->cfg.disks[i].path);
 	d->before = g_strdup(d->b->path);
 	d->raw = strcmp(d->b->drv->name, "qcow2") != 0;
 	d->group = snap_disk_group_of(p->vf, d->b->path);
 	p->n++;
 	if (!d->group)
-		return FAIL(cmd, -ENOENT, "The disk %s is not in the .vessel file (given "
-				       "on the command line?), so a snapshot could not record it.",
-				       d->before);
+		return FAIL(cmd, -ENOENT, "The disk %s is not in the .vessel file (given on "
+			    "the command line?), so a snapshot could not record it.", d->before);
 	return d->raw ? probe_clone(p, d, cmd) : 0;
 }
 
@@ -274,8 +272,7 @@ static int save_body(struct vm *vm, struct vm_command *cmd)
 		goto out;
 	dir = snap_begin(vmdir, job->name, job->description, &job->id, &error);
 	if (!dir) {
-		ret = FAIL(cmd, -EINVAL, "The snapshot cannot be started: %s.",
-				      error->message);
+		ret = FAIL(cmd, -EINVAL, "The snapshot cannot be started: %s.", error->message);
 		g_clear_error(&error);
 		goto out;
 	}
@@ -286,7 +283,7 @@ static int save_body(struct vm *vm, struct vm_command *cmd)
 	ret = save_paused(vm, cmd, &plan, dir, job);
 	if (!ret && snap_commit(vmdir, job->id, &error)) {
 		ret = FAIL(cmd, -EIO, "The snapshot was written but not recorded: %s.",
-				      error->message);
+			   error->message);
 		g_clear_error(&error);
 	}
 	vm->user_paused = user_paused;

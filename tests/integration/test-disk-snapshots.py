@@ -199,6 +199,37 @@ def test(a, env, home, tmp):
        (len(images), bad))
 
 
+def test_raw(a, env, home):
+    """A raw disk is cloned with FICLONE; where the filesystem cannot, the save is refused
+    with a message naming the way out, and nothing changes."""
+    folder = os.path.join(home, 'Virtual Machines', 'Raw')
+    rc, out, err = run([a.ctl, 'create', 'Raw', '--memory', '32M', '--cpus', '1',
+                        '--disk-size', '0'], env)
+    raw = os.path.join(folder, 'disk.raw')
+    with open(raw, 'wb') as f:
+        f.truncate(1 << 20)
+    with open(os.path.join(folder, 'Raw.vessel'), 'a') as f:
+        f.write('\n[disk.0]\nfile=disk.raw\nbus=virtio\n')
+    rc, out, err = run([a.ctl, 'run', '--headless', 'Raw'], env)
+    ok(rc == 0, 'Raw runs with a raw disk: ' + (out + err).strip())
+    vm = Vm(a, env, folder)
+    vm.started(out)
+    vm.wait_writes(2)
+    rc, out, err = run([a.ctl, 'snapshot', 'save', 'Raw', 'r'], env)
+    clone = os.path.join(folder, 'snapshots', '1', 'disk.0.raw')
+    if rc == 0:
+        ok(os.path.isfile(clone) and
+           open(os.path.join(folder, 'Raw.vessel')).read().count('file=disk.raw') == 1,
+           'reflinks here: the raw disk was cloned into the snapshot, the VM keeps disk.raw')
+    else:
+        ok('cannot clone' in err and 'qcow2' in err and not os.path.exists(clone) and
+           not glob.glob(os.path.join(folder, '.*clone*')),
+           'no reflinks here: the save is refused, saying what to do: ' + err.strip())
+        rc, out, err = run([a.ctl, 'snapshot', 'list', 'Raw'], env)
+        ok('no snapshots' in out, 'and no snapshot was left behind')
+    run([a.ctl, 'stop', '--force', 'Raw'], env)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--helper', required=True)
@@ -228,6 +259,7 @@ def main():
         a.ctl = os.path.abspath(a.ctl)
         try:
             test(a, env, home, tmp)
+            test_raw(a, env, home)
         finally:
             subprocess.run(['pkill', '-f', tmp], check=False)
     print('1..%d' % len(checks))
