@@ -142,6 +142,8 @@ static int write_meta(const char *dir, const struct snap_meta *m, GError **error
 	g_autofree char *path = g_build_filename(dir, "meta.conf", NULL);
 	g_autoptr(GKeyFile) kf = g_key_file_new();
 
+	/* Other groups ([disks], snapshot-disks.h) are kept. */
+	g_key_file_load_from_file(kf, path, G_KEY_FILE_KEEP_COMMENTS, NULL);
 	g_key_file_set_string(kf, GROUP, "name", m->name);
 	g_key_file_set_string(kf, GROUP, "description", m->description);
 	g_key_file_set_string(kf, GROUP, "parent", m->parent);

@@ -9,7 +9,8 @@
 
 /*
  * VMDIR/snapshots/<id>/ holds meta.conf ([snapshot] name, description, parent, created,
- * complete), plus what vm_snapshot_save writes (state, memory) and screenshot.png.
+ * complete) and [disks] (snapshot-disks.h), plus what vm_snapshot_save writes (state,
+ * memory), screenshot.png and the clones of raw disks.
  * VMDIR/snapshots/tree.conf names the current node: the one the running VM descends from,
  * so the next snapshot's parent. Ids are decimal numbers, never reused while their folder
  * exists. Every write is atomic (temp file + rename). Folder contents are untrusted: a

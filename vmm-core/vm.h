@@ -87,6 +87,7 @@ struct vcpu;
 struct vm_device;
 struct pci_bus;
 struct pam_shadow;
+struct blk;
 
 enum vm_request { VM_REQ_NONE, VM_REQ_RESET, VM_REQ_POWEROFF, VM_REQ_FAULT };
 
@@ -128,6 +129,8 @@ struct vm {
 	struct pam_shadow *pam;
 	/* Open Firmware paths of cfg.disks[i] as storage devices place them (bootorder). */
 	char *boot_paths[VM_MAX_DISKS];
+	/* The open image of cfg.disks[i], borrowed from its storage device (disk snapshots). */
+	struct blk *disk_blks[VM_MAX_DISKS];
 
 	/* KVM GSI routing: the PC's ISA/IOAPIC routes, then MSI routes for irqfds. */
 	pthread_mutex_t routing_lock;
@@ -207,6 +210,22 @@ int vm_ram_dirty_log(struct vm *vm, uint64_t gpa, uint64_t *bitmap);
 /* A storage device records where disk i ended up, e.g. "/pci@i0cf8/ide@1,1/drive@1/disk@0". */
 void vm_set_boot_path(struct vm *vm, unsigned disk, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/*
+ * A storage device records the image it opened for disk i; the snapshot code reaches it
+ * with vm_disk_blk (NULL: no device has disk i) to take a disk snapshot or switch images
+ * while the VM is paused. The device still owns and closes it.
+ */
+static inline void vm_set_disk_blk(struct vm *vm, unsigned disk, struct blk *b)
+{
+	if (disk < VM_MAX_DISKS)
+		vm->disk_blks[disk] = b;
+}
+
+static inline struct blk *vm_disk_blk(const struct vm *vm, unsigned disk)
+{
+	return disk < VM_MAX_DISKS && disk < vm->cfg.ndisks ? vm->disk_blks[disk] : NULL;
+}
 
 static inline struct pci_bus *vm_pci_bus(struct vm *vm)
 {

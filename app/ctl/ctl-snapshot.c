@@ -8,6 +8,7 @@
 #include "ctl-vm-private.h"
 #include "ctl-vm.h"
 #include "ctl.h"
+#include "snapshot-disks.h"
 #include "snapshot-store.h"
 
 static void usage(FILE *f)
@@ -16,10 +17,11 @@ static void usage(FILE *f)
 	      "       vesselctl snapshot list VM [--json]\n"
 	      "       vesselctl snapshot restore VM ID [--force]\n"
 	      "       vesselctl snapshot delete VM ID\n\n"
-	      "save: snapshot the running VM (its whole state: CPUs, devices, memory).\n"
+	      "save: snapshot the running VM (its whole state: CPUs, devices, memory, disks).\n"
 	      "list: the tree of snapshots; * marks the one the VM continues from.\n"
 	      "restore: start the VM from snapshot ID. A running VM's current state is lost, so\n"
-	      "         it must be stopped first, or --force powers it off.\n"
+	      "         it must be stopped first, or --force powers it off. Disk changes made\n"
+	      "         since the last snapshot are lost too.\n"
 	      "delete: remove a snapshot; its children keep everything they need.\n", f);
 	fputs(ctl_vm_exit_help, f);
 }
@@ -168,11 +170,15 @@ static int snap_restore(struct ctl_vm *vm, const char *id, bool force, FILE *out
 		g_clear_object(&vm->conn);
 		fprintf(out, "%s: powered off\n", vm->vf->name);
 	}
-	if (snap_set_current(vm->vf->dir, id, &error)) {
+	/* Fresh overlays of the snapshot's disks first: the frozen files are never written. */
+	if (snap_disks_restore(vm->vf, dir, id, &error) ||
+	    snap_set_current(vm->vf->dir, id, &error)) {
 		fprintf(err, "vesselctl snapshot restore: %s\n", error->message);
 		g_clear_error(&error);
 		return CTL_EXIT_FAILED;
 	}
+	/* The disks the VM used before are gone from the .vessel file: drop what nothing needs. */
+	snap_disks_gc(vm->vf->dir, vm->vf->path);
 	fprintf(out, "%s: restoring snapshot %s\n", vm->vf->name, id);
 	return ctl_run_headless(vm, dir, out, err);
 }
@@ -217,6 +223,8 @@ int ctl_snapshot(int argc, char **argv, FILE *out, FILE *err)
 		g_clear_error(&error);
 		ret = CTL_EXIT_FAILED;
 	} else {
+		/* Its frozen disks, unless a child or the current disk is backed by them. */
+		snap_disks_gc(vm.vf->dir, vm.vf->path);
 		fprintf(out, "%s: deleted snapshot %s\n", vm.vf->name, argv[3]);
 	}
 	ctl_vm_close(&vm);

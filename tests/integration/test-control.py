@@ -96,9 +96,14 @@ def test_ctl(a, env, home):
     ok(rc == 1 and 'resume it first' in err, 'the power button of a paused VM is refused')
     rc, out, err = run([ctl, 'resume', 'Box'], env)
     ok(rc == 0, 'vesselctl resume')
-    rc, out, err = run([ctl, 'snapshot', 'save', 'Box', 'first'], env)
-    ok(rc == 1 and 'writable' in err and 'disk.qcow2' in err,
-       'a VM with a writable disk cannot be snapshotted yet: ' + err.strip())
+    # A writable qcow2 disk: the snapshot freezes it and the VM goes on with an overlay
+    # (tests/integration/test-disk-snapshots.py checks the contents).
+    rc, out, err = run([ctl, 'snapshot', 'save', 'Box', 'first'], env, timeout=120)
+    text = open(os.path.join(folder, 'Box.vessel')).read()
+    ok(rc == 0 and 'file=disk.0-1-1.qcow2' in text and
+       os.path.isfile(os.path.join(folder, 'disk.0-1-1.qcow2')),
+       'a VM with a writable disk is snapshotted; it now writes an overlay: '
+       + (out + err).strip())
 
     vv = os.path.join(home, 'box.vv')
     rc, out, err = run([ctl, 'spice-file', 'Box', vv], env)

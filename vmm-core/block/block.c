@@ -350,3 +350,56 @@ int blk_snapshot(struct blk *b, const char *overlay, char *err, size_t errlen)
 	}
 	return b->drv->snapshot(b, overlay, err, errlen);
 }
+
+/* How b was opened, so its replacement is opened the same way. */
+static void blk_opts_of(const struct blk *b, struct blk_open_opts *o)
+{
+	int fl = fcntl(b->fd, F_GETFL);
+
+	*o = (struct blk_open_opts){ .read_only = b->read_only };
+	o->direct = fl >= 0 && (fl & O_DIRECT);
+}
+
+int blk_switch(struct blk *b, const char *path, char *err, size_t errlen)
+{
+	struct blk_open_opts o;
+	struct blk *nb, old;
+	char dummy[1];
+	int ret;
+
+	if (!err || !errlen) {
+		err = dummy;
+		errlen = sizeof(dummy);
+	}
+	blk_opts_of(b, &o);
+	/* Flushed first: the new image may be an overlay reading this one as its backing. */
+	ret = blk_flush(b);
+	if (ret) {
+		blk_msg(err, errlen, "%s: cannot flush before switching images: %s", b->path,
+			strerror(-ret));
+		return ret;
+	}
+	ret = blk_open(path, &o, &nb, err, errlen);
+	if (ret)
+		return ret;
+	if (nb->size != b->size) {
+		blk_msg(err, errlen, "%s: its size (%llu bytes) differs from %s (%llu bytes)",
+			path, (unsigned long long)nb->size, b->path,
+			(unsigned long long)b->size);
+		blk_close(nb);
+		return -EINVAL;
+	}
+	old = *b;
+	b->drv = nb->drv;
+	b->priv = nb->priv;
+	b->fd = nb->fd;
+	b->path = nb->path;
+	__atomic_store_n(&b->can_discard, nb->can_discard, __ATOMIC_RELAXED);
+	/* nb now holds the old image, closed through the usual path. */
+	nb->drv = old.drv;
+	nb->priv = old.priv;
+	nb->fd = old.fd;
+	nb->path = old.path;
+	blk_close(nb);
+	return 0;
+}

@@ -69,6 +69,15 @@ int blk_discard(struct blk *b, uint64_t off, uint64_t len);
 int blk_write_zeroes(struct blk *b, uint64_t off, uint64_t len);
 int blk_snapshot(struct blk *b, const char *overlay, char *err, size_t errlen);
 
+/*
+ * Put the image at path in b's place: it is opened as b was (read-only or not, O_DIRECT or
+ * not, format probed) and must have b's virtual size; then b's driver, state, fd and path
+ * become the new image's and the old image is flushed and closed. Storage devices keep their
+ * struct blk * and notice nothing. On failure b is unchanged (-errno, err filled). The
+ * caller guarantees no request is in flight: every vCPU and I/O thread is paused.
+ */
+int blk_switch(struct blk *b, const char *path, char *err, size_t errlen);
+
 /* True if [off, off+len) lies inside the disk (overflow-safe). */
 bool blk_range_ok(const struct blk *b, uint64_t off, uint64_t len);
 

@@ -46,6 +46,7 @@ static int ahci_vm_add(struct ahci_vm *s, struct vm *vm, unsigned idx)
 	/* SeaBIOS names AHCI drives by controller slot and port (bootorder). */
 	vm_set_boot_path(vm, idx, "/pci@i0cf8/sata@%x/drive@%x/disk@0",
 			 s->hba->pci.devfn >> 3, s->nports);
+	vm_set_disk_blk(vm, idx, b);
 	s->blk[s->nports++] = b;
 	return 0;
 }

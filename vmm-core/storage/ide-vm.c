@@ -66,6 +66,7 @@ static int ide_vm_add(struct ide_vm *s, struct vm *vm, unsigned idx, bool *used)
 	}
 	used[ch * 2 + unit] = true;
 	s->blk[ch][unit] = b;
+	vm_set_disk_blk(vm, idx, b);
 	/* The IDE function is 01.1 (IEEE 1275 PCI binding: unit-address "dev,fn"). */
 	vm_set_boot_path(vm, idx, "/pci@i0cf8/ide@1,1/drive@%u/disk@%u", ch, unit);
 	return 0;

@@ -117,6 +117,7 @@ static int vvm_blk_add(struct vvm_blk *s, struct vm *vm, unsigned idx)
 		return ret;
 	}
 	vm_set_boot_path(vm, idx, "/pci@i0cf8/scsi@%x", s->dev[s->n]->vdev.pci.devfn >> 3);
+	vm_set_disk_blk(vm, idx, opts.blk);
 	s->n++;
 	return 0;
 }
