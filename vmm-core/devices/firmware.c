@@ -120,7 +120,11 @@ static int firmware_fill_fw_cfg(struct firmware *fw)
 	struct vm *vm = fw->vm;
 	struct e820_entry e820[4];
 	unsigned n = firmware_e820(&vm->mem, e820, 4);
-	uint16_t menu_wait = 2500;
+	/*
+	 * How long "Press ESC for boot menu" waits when the menu was asked for: 5 s (SeaBIOS's
+	 * own default is 2.5 s), time enough for a person, or a remote viewer just connecting.
+	 */
+	uint16_t menu_wait = 5000;
 	struct acpi_config acpi;
 	int ret = 0;
 
