@@ -83,8 +83,9 @@ static GtkWidget *row_new(const struct snap_meta *m, unsigned depth)
 		"snapshots.restore", m->id, m->complete && !m->broken));
 	adw_action_row_add_suffix(row, row_button_new("user-trash-symbolic", "Delete",
 		"snapshots.delete", m->id, TRUE));
+	/* the warning thumbnail and the subtitle say why; Delete must not look disabled */
 	if (!m->complete || m->broken)
-		gtk_widget_add_css_class(GTK_WIDGET(row), "dim-label");
+		gtk_widget_add_css_class(thumb, "warning");
 	return GTK_WIDGET(row);
 }
 
