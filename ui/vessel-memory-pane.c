@@ -164,24 +164,45 @@ static gboolean poll_stats(gpointer data)
 	return G_SOURCE_CONTINUE;
 }
 
-/* One series as a line over the last N_SAMPLES, oldest at the left. */
+#define PAD 12	/* inside the card's rounded corners */
+
+/* One series as a line over the last N_SAMPLES, oldest at the left; a dot on the newest. */
 static void plot(VesselMemoryPane *self, cairo_t *cr, int w, int h, double top, gboolean avail)
 {
+	double x = 0, y = 0;
 	gboolean started = FALSE;
 
 	for (guint i = 0; i < self->n_samples; i++) {
 		guint at = (self->head + N_SAMPLES - self->n_samples + i) % N_SAMPLES;
 		double v = avail ? self->samples[at].available : self->samples[at].actual;
-		double x = w * (double)(N_SAMPLES - self->n_samples + i) / (N_SAMPLES - 1);
-		double y = h - 4 - (h - 8) * CLAMP(v / top, 0, 1);
 
 		if (v < 0)
 			continue;
+		x = PAD + (w - 2 * PAD) * (double)(N_SAMPLES - self->n_samples + i) / (N_SAMPLES - 1);
+		y = h - PAD - (h - 2 * PAD) * CLAMP(v / top, 0, 1);
 		if (started)
 			cairo_line_to(cr, x, y);
 		else
 			cairo_move_to(cr, x, y);
 		started = TRUE;
+	}
+	cairo_stroke(cr);
+	if (started) {
+		cairo_arc(cr, x, y, 3, 0, 2 * G_PI);
+		cairo_fill(cr);
+	}
+}
+
+/* Grid lines at 0, 50% and 100% of the guest's memory. */
+static void draw_grid(cairo_t *cr, int w, int h)
+{
+	cairo_set_source_rgba(cr, 0.5, 0.5, 0.5, 0.3);
+	cairo_set_line_width(cr, 1);
+	for (int i = 0; i <= 2; i++) {
+		double y = PAD + (h - 2 * PAD) * i / 2.0 + 0.5;
+
+		cairo_move_to(cr, PAD, y);
+		cairo_line_to(cr, w - PAD, y);
 	}
 	cairo_stroke(cr);
 }
@@ -191,9 +212,13 @@ static void draw_graph(GtkDrawingArea *area, cairo_t *cr, int w, int h, gpointer
 	VesselMemoryPane *self = data;
 	double top = self->vm ? (double)vessel_vm1_get_memory_bytes(self->vm) : 0;
 
+	if (w <= 2 * PAD || h <= 2 * PAD)
+		return;
+	draw_grid(cr, w, h);
 	if (top <= 0 || !self->n_samples)
 		return;
 	cairo_set_line_width(cr, 2);
+	cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
 	cairo_set_source_rgb(cr, 0.21, 0.52, 0.89);	/* GNOME blue 3 */
 	plot(self, cr, w, h, top, FALSE);
 	cairo_set_source_rgb(cr, 0.20, 0.82, 0.48);	/* GNOME green 3 */
@@ -239,6 +264,11 @@ GtkSwitch *vessel_memory_pane_get_auto_switch(VesselMemoryPane *self)
 guint vessel_memory_pane_get_n_samples(VesselMemoryPane *self)
 {
 	return self->n_samples;
+}
+
+const char *vessel_memory_pane_get_figures(VesselMemoryPane *self)
+{
+	return gtk_label_get_text(self->figures);
 }
 
 static void vessel_memory_pane_dispose(GObject *object)

@@ -26,6 +26,8 @@ const char *vessel_memory_pane_get_page(VesselMemoryPane *self);
 GtkRange *vessel_memory_pane_get_slider(VesselMemoryPane *self);
 GtkSwitch *vessel_memory_pane_get_auto_switch(VesselMemoryPane *self);
 guint vessel_memory_pane_get_n_samples(VesselMemoryPane *self);
+/* The line under the slider: target, what the guest has, of how much. */
+const char *vessel_memory_pane_get_figures(VesselMemoryPane *self);
 
 G_END_DECLS
 
