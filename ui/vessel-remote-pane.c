@@ -41,7 +41,10 @@ static void update_address(VesselRemotePane *self)
 {
 	const char *addr = self->vm ? vessel_vm1_get_spice_address(self->vm) : NULL;
 	gboolean shared = addr && *addr;
-	g_autofree char *text = shared ? g_strdup_printf("Shared at %s", addr) : NULL;
+	/* "tcp:HOST:PORT" is what a SPICE viewer takes as spice://HOST:PORT */
+	g_autofree char *text = !shared ? NULL : g_str_has_prefix(addr, "tcp:") ?
+		g_strdup_printf("Shared at spice://%s", addr + 4) :
+		g_strdup_printf("Shared at %s", addr);
 
 	adw_action_row_set_subtitle(self->address_row, shared ? text : self->vm ?
 		"Not shared while it runs now" : "Not running");
@@ -273,6 +276,7 @@ const char *vessel_remote_pane_get_address_text(VesselRemotePane *self)
 static void vessel_remote_pane_dispose(GObject *object)
 {
 	VesselRemotePane *self = VESSEL_REMOTE_PANE(object);
+	GtkWidget *child;
 
 	g_cancellable_cancel(self->cancel);
 	vessel_remote_pane_set_vm(self, NULL);
@@ -280,6 +284,9 @@ static void vessel_remote_pane_dispose(GObject *object)
 		gtk_native_dialog_destroy(GTK_NATIVE_DIALOG(self->chooser));
 	g_clear_object(&self->chooser);
 	gtk_widget_dispose_template(GTK_WIDGET(self), VESSEL_TYPE_REMOTE_PANE);
+	/* dispose_template unparents bound children only; the scrolled window is not one */
+	while ((child = gtk_widget_get_first_child(GTK_WIDGET(self))))
+		gtk_widget_unparent(child);
 	G_OBJECT_CLASS(vessel_remote_pane_parent_class)->dispose(object);
 }
 
