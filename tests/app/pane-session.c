@@ -49,8 +49,9 @@ gboolean pane_session_start(struct pane_session *ps, const char *vessel_path,
 	}
 	if (app_test_wait_for(running, ps, timeout_ms) && !ps->exited)
 		return TRUE;
-	diag("the VM is not running (state '%s', exited %d: %s)", ps->state, ps->status,
-	     ps->message ? ps->message : "");
+	g_autofree char *msg = g_strdelimit(g_strdup(ps->message ? ps->message : ""), "\n", '|');
+
+	diag("the VM is not running (state '%s', exited %d: %s)", ps->state, ps->status, msg);
 	return FALSE;
 }
 
