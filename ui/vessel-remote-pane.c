@@ -15,6 +15,7 @@ struct _VesselRemotePane {
 
 	/* template children */
 	AdwActionRow *address_row;
+	AdwActionRow *share_row;
 	GtkSwitch *share_switch;
 	GtkSpinButton *port;
 	GtkEditable *password;
@@ -94,6 +95,13 @@ static void load_settings(VesselRemotePane *self)
 		return;
 	}
 	gtk_switch_set_active(self->share_switch, vf->spice_listen || vf->spice_port);
+	/* the address is kept as Settings set it; say who can reach it */
+	if (vf->spice_listen && strcmp(vf->spice_listen, "127.0.0.1")) {
+		g_autofree char *sub = g_strdup_printf("Listening on %s (set in Settings)",
+						       vf->spice_listen);
+
+		adw_action_row_set_subtitle(self->share_row, sub);
+	}
 	if (vf->spice_port)
 		gtk_spin_button_set_value(self->port, vf->spice_port);
 	pw = read_password(vf->spice_password_file);
@@ -309,6 +317,7 @@ static void vessel_remote_pane_class_init(VesselRemotePaneClass *klass)
 	gtk_widget_class_set_template_from_resource(wc,
 		"/io/github/vesselvm/Vessel/ui/vessel-remote-pane.ui");
 	gtk_widget_class_bind_template_child(wc, VesselRemotePane, address_row);
+	gtk_widget_class_bind_template_child(wc, VesselRemotePane, share_row);
 	gtk_widget_class_bind_template_child(wc, VesselRemotePane, share_switch);
 	gtk_widget_class_bind_template_child(wc, VesselRemotePane, port);
 	gtk_widget_class_bind_template_child(wc, VesselRemotePane, password);

@@ -106,6 +106,69 @@ static gboolean saved(gpointer s)
 	return ((struct seen *)s)->saved || ((struct seen *)s)->errors;
 }
 
+static GtkWidget *visible_chooser(void)
+{
+	GListModel *tops = gtk_window_get_toplevels();
+
+	for (guint i = 0; i < g_list_model_get_n_items(tops); i++) {
+		g_autoptr(GObject) w = g_list_model_get_item(tops, i);
+
+		if (GTK_IS_FILE_CHOOSER(w) && gtk_widget_get_visible(GTK_WIDGET(w)))
+			return GTK_WIDGET(w);
+	}
+	return NULL;
+}
+
+static gboolean have_chooser(gpointer data)
+{
+	return visible_chooser() != NULL;
+}
+
+struct chooser_wait {
+	GtkWidget *dialog;
+	const char *want;
+};
+
+static gboolean chooser_at(gpointer data)
+{
+	struct chooser_wait *w = data;
+	g_autoptr(GFile) f = gtk_file_chooser_get_file(GTK_FILE_CHOOSER(w->dialog));
+	g_autofree char *path = f ? g_file_get_path(f) : NULL;
+
+	return !g_strcmp0(path, w->want);
+}
+
+/* The button's way: remote.save-connection-file, a file chooser (GTK's own without a portal). */
+static void test_chooser(VesselRemotePane *p, const char *tmp, struct seen *s)
+{
+	g_autofree char *want = g_build_filename(tmp, "Remote VM.vv", NULL);
+	g_autoptr(GFile) folder = g_file_new_for_path(tmp);
+	struct chooser_wait w = { .want = want };
+
+	g_clear_pointer(&s->saved, g_free);
+	gtk_widget_activate_action(GTK_WIDGET(p), "remote.save-connection-file", NULL);
+	w.dialog = app_test_wait_for(have_chooser, NULL, 5000) ? visible_chooser() : NULL;
+	ok(w.dialog && !strcmp(gtk_file_chooser_get_current_name(GTK_FILE_CHOOSER(w.dialog)),
+	   "Remote VM.vv"), "Save Connection File… opens a file chooser proposing the VM's name");
+	if (!w.dialog)
+		return;
+	/* the chooser takes another folder only once it has loaded the one it shows */
+	app_test_wait(3000);
+	gtk_file_chooser_set_current_folder(GTK_FILE_CHOOSER(w.dialog), folder, NULL);
+	if (!app_test_wait_for(chooser_at, &w, 5000)) {
+		ok(0, "the chooser goes to the test's folder");
+		/* never save into wherever it is instead */
+		gtk_dialog_response(GTK_DIALOG(w.dialog), GTK_RESPONSE_CANCEL);
+		return;
+	}
+	/* its Save button, as a click: the chooser checks the name before it responds */
+	gtk_widget_activate(gtk_dialog_get_widget_for_response(GTK_DIALOG(w.dialog),
+							       GTK_RESPONSE_ACCEPT));
+	ok(app_test_wait_for(saved, s, 10000) && !g_strcmp0(s->saved, want) &&
+	   g_file_test(want, G_FILE_TEST_IS_REGULAR), "Save writes it where chosen (%s)",
+	   s->saved ? s->saved : "nothing saved");
+}
+
 static void test_connection_file(VesselRemotePane *p, const char *tmp, unsigned port,
 				 struct seen *s)
 {
@@ -158,6 +221,7 @@ int main(int argc, char **argv)
 	if (pane_session_start(&ps, vf->path, extra, 30000)) {
 		vessel_remote_pane_set_vm(p, vessel_session_vm(ps.s));
 		test_connection_file(p, tmp, port, &s);
+		test_chooser(p, tmp, &s);
 		vessel_remote_pane_set_vm(p, NULL);
 		pane_session_stop(&ps);
 	} else {
