@@ -17,8 +17,10 @@ G_DECLARE_FINAL_TYPE(VesselSnapshotsPane, vessel_snapshots_pane, VESSEL, SNAPSHO
  * Actions (group "snapshots"):
  *   take          asks for a name and description (AdwMessageDialog, response "take"),
  *                 then VM1.SaveSnapshot with its progress shown; needs a running VM
- *   restore(s id) asks first (response "restore": the running state is lost), then emits
- *                 restore-requested(id, dir); the window starts a helper with --restore dir
+ *   restore(s id) asks first (response "restore": the running state is lost), makes id the
+ *                 folder's current node (as vesselctl does) and emits
+ *                 restore-requested(id, dir); the window powers the VM off and starts a
+ *                 helper with --restore dir
  *   delete(s id)  asks first (response "delete"), then removes the folder (snap_delete)
  * Signals: restore-requested(id, dir); error(message) for a failed save or delete.
  */

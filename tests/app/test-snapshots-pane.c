@@ -127,6 +127,41 @@ static void test_restore_delete(VesselSnapshotsPane *p, const char *vmdir, struc
 	ok(dir != NULL, "(the interrupted save was made)");
 }
 
+static void put_meta(const char *vmdir, const char *id, const char *text)
+{
+	g_autofree char *dir = g_build_filename(vmdir, "snapshots", id, NULL);
+	g_autofree char *meta = g_build_filename(dir, "meta.conf", NULL);
+
+	g_mkdir_with_parents(dir, 0755);
+	g_file_set_contents(meta, text, -1, NULL);
+}
+
+/* A folder's parent links are untrusted: a cycle and a damaged meta.conf still list, once. */
+static void test_hostile_folder(const char *tmp)
+{
+	g_autofree char *vmdir = g_build_filename(tmp, "hostile", NULL);
+	VesselSnapshotsPane *p;
+	gboolean seen[3] = { FALSE };
+
+	put_meta(vmdir, "7", "[snapshot]\nname=A\nparent=8\ncreated=1\ncomplete=true\n");
+	put_meta(vmdir, "8", "[snapshot]\nname=B\nparent=7\ncreated=2\ncomplete=true\n");
+	put_meta(vmdir, "9", "not a key file\n\x01\xff");
+	put_meta(vmdir, "10", "[snapshot]\nname=C\nparent=10\ncreated=3\ncomplete=true\n");
+	p = VESSEL_SNAPSHOTS_PANE(g_object_ref_sink(vessel_snapshots_pane_new(vmdir)));
+	for (guint i = 0; i < vessel_snapshots_pane_get_n_rows(p); i++) {
+		const char *id = vessel_snapshots_pane_get_row_id(p, i);
+
+		if (!g_strcmp0(id, "7") || !g_strcmp0(id, "8"))
+			seen[0] = TRUE;
+		seen[1] |= !g_strcmp0(id, "9");
+		seen[2] |= !g_strcmp0(id, "10");
+	}
+	ok(vessel_snapshots_pane_get_n_rows(p) == 4 && seen[0] && seen[1] && seen[2],
+	   "a parent cycle, a self-parent and a damaged meta.conf: each listed once (%u rows)",
+	   vessel_snapshots_pane_get_n_rows(p));
+	g_object_unref(p);
+}
+
 int main(int argc, char **argv)
 {
 	const char *extra[] = { "--multiboot", argc > 1 ? argv[1] : "vbe-guest.elf",
@@ -146,6 +181,7 @@ int main(int argc, char **argv)
 	vf = vessel_file_create(tmp, "Snap VM", 32ull << 20, 1, &error);
 	if (!vf)
 		skip_all("no VM folder: %s", error->message);
+	test_hostile_folder(tmp);
 	p = VESSEL_SNAPSHOTS_PANE(vessel_snapshots_pane_new(vf->dir));
 	g_signal_connect(p, "restore-requested", G_CALLBACK(on_restore), &s);
 	g_signal_connect(p, "error", G_CALLBACK(on_error), &s);
