@@ -114,6 +114,8 @@ static void test_balloon(VesselMemoryPane *p, struct pane_session *ps, const cha
 	   " MiB sets MemoryTarget", mid);
 	ok(app_test_wait_for(have_samples, p, 5000), "the graph has samples from GetMemoryStats "
 	   "(%u)", vessel_memory_pane_get_n_samples(p));
+	/* new figures relay the pane out, and a widget awaiting its size draws nothing */
+	app_test_wait(500);
 	app_test_screenshot(GTK_WIDGET(p), "memory-pane");
 	count_series(p, &blue, &green);
 	ok(blue > 0 && green > 0, "the graph draws the guest's memory (%u px) and its free memory "
