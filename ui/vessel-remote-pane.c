@@ -19,6 +19,7 @@ struct _VesselRemotePane {
 	GtkSwitch *share_switch;
 	GtkSpinButton *port;
 	GtkEditable *password;
+	GtkLabel *applied;
 
 	/* owned */
 	char *vessel_path;
@@ -181,8 +182,15 @@ static void apply_activate(GtkWidget *w, const char *name, GVariant *param)
 {
 	g_autoptr(GError) error = NULL;
 
-	if (apply_settings(VESSEL_REMOTE_PANE(w), &error) < 0)
-		emit_error(VESSEL_REMOTE_PANE(w), error->message);
+	VesselRemotePane *self = VESSEL_REMOTE_PANE(w);
+
+	if (apply_settings(self, &error) < 0) {
+		gtk_label_set_text(self->applied, "");
+		emit_error(self, error->message);
+		return;
+	}
+	gtk_label_set_text(self->applied, self->vm ? "Saved. The virtual machine uses these "
+			   "settings from its next start." : "Saved.");
 }
 
 struct save_job {
@@ -281,6 +289,11 @@ const char *vessel_remote_pane_get_address_text(VesselRemotePane *self)
 	return adw_action_row_get_subtitle(self->address_row);
 }
 
+const char *vessel_remote_pane_get_applied_text(VesselRemotePane *self)
+{
+	return gtk_label_get_text(self->applied);
+}
+
 static void vessel_remote_pane_dispose(GObject *object)
 {
 	VesselRemotePane *self = VESSEL_REMOTE_PANE(object);
@@ -321,6 +334,7 @@ static void vessel_remote_pane_class_init(VesselRemotePaneClass *klass)
 	gtk_widget_class_bind_template_child(wc, VesselRemotePane, share_switch);
 	gtk_widget_class_bind_template_child(wc, VesselRemotePane, port);
 	gtk_widget_class_bind_template_child(wc, VesselRemotePane, password);
+	gtk_widget_class_bind_template_child(wc, VesselRemotePane, applied);
 	gtk_widget_class_set_layout_manager_type(wc, GTK_TYPE_BIN_LAYOUT);
 	gtk_widget_class_install_action(wc, "remote.apply", NULL, apply_activate);
 	gtk_widget_class_install_action(wc, "remote.save-connection-file", NULL,

@@ -31,6 +31,8 @@ GtkSwitch *vessel_remote_pane_get_share_switch(VesselRemotePane *self);
 GtkSpinButton *vessel_remote_pane_get_port(VesselRemotePane *self);
 GtkEditable *vessel_remote_pane_get_password(VesselRemotePane *self);
 const char *vessel_remote_pane_get_address_text(VesselRemotePane *self);
+/* After remote.apply: "Saved." (and, while the VM runs, that it applies at the next start). */
+const char *vessel_remote_pane_get_applied_text(VesselRemotePane *self);
 
 G_END_DECLS
 

@@ -177,6 +177,9 @@ static void test_connection_file(VesselRemotePane *p, const char *tmp, unsigned 
 	g_autoptr(GKeyFile) kf = g_key_file_new();
 	g_autofree char *pw = NULL;
 
+	gtk_widget_activate_action(GTK_WIDGET(p), "remote.apply", NULL);
+	ok(strstr(vessel_remote_pane_get_applied_text(p), "next start") != NULL,
+	   "applying while it runs says the change comes at the next start");
 	ok(strstr(vessel_remote_pane_get_address_text(p), "spice://127.0.0.1") &&
 	   strstr(vessel_remote_pane_get_address_text(p), want),
 	   "the running VM's address is shown: %s", vessel_remote_pane_get_address_text(p));
