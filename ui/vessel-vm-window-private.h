@@ -17,6 +17,15 @@ struct _VesselVmWindow {
 	GtkRevealer *banner;
 	GtkLabel *banner_label;
 	GtkButton *banner_button;
+	GtkRevealer *sidebar;
+	GtkStack *panes;
+	GtkBox *power_box;
+
+	/* the control panes (ui/vessel-*-pane.c), made once the file has loaded */
+	GtkWidget *power, *snapshots, *memory, *remote;
+	char *restore_dir;		/* a snapshot to start from once the helper has gone */
+	gboolean panes_have_vm;
+	char **extra_args;		/* what the last start gave the helper (a restore keeps them) */
 
 	/* owned */
 	char *path;
@@ -31,6 +40,11 @@ struct _VesselVmWindow {
 
 /* vessel-vm-window-session.c */
 void vessel_vm_window_connect_input(VesselVmWindow *self);
+/* vessel-vm-window-panes.c */
+void vessel_vm_window_make_panes(VesselVmWindow *self);
+void vessel_vm_window_panes_set_vm(VesselVmWindow *self, VesselVM1 *vm);
+/* The helper ended: if a restore was waiting for that, start from the snapshot. */
+void vessel_vm_window_restore_pending(VesselVmWindow *self);
 /* vessel-vm-window.c */
 void vessel_vm_window_show_banner(VesselVmWindow *self, const char *message,
 				  const char *button_label);

@@ -11,6 +11,11 @@ static void on_state(void *opaque, const char *state)
 
 	g_free(self->state);
 	self->state = g_strdup(state);
+	/* The proxies exist once the first state arrives: hand them to the panes. */
+	if (self->session && vessel_session_vm(self->session) && !self->panes_have_vm) {
+		vessel_vm_window_panes_set_vm(self, vessel_session_vm(self->session));
+		self->panes_have_vm = TRUE;
+	}
 	adw_window_title_set_subtitle(self->title, state);
 	gtk_widget_action_set_enabled(GTK_WIDGET(self), "vm.pause", !g_strcmp0(state, "running") ||
 				      !g_strcmp0(state, "paused"));
@@ -45,6 +50,7 @@ static gboolean drop_session(gpointer data)
 	VesselVmWindow *self = data;
 
 	g_clear_pointer(&self->session, vessel_session_free);
+	vessel_vm_window_restore_pending(self);
 	g_object_unref(self);
 	return G_SOURCE_REMOVE;
 }
@@ -54,11 +60,13 @@ static void on_exited(void *opaque, int status, const char *message)
 	VesselVmWindow *self = opaque;
 
 	self->exit_status = status;
+	vessel_vm_window_panes_set_vm(self, NULL);
+	self->panes_have_vm = FALSE;
 	on_state(self, "stopped");
 	vessel_display_set_framebuffer(self->display, -1, 0, 0, 0, 0, NULL);
 	gtk_stack_set_visible_child_name(self->stack, "summary");
 	gtk_widget_action_set_enabled(GTK_WIDGET(self), "vm.start", TRUE);
-	if (message)
+	if (message && !self->restore_dir)
 		vessel_vm_window_show_banner(self, message, status == 65 ? "Check This Computer" :
 					     NULL);
 	/* Not from inside the session's own callback. */
@@ -116,6 +124,12 @@ gboolean vessel_vm_window_start(VesselVmWindow *self, const char *const *extra_a
 
 	if (self->session || self->error)
 		return FALSE;
+	if (extra_args != (const char *const *)self->extra_args) {
+		char **copy = g_strdupv((char **)extra_args);
+
+		g_strfreev(self->extra_args);
+		self->extra_args = copy;
+	}
 	vessel_vm_window_hide_banner(self);
 	self->exit_status = -1;
 	self->session = vessel_session_start(self->path, extra_args, &callbacks, self, &error);

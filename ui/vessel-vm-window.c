@@ -4,6 +4,7 @@
 #include "vessel-vm-list.h"
 #include "vessel-settings-window.h"
 #include "vessel-send-keys.h"
+#include "vessel-snapshots-pane.h"
 #include "vessel-ui.h"
 
 
@@ -34,6 +35,7 @@ void vessel_vm_window_reload(VesselVmWindow *self)
 	adw_status_page_set_description(self->status, summary);
 	adw_status_page_set_icon_name(self->status, VESSEL_APP_ID "-symbolic");
 	vessel_file_free(vf);
+	vessel_vm_window_make_panes(self);
 }
 
 VesselVmWindow *vessel_vm_window_new(GtkApplication *app, const char *path)
@@ -196,6 +198,11 @@ static void close_response(AdwMessageDialog *dlg, const char *response, VesselVm
 	gtk_window_close(GTK_WINDOW(self));
 }
 
+VesselSnapshotsPane *vessel_vm_window_get_snapshots_pane(VesselVmWindow *self)
+{
+	return self->snapshots ? VESSEL_SNAPSHOTS_PANE(self->snapshots) : NULL;
+}
+
 /* Closing a running VM's window asks, as VirtualBox and GNOME Boxes do. */
 static gboolean on_close_request(GtkWindow *win)
 {
@@ -233,6 +240,8 @@ static void vessel_vm_window_finalize(GObject *o)
 	g_free(self->path);
 	g_free(self->error);
 	g_free(self->state);
+	g_free(self->restore_dir);
+	g_strfreev(self->extra_args);
 	G_OBJECT_CLASS(vessel_vm_window_parent_class)->finalize(o);
 }
 
@@ -252,6 +261,9 @@ static void vessel_vm_window_class_init(VesselVmWindowClass *klass)
 	gtk_widget_class_bind_template_child(wc, VesselVmWindow, banner);
 	gtk_widget_class_bind_template_child(wc, VesselVmWindow, banner_label);
 	gtk_widget_class_bind_template_child(wc, VesselVmWindow, banner_button);
+	gtk_widget_class_bind_template_child(wc, VesselVmWindow, sidebar);
+	gtk_widget_class_bind_template_child(wc, VesselVmWindow, panes);
+	gtk_widget_class_bind_template_child(wc, VesselVmWindow, power_box);
 	gtk_widget_class_install_action(wc, "vm.start", NULL, action_start);
 	gtk_widget_class_install_action(wc, "vm.pause", NULL, action_pause);
 	gtk_widget_class_install_action(wc, "vm.check-host", NULL, action_check_host);

@@ -46,6 +46,9 @@ struct vessel_session *vessel_vm_window_get_session(VesselVmWindow *self);
 const char *vessel_vm_window_get_state(VesselVmWindow *self);
 /* The helper's exit status once it ended (-1 before); the banner says what it means. */
 int vessel_vm_window_get_exit_status(VesselVmWindow *self);
+/* The side panel's snapshots pane (NULL until the file has loaded). */
+typedef struct _VesselSnapshotsPane VesselSnapshotsPane;
+VesselSnapshotsPane *vessel_vm_window_get_snapshots_pane(VesselVmWindow *self);
 /* The banner's text, or NULL when it is hidden. */
 const char *vessel_vm_window_get_banner(VesselVmWindow *self);
 

@@ -27,6 +27,8 @@ static gboolean exited(gpointer unused)
 	return vessel_vm_window_get_exit_status(win) >= 0;
 }
 
+#include "vessel-snapshots-pane.h"
+
 /* tests/spice/vbe-guest.c's 640x480 pattern at guest pixel (x, y). */
 static uint32_t pattern(int x, int y)
 {
@@ -118,6 +120,23 @@ int main(int argc, char **argv)
 	   "the GL display shows the guest's 640x480 pattern, scaled into the window "
 	   "(%dx%d device pixels read back)", s.w, s.h);
 	app_test_screenshot(GTK_WIDGET(win), "vm-window-running");
+	/* A snapshot through VM1, then a restore the way the snapshots pane asks for one. */
+	g_autofree char *id = NULL;
+	ok(vessel_vm1_call_save_snapshot_sync(vessel_session_vm(vessel_vm_window_get_session(win)),
+					      "drawn", "", &id, NULL, &error) && id,
+	   "a snapshot of the running VM (%s)", error ? error->message : id);
+	g_clear_error(&error);
+	g_autofree char *vmdir = g_path_get_dirname(vf->path);
+	g_autofree char *dir = g_build_filename(vmdir, "snapshots", id ? id : "1", NULL);
+	VesselSnapshotsPane *pane = vessel_vm_window_get_snapshots_pane(win);
+	ok(pane != NULL, "the window has its snapshots pane");
+	app_test_screenshot(GTK_WIDGET(win), "vm-window-panes");
+	g_signal_emit_by_name(pane, "restore-requested", id ? id : "1", dir);
+	ok(app_test_wait_for(exited, NULL, 20000), "a restore powers the running helper off");
+	ok(app_test_wait_for(state_is, "running", 30000) &&
+	   vessel_vm_window_get_session(win) != NULL,
+	   "and a new helper runs from the snapshot");
+	ok(app_test_wait_for(shows_pattern, &s, 60000), "showing the snapshot's screen");
 	gtk_widget_activate_action(GTK_WIDGET(win), "vm.pause", NULL);
 	ok(app_test_wait_for(state_is, "paused", 10000), "the pause action pauses the VM");
 	gtk_widget_activate_action(GTK_WIDGET(win), "vm.pause", NULL);
