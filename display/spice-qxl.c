@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* A QXL display instance fed from the VGA surface: one QXL_DRAW_COPY per damage rectangle. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -311,6 +312,38 @@ static gboolean refresh_tick(gpointer data)
 	return G_SOURCE_CONTINUE;
 }
 
+static void stop_refresh(struct vspice_display *d)
+{
+	if (!d->refresh)
+		return;
+	g_source_destroy(d->refresh);
+	g_source_unref(d->refresh);
+	d->refresh = NULL;
+}
+
+/*
+ * With nobody watching, the hub is not polled at all (rendering and copying cost CPU for
+ * an idle VM); the hub keeps collecting our damage meanwhile, so the first refresh after
+ * a client arrives brings the primary surface up to date before its display channel asks.
+ */
+void vspice_display_set_active(struct vspice *s, bool on)
+{
+	struct vspice_display *d = &s->display;
+
+	if (!d->vga || on == !!d->refresh)
+		return;
+	fprintf(stderr, "vessel-helper: spice: display refresh %s\n",
+		on ? "running (a client is connected)" : "paused (no client)");
+	if (!on) {
+		stop_refresh(d);
+		return;
+	}
+	refresh(d);
+	d->refresh = g_timeout_source_new(VSPICE_REFRESH_MS);
+	g_source_set_callback(d->refresh, refresh_tick, d, NULL);
+	g_source_attach(d->refresh, g_main_context_get_thread_default());
+}
+
 int vspice_display_add(struct vspice *s)
 {
 	struct vspice_display *d = &s->display;
@@ -335,10 +368,7 @@ int vspice_display_add(struct vspice *s)
 	slot.virt_start = 0;
 	slot.virt_end = ~(uintptr_t)0;
 	spice_qxl_add_memslot(&d->qxl, &slot);
-	refresh(d);
-	d->refresh = g_timeout_source_new(VSPICE_REFRESH_MS);
-	g_source_set_callback(d->refresh, refresh_tick, d, NULL);
-	g_source_attach(d->refresh, g_main_context_get_thread_default());
+	refresh(d);		/* the primary surface; more once a client connects */
 	return 0;
 }
 
@@ -346,11 +376,7 @@ void vspice_display_remove(struct vspice *s)
 {
 	struct vspice_display *d = &s->display;
 
-	if (d->refresh) {
-		g_source_destroy(d->refresh);
-		g_source_unref(d->refresh);
-		d->refresh = NULL;
-	}
+	stop_refresh(d);
 	display_hub_detach(d->consumer);
 	d->consumer = NULL;
 }

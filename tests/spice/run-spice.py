@@ -21,6 +21,10 @@
 7. Mouse (mouse-guest.c, spice-mouse.py): in server mouse mode, motion and left/middle/
    right clicks sent by a libspice-client-glib client arrive as PS/2 packets with the
    same sums of dx/dy (Y negated: PS/2 counts upward) and the buttons in order.
+8. Two clients (spice-watch.py, then spicy-screenshot): spice-server 0.15 keeps one client,
+   so the second replaces the first, which sees its main channel closed; the second gets
+   every pixel. With SPICE_DEBUG_ALLOW_MC=1 in the helper's environment both watch. The
+   display refresh runs only while a client is connected (the helper logs it).
 Skips (77) without a usable /dev/kvm or spicy-screenshot, except under CI=true (then fails);
 case 3 alone is skipped without python3-gi and gir1.2-spiceclientglib-2.0 (not under CI).
 """
@@ -411,6 +415,67 @@ def case_mouse(exe, work, guest):
     ok(got == (-5, 4), 'motion after the clicks: dx -5 dy +4 (got dx %d dy %d)' % got, pkts)
 
 
+def start_client(py, name, args, out):
+    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), name)
+    return subprocess.Popen([py, script] + [str(a) for a in args], stdout=open(out, 'w'),
+                            stderr=subprocess.STDOUT)
+
+
+def case_two_clients(exe, work, guest, allow_mc):
+    """spice-server 0.15 keeps one client: a second one replaces the first, unless the
+    helper runs with SPICE_DEBUG_ALLOW_MC=1 (spice-server's experimental multi-client)."""
+    py = gi_python()
+    if not py:
+        skip_gi('second client')
+        return
+    port = free_port()
+    env_mc = os.environ.get('SPICE_DEBUG_ALLOW_MC')
+    if allow_mc:
+        os.environ['SPICE_DEBUG_ALLOW_MC'] = '1'
+    h = Helper(exe, work, ['--multiboot', guest, '--memory', '32M',
+                           '--spice', 'tcp:127.0.0.1:%d' % port], serial='stdio')
+    if allow_mc:
+        if env_mc is None:
+            del os.environ['SPICE_DEBUG_ALLOW_MC']
+        else:
+            os.environ['SPICE_DEBUG_ALLOW_MC'] = env_mc
+    name = 'multi-client' if allow_mc else 'one client'
+    drawn = wait_for(h.log, 'drawn 640x480', 90, h.proc)
+    ok(drawn, '%s: the guest drew 640x480x32' % name, h.output())
+    first_out = os.path.join(work, 'watch1.txt')
+    first = start_client(py, 'spice-watch.py', [port, 12], first_out)
+    watching = wait_for(first_out, 'display open', 30, first)
+    ok(watching, '%s: the first client watches the display' % name, open(first_out).read())
+    shot = os.path.join(work, 'second.ppm')
+    got, out = screenshot(port, shot)
+    ok(got, '%s: a second client (spicy-screenshot) connects while the first watches' % name,
+       out)
+    if got:
+        check_shot(shot, 640, 480, '%s: second client' % name)
+    try:
+        rc = first.wait(timeout=40)
+    except subprocess.TimeoutExpired:
+        first.kill()
+        rc = first.wait()
+    text = open(first_out).read()
+    if allow_mc:
+        ok(rc == 0, '%s: the first client keeps watching to its end (rc %d)' % (name, rc), text)
+    else:
+        ok(rc == 3 and 'dropped by the server' in text,
+           '%s: the first client is told: the server closes its main channel (rc %d)'
+           % (name, rc), text)
+    alive = h.proc.poll() is None
+    log = h.output()
+    h.stop()
+    ok(alive, '%s: the helper keeps running' % name, log)
+    want = '(2 connected)' if allow_mc else '(1 connected)'
+    ok(log.count('spice: client connected from 127.0.0.1') == 2 and want in log and
+       'spice: client disconnected' in log, '%s: the helper logs both connects (%s) and '
+       'the disconnects' % (name, want), log)
+    states = re.findall(r'display refresh (running|paused)', log)
+    ok(states[:1] == ['running'] and states[-1:] == ['paused'],
+       '%s: the display refresh runs only while a client is connected (%s)' % (name, states))
+
 def case_open_without_password(exe):
     r = subprocess.run([exe, '--spice', 'tcp:0.0.0.0:%d' % free_port()], capture_output=True,
                        text=True, timeout=30)
@@ -541,6 +606,9 @@ def main():
         case_tls(args.helper, work)
         if args.vbe_guest:
             case_vbe(args.helper, work, args.vbe_guest)
+        if args.vbe_guest:
+            case_two_clients(args.helper, work, args.vbe_guest, False)
+            case_two_clients(args.helper, work, args.vbe_guest, True)
         if args.mouse_guest:
             case_mouse(args.helper, work, args.mouse_guest)
     print('1..%d' % count)
