@@ -32,6 +32,7 @@ struct vspice_display {
 	uint64_t generation;
 	unsigned width, height;
 	uint32_t *primary;		/* the primary surface's memory (the worker draws in it) */
+	uint32_t *shadow;		/* width * height: the pixels the worker was given last */
 	uint64_t image_id;
 	GSource *refresh;
 };
