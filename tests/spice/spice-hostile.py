@@ -270,6 +270,19 @@ def half_headers(port, n):
     return held
 
 
+def print_stacks(pid):
+    """Every thread's stack of a helper that does not stop (gdb or eu-stack, if present)."""
+    for cmd in (['gdb', '-p', str(pid), '-batch', '-ex', 'thread apply all bt'],
+                ['eu-stack', '-p', str(pid)]):
+        try:
+            r = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+        except (OSError, subprocess.TimeoutExpired):
+            continue
+        for line in (r.stdout + r.stderr).splitlines():
+            print('# ' + line)
+        return
+
+
 def instrumented(exe):
     try:
         return b'__asan_init' in open(exe, 'rb').read()
@@ -338,6 +351,7 @@ def run(exe, guest, rounds, work, asan):
     try:
         status = proc.wait(timeout=60)
     except subprocess.TimeoutExpired:
+        print_stacks(proc.pid)
         proc.kill()
         status = proc.wait()
     rs.ok(status == 70, 'the helper stops cleanly on SIGINT (status %d)' % status, text())
