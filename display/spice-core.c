@@ -2,8 +2,10 @@
 /* spice-server's core interface (timers, fd watches, channel events) on a GMainContext. */
 #include <glib.h>
 #include <glib-unix.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <spice/enums.h>
 
 #include "spice-private.h"
 
@@ -11,8 +13,12 @@
  * spice-server calls the core interface only from the thread that runs it (spice-server
  * docs/spice_threading_model.txt): here the "spice" thread, whose thread-default context
  * is pushed before spice_server_init(). The callbacks carry no instance pointer, so each
- * timer and watch remembers the context current when it was made.
+ * timer and watch remembers the context current when it was made, and channel events find
+ * their server through a thread-local pointer (one spice thread per server, so two VMs in
+ * one process each see their own).
  */
+
+static _Thread_local struct vspice *thread_server;
 
 struct SpiceTimer {
 	GMainContext *ctx;
@@ -137,13 +143,46 @@ static void watch_remove(SpiceWatch *w)
 	free(w);
 }
 
-/* Connections come and go; spice-server logs them itself with G_MESSAGES_DEBUG=all. */
-static void channel_event(int event, SpiceChannelEventInfo *info)
+/* "ADDR port PORT" of a client, or "a unix socket"; " (TLS)" after it when it is. */
+static void peer_name(const SpiceChannelEventInfo *info, char *buf, size_t len)
 {
+	const char *tls = (info->flags & SPICE_CHANNEL_EVENT_FLAG_TLS) ? " (TLS)" : "";
+	char host[NI_MAXHOST], port[NI_MAXSERV];
+
+	if (!(info->flags & SPICE_CHANNEL_EVENT_FLAG_ADDR_EXT) ||
+	    info->paddr_ext.ss_family == AF_UNIX ||
+	    getnameinfo((const struct sockaddr *)&info->paddr_ext, info->plen_ext, host,
+			sizeof(host), port, sizeof(port), NI_NUMERICHOST | NI_NUMERICSERV)) {
+		snprintf(buf, len, "a unix socket%s", tls);
+		return;
+	}
+	snprintf(buf, len, "%s port %s%s", host, port, tls);
 }
 
-void vspice_core_init(SpiceCoreInterface *core)
+/*
+ * A client is its main channel (spice-server runs this on the spice thread: events from
+ * the display worker come through its main dispatcher). INITIALIZED means the link and
+ * the password check passed; a main channel whose link failed is DISCONNECTED too, so
+ * the server counts only connections it saw initialized.
+ */
+static void channel_event(int event, SpiceChannelEventInfo *info)
 {
+	struct vspice *s = thread_server;
+	char peer[NI_MAXHOST + NI_MAXSERV + 16];
+
+	if (!s || info->type != SPICE_CHANNEL_MAIN)
+		return;
+	if (event == SPICE_CHANNEL_EVENT_INITIALIZED) {
+		peer_name(info, peer, sizeof(peer));
+		vspice_client_event(s, info->connection_id, peer);
+	} else if (event == SPICE_CHANNEL_EVENT_DISCONNECTED) {
+		vspice_client_event(s, info->connection_id, NULL);
+	}
+}
+
+void vspice_core_init(SpiceCoreInterface *core, struct vspice *s)
+{
+	thread_server = s;
 	*core = (SpiceCoreInterface){
 		.base = {
 			.type = SPICE_INTERFACE_CORE,

@@ -32,6 +32,7 @@ struct vspice_display {
 	uint64_t generation;
 	unsigned width, height;
 	uint32_t *primary;		/* the primary surface's memory (the worker draws in it) */
+	uint32_t *shadow;		/* width * height: the pixels the worker was given last */
 	uint64_t image_id;
 	GSource *refresh;
 };
@@ -46,6 +47,8 @@ struct vspice {
 	struct vspice_display display;
 	bool kbd_added, mouse_added, qxl_added;
 	bool listening;			/* spice_server_init() bound the socket */
+	GHashTable *clients;		/* connection ids of linked main channels */
+	GSource *recount;		/* pending: refresh on or off for the new count */
 	/* Keyboard byte assembly (push_scan_freg gives one byte at a time). */
 	bool kbd_e0;
 	unsigned kbd_e1_left;		/* bytes of a Pause sequence still to swallow */
@@ -60,12 +63,17 @@ struct vspice {
 };
 
 /* spice-core.c: SpiceCoreInterface on the calling thread's default GMainContext. */
-void vspice_core_init(SpiceCoreInterface *core);
+void vspice_core_init(SpiceCoreInterface *core, struct vspice *s);
+
+/* spice.c (spice thread): client connection_id linked (peer: who) or gone (peer NULL). */
+void vspice_client_event(struct vspice *s, int connection_id, const char *peer);
 
 /* spice-qxl.c (spice thread). */
 int vspice_display_add(struct vspice *s);
 void vspice_display_remove(struct vspice *s);
 void vspice_display_free(struct vspice *s);	/* after spice_server_destroy() */
+/* Poll the display hub only while a client watches; on = refresh at once and every tick. */
+void vspice_display_set_active(struct vspice *s, bool on);
 
 /* spice-input.c (spice thread). */
 int vspice_input_add(struct vspice *s);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* A QXL display instance fed from the VGA surface: one QXL_DRAW_COPY per damage rectangle. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -226,6 +227,8 @@ static void destroy_primary(struct vspice_display *d)
 	d->have_primary = false;
 	free(d->primary);
 	d->primary = NULL;
+	free(d->shadow);
+	d->shadow = NULL;
 }
 
 /* (Re)create primary surface 0 at s's size; 0 or -ENOMEM. */
@@ -235,7 +238,8 @@ static int create_primary(struct vspice_display *d, const struct surface *s)
 
 	destroy_primary(d);
 	d->primary = calloc((size_t)s->width * s->height, 4);
-	if (!d->primary)
+	d->shadow = calloc((size_t)s->width * s->height, 4);
+	if (!d->primary || !d->shadow)
 		return -ENOMEM;
 	c.width = s->width;
 	c.height = s->height;
@@ -263,12 +267,73 @@ static bool clip_rect(struct display_rect *r, const struct surface *s)
 	return true;
 }
 
+static const uint32_t *surface_row(const struct surface *s, unsigned y)
+{
+	return (const uint32_t *)((const uint8_t *)s->pixels + (size_t)y * s->stride);
+}
+
+/* The columns [*x0, *x1) where now and was differ; false when the row is the same. */
+static bool row_span(const uint32_t *now, const uint32_t *was, unsigned w, unsigned *x0,
+		     unsigned *x1)
+{
+	unsigned a = 0, b = w;
+
+	while (a < w && now[a] == was[a])
+		a++;
+	if (a == w)
+		return false;
+	while (b > a && now[b - 1] == was[b - 1])
+		b--;
+	*x0 = a;
+	*x1 = b;
+	return true;
+}
+
+/*
+ * The hub's damage is coarse (bands of whole tiles), and a guest drawing slowly dirties
+ * the same band again and again: shrink r to the pixels that differ from what the worker
+ * was last given (d->shadow), so each changed pixel is encoded and sent about once.
+ * False when nothing in r changed.
+ */
+static bool trim_rect(struct vspice_display *d, const struct surface *s,
+		      struct display_rect *r)
+{
+	unsigned top = 0, bottom = 0, left = r->w, right = 0, x0, x1;
+
+	for (unsigned y = r->y; y < r->y + r->h; y++) {
+		if (!row_span(surface_row(s, y) + r->x, d->shadow + (size_t)y * d->width + r->x,
+			      r->w, &x0, &x1))
+			continue;
+		if (!bottom)
+			top = y;
+		bottom = y + 1;
+		left = x0 < left ? x0 : left;
+		right = x1 > right ? x1 : right;
+	}
+	if (!bottom)
+		return false;
+	r->x += left;
+	r->w = right - left;
+	r->y = top;
+	r->h = bottom - top;
+	return true;
+}
+
+static void save_shadow(struct vspice_display *d, const struct surface *s,
+			const struct display_rect *r)
+{
+	for (unsigned y = r->y; y < r->y + r->h; y++)
+		memcpy(d->shadow + (size_t)y * d->width + r->x, surface_row(s, y) + r->x,
+		       r->w * 4u);
+}
+
 /* Under the hub's lock: new primary surface when the size changed, then the damage. */
 static unsigned refresh_locked(struct vspice_display *d, const struct surface *s,
 			       struct display_rect *rects, unsigned n, uint64_t gen)
 {
 	struct spice_update *u;
 	unsigned queued = 0;
+	bool full = false;
 
 	if (!d->have_primary || gen != d->generation || s->width != d->width ||
 	    s->height != d->height) {
@@ -277,13 +342,15 @@ static unsigned refresh_locked(struct vspice_display *d, const struct surface *s
 			return 0;
 		rects[0] = (struct display_rect){ 0, 0, s->width, s->height };
 		n = 1;
+		full = true;
 	}
 	for (unsigned i = 0; i < n; i++) {
-		if (!clip_rect(&rects[i], s))
+		if (!clip_rect(&rects[i], s) || (!full && !trim_rect(d, s, &rects[i])))
 			continue;
 		u = make_update(d, s, &rects[i]);
 		if (!u)
 			break;
+		save_shadow(d, s, &rects[i]);
 		enqueue(d, u);
 		queued++;
 	}
@@ -311,6 +378,38 @@ static gboolean refresh_tick(gpointer data)
 	return G_SOURCE_CONTINUE;
 }
 
+static void stop_refresh(struct vspice_display *d)
+{
+	if (!d->refresh)
+		return;
+	g_source_destroy(d->refresh);
+	g_source_unref(d->refresh);
+	d->refresh = NULL;
+}
+
+/*
+ * With nobody watching, the hub is not polled at all (rendering and copying cost CPU for
+ * an idle VM); the hub keeps collecting our damage meanwhile, so the first refresh after
+ * a client arrives brings the primary surface up to date before its display channel asks.
+ */
+void vspice_display_set_active(struct vspice *s, bool on)
+{
+	struct vspice_display *d = &s->display;
+
+	if (!d->vga || on == !!d->refresh)
+		return;
+	fprintf(stderr, "vessel-helper: spice: display refresh %s\n",
+		on ? "running (a client is connected)" : "paused (no client)");
+	if (!on) {
+		stop_refresh(d);
+		return;
+	}
+	refresh(d);
+	d->refresh = g_timeout_source_new(VSPICE_REFRESH_MS);
+	g_source_set_callback(d->refresh, refresh_tick, d, NULL);
+	g_source_attach(d->refresh, g_main_context_get_thread_default());
+}
+
 int vspice_display_add(struct vspice *s)
 {
 	struct vspice_display *d = &s->display;
@@ -335,10 +434,7 @@ int vspice_display_add(struct vspice *s)
 	slot.virt_start = 0;
 	slot.virt_end = ~(uintptr_t)0;
 	spice_qxl_add_memslot(&d->qxl, &slot);
-	refresh(d);
-	d->refresh = g_timeout_source_new(VSPICE_REFRESH_MS);
-	g_source_set_callback(d->refresh, refresh_tick, d, NULL);
-	g_source_attach(d->refresh, g_main_context_get_thread_default());
+	refresh(d);		/* the primary surface; more once a client connects */
 	return 0;
 }
 
@@ -346,11 +442,7 @@ void vspice_display_remove(struct vspice *s)
 {
 	struct vspice_display *d = &s->display;
 
-	if (d->refresh) {
-		g_source_destroy(d->refresh);
-		g_source_unref(d->refresh);
-		d->refresh = NULL;
-	}
+	stop_refresh(d);
 	display_hub_detach(d->consumer);
 	d->consumer = NULL;
 }
@@ -365,5 +457,7 @@ void vspice_display_free(struct vspice *s)
 	drop_queue(d);
 	free(d->primary);
 	d->primary = NULL;
+	free(d->shadow);
+	d->shadow = NULL;
 	pthread_mutex_destroy(&d->lock);
 }

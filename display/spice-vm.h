@@ -9,7 +9,8 @@
 /*
  * One spice-server instance runs on a thread of its own ("spice") with a private
  * GMainContext: that thread serves spice-server's core interface (timers, fd watches),
- * its main and inputs channels, and the ~30 Hz display refresh. spice-server adds one
+ * its main and inputs channels, and the ~30 Hz display refresh (only while a client is
+ * connected; the one client, unless SPICE_DEBUG_ALLOW_MC is set). spice-server adds one
  * more thread per display (its "SPICE Worker"). Nothing here runs on a vCPU or the VM's
  * I/O loop, except the LED handler, which only posts to the spice thread.
  */

@@ -191,7 +191,7 @@ static int setup(struct vspice *s)
 	ret = set_auth(s);
 	if (ret)
 		return ret;
-	vspice_core_init(&s->core);
+	vspice_core_init(&s->core, s);
 	if (spice_server_init(s->server, &s->core)) {
 		if (l->unix_socket)
 			fprintf(stderr, "vessel-helper: --spice: cannot listen on %s\n", l->path);
@@ -212,6 +212,43 @@ static int setup(struct vspice *s)
 	return 0;
 }
 
+static gboolean recount_clients(gpointer data)
+{
+	struct vspice *s = data;
+
+	g_source_unref(s->recount);
+	s->recount = NULL;
+	if (s->server)
+		vspice_display_set_active(s, g_hash_table_size(s->clients) > 0);
+	return G_SOURCE_REMOVE;
+}
+
+/*
+ * Without SPICE_DEBUG_ALLOW_MC in its environment spice-server 0.15 keeps one client: a
+ * new one that passes the password check replaces the old, whose channels are closed.
+ * The display's refresh follows in an idle callback, outside spice-server's own call.
+ */
+void vspice_client_event(struct vspice *s, int connection_id, const char *peer)
+{
+	gpointer key = GINT_TO_POINTER(connection_id);
+
+	if (peer) {
+		g_hash_table_add(s->clients, key);
+		fprintf(stderr, "vessel-helper: spice: client connected from %s (%u connected)\n",
+			peer, g_hash_table_size(s->clients));
+	} else if (g_hash_table_remove(s->clients, key)) {
+		fprintf(stderr, "vessel-helper: spice: client disconnected (%u connected)\n",
+			g_hash_table_size(s->clients));
+	} else {
+		return;			/* a link that never got past the password */
+	}
+	if (s->recount)
+		return;
+	s->recount = g_idle_source_new();
+	g_source_set_callback(s->recount, recount_clients, s, NULL);
+	g_source_attach(s->recount, s->ctx);
+}
+
 static void teardown(struct vspice *s)
 {
 	vspice_input_remove(s);
@@ -230,6 +267,11 @@ static void teardown(struct vspice *s)
 #endif
 		if (s->cfg.listen.unix_socket && s->listening)
 			unlink(s->cfg.listen.path);
+	}
+	if (s->recount) {		/* queued by the disconnects destroy reported */
+		g_source_destroy(s->recount);
+		g_source_unref(s->recount);
+		s->recount = NULL;
 	}
 	vspice_display_free(s);
 }
@@ -257,6 +299,7 @@ static void vspice_free(struct vspice *s)
 {
 	g_main_loop_unref(s->loop);
 	g_main_context_unref(s->ctx);
+	g_hash_table_destroy(s->clients);
 	pthread_mutex_destroy(&s->start_lock);
 	pthread_cond_destroy(&s->start_cond);
 	free(s);
@@ -274,6 +317,7 @@ struct vspice *vspice_start(struct vm *vm, const struct spice_config *cfg, int *
 	s->vm = vm;
 	s->cfg = *cfg;
 	s->ctx = g_main_context_new();
+	s->clients = g_hash_table_new(g_direct_hash, g_direct_equal);
 	s->loop = g_main_loop_new(s->ctx, FALSE);
 	pthread_mutex_init(&s->start_lock, NULL);
 	pthread_cond_init(&s->start_cond, NULL);

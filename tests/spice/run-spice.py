@@ -18,12 +18,20 @@
    is refused), spice-tls.py trusting the CA gets the display with the password, a
    non-loopback address is accepted with TLS and a password, and the .vv file carries
    tls-port and the CA. Skipped without openssl (not under CI).
+7. Mouse (mouse-guest.c, spice-mouse.py): in server mouse mode, motion and left/middle/
+   right clicks sent by a libspice-client-glib client arrive as PS/2 packets with the
+   same sums of dx/dy (Y negated: PS/2 counts upward) and the buttons in order.
+8. Two clients (spice-watch.py, then spicy-screenshot): spice-server 0.15 keeps one client,
+   so the second replaces the first, which sees its main channel closed; the second gets
+   every pixel. With SPICE_DEBUG_ALLOW_MC=1 in the helper's environment both watch. The
+   display refresh runs only while a client is connected (the helper logs it).
 Skips (77) without a usable /dev/kvm or spicy-screenshot, except under CI=true (then fails);
 case 3 alone is skipped without python3-gi and gir1.2-spiceclientglib-2.0 (not under CI).
 """
 
 import argparse
 import os
+import re
 import shutil
 import signal
 import socket
@@ -318,14 +326,18 @@ def gi_python():
     return None
 
 
+def skip_gi(what):
+    if os.environ.get('CI') == 'true':
+        ok(False, 'SPICE GObject bindings (python3-gi, gir1.2-spiceclientglib-2.0)')
+    else:
+        print('ok %d - %s # SKIP no SPICE GObject bindings' % (count + 1, what))
+        globals()['count'] += 1
+
+
 def case_keyboard(exe, work):
     py = gi_python()
     if not py:
-        if os.environ.get('CI') == 'true':
-            ok(False, 'SPICE GObject bindings (python3-gi, gir1.2-spiceclientglib-2.0)')
-        else:
-            print('ok %d - keyboard # SKIP no SPICE GObject bindings' % (count + 1))
-            globals()['count'] += 1
+        skip_gi('keyboard')
         return
     port = free_port()
     fwlog, text = os.path.join(work, 'fw-keys.log'), os.path.join(work, 'keys.txt')
@@ -348,6 +360,121 @@ def case_keyboard(exe, work):
        out + screen)
     ok(rc == 0, 'Num Lock typed over SPICE lit the LED the client sees', out)
 
+
+def mouse_packets(text):
+    """(buttons, dx, dy) of every "mouse: packet" line mouse-guest.c printed."""
+    out = []
+    for m in re.finditer(r'mouse: packet buttons=(\d+) dx=(-?\d+) dy=(-?\d+)', text):
+        out.append(tuple(int(v) for v in m.groups()))
+    return out
+
+
+def case_mouse(exe, work, guest):
+    """Server mouse mode: motion and clicks from spice-mouse.py reach the guest as PS/2."""
+    py = gi_python()
+    if not py:
+        skip_gi('mouse')
+        return
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    steps = __import__('spice-mouse').STEPS
+    port = free_port()
+    h = Helper(exe, work, ['--multiboot', guest, '--memory', '32M',
+                           '--spice', 'tcp:127.0.0.1:%d' % port], serial='stdio')
+    ready = wait_for(h.log, 'mouse: reporting on', 60, h.proc)
+    ok(ready, 'the guest enabled the PS/2 mouse (0xA8, 0xD4 0xF4 acknowledged)', h.output())
+    client = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'spice-mouse.py')
+    try:
+        r = subprocess.run([py, client, str(port)], capture_output=True, text=True, timeout=90)
+        rc, out = r.returncode, r.stdout + r.stderr
+    except subprocess.TimeoutExpired:
+        rc, out = -1, 'spice-mouse.py timed out'
+    time.sleep(1)               # the guest prints the last packets
+    h.stop()
+    ok(rc == 0, 'spice-mouse.py played its steps in server mouse mode', out)
+    pkts = mouse_packets(h.output())
+    pressed = [i for i, p in enumerate(pkts) if p[0]]
+    if not pressed:
+        ok(False, 'button packets arrived', h.output())
+        return
+    # PS/2 orientation: Y counts upward, so the client's dy (down) arrives negated.
+    want_dx = sum(a for k, a, b in steps[:3])
+    want_dy = -sum(b for k, a, b in steps[:3])
+    before = pkts[:pressed[0]]
+    got = (sum(p[1] for p in before), sum(p[2] for p in before))
+    ok(got == (want_dx, want_dy), 'motion before the clicks: dx %d dy %d in PS/2 orientation '
+       '(got dx %d dy %d)' % (want_dx, want_dy, got[0], got[1]), pkts)
+    seq = [pkts[0][0]]
+    for p in pkts[1:]:
+        if p[0] != seq[-1]:
+            seq.append(p[0])
+    # SPICE left, middle, right arrive as PS/2 left 1, middle 4, right 2.
+    ok(seq == [0, 1, 0, 4, 0, 2, 0], 'buttons left, middle, right pressed and released in '
+       'order (PS/2 masks %s)' % seq, pkts)
+    after = pkts[pressed[-1] + 1:]
+    got = (sum(p[1] for p in after), sum(p[2] for p in after))
+    ok(got == (-5, 4), 'motion after the clicks: dx -5 dy +4 (got dx %d dy %d)' % got, pkts)
+
+
+def start_client(py, name, args, out):
+    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), name)
+    return subprocess.Popen([py, script] + [str(a) for a in args], stdout=open(out, 'w'),
+                            stderr=subprocess.STDOUT)
+
+
+def case_two_clients(exe, work, guest, allow_mc):
+    """spice-server 0.15 keeps one client: a second one replaces the first, unless the
+    helper runs with SPICE_DEBUG_ALLOW_MC=1 (spice-server's experimental multi-client)."""
+    py = gi_python()
+    if not py:
+        skip_gi('second client')
+        return
+    port = free_port()
+    env_mc = os.environ.get('SPICE_DEBUG_ALLOW_MC')
+    if allow_mc:
+        os.environ['SPICE_DEBUG_ALLOW_MC'] = '1'
+    h = Helper(exe, work, ['--multiboot', guest, '--memory', '32M',
+                           '--spice', 'tcp:127.0.0.1:%d' % port], serial='stdio')
+    if allow_mc:
+        if env_mc is None:
+            del os.environ['SPICE_DEBUG_ALLOW_MC']
+        else:
+            os.environ['SPICE_DEBUG_ALLOW_MC'] = env_mc
+    name = 'multi-client' if allow_mc else 'one client'
+    drawn = wait_for(h.log, 'drawn 640x480', 90, h.proc)
+    ok(drawn, '%s: the guest drew 640x480x32' % name, h.output())
+    first_out = os.path.join(work, 'watch1.txt')
+    first = start_client(py, 'spice-watch.py', [port, 12], first_out)
+    watching = wait_for(first_out, 'display open', 30, first)
+    ok(watching, '%s: the first client watches the display' % name, open(first_out).read())
+    shot = os.path.join(work, 'second.ppm')
+    got, out = screenshot(port, shot)
+    ok(got, '%s: a second client (spicy-screenshot) connects while the first watches' % name,
+       out)
+    if got:
+        check_shot(shot, 640, 480, '%s: second client' % name)
+    try:
+        rc = first.wait(timeout=40)
+    except subprocess.TimeoutExpired:
+        first.kill()
+        rc = first.wait()
+    text = open(first_out).read()
+    if allow_mc:
+        ok(rc == 0, '%s: the first client keeps watching to its end (rc %d)' % (name, rc), text)
+    else:
+        ok(rc == 3 and 'dropped by the server' in text,
+           '%s: the first client is told: the server closes its main channel (rc %d)'
+           % (name, rc), text)
+    alive = h.proc.poll() is None
+    log = h.output()
+    h.stop()
+    ok(alive, '%s: the helper keeps running' % name, log)
+    want = '(2 connected)' if allow_mc else '(1 connected)'
+    ok(log.count('spice: client connected from 127.0.0.1') == 2 and want in log and
+       'spice: client disconnected' in log, '%s: the helper logs both connects (%s) and '
+       'the disconnects' % (name, want), log)
+    states = re.findall(r'display refresh (running|paused)', log)
+    ok(states[:1] == ['running'] and states[-1:] == ['paused'],
+       '%s: the display refresh runs only while a client is connected (%s)' % (name, states))
 
 def case_open_without_password(exe):
     r = subprocess.run([exe, '--spice', 'tcp:0.0.0.0:%d' % free_port()], capture_output=True,
@@ -460,6 +587,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('helper')
     ap.add_argument('--vbe-guest', help='vbe-guest.elf (the resize case)')
+    ap.add_argument('--mouse-guest', help='mouse-guest.elf (the mouse case)')
     args = ap.parse_args()
     reason = kvm_problem()
     if reason:
@@ -478,6 +606,11 @@ def main():
         case_tls(args.helper, work)
         if args.vbe_guest:
             case_vbe(args.helper, work, args.vbe_guest)
+        if args.vbe_guest:
+            case_two_clients(args.helper, work, args.vbe_guest, False)
+            case_two_clients(args.helper, work, args.vbe_guest, True)
+        if args.mouse_guest:
+            case_mouse(args.helper, work, args.mouse_guest)
     print('1..%d' % count)
     return 1 if failures else 0
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* vessel-helper flags: sizes, every bad flag gets a message naming it. */
+/* vessel-helper flags: sizes, every bad flag gets a message naming it (SPICE flags too). */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -203,6 +204,88 @@ static void test_balloon_flags(void)
 	ok(strstr(err, "--balloon-stats") != NULL, "message: %s", err);
 }
 
+/* --spice and its companions: each refusal names its flag and how to fix it. */
+static void test_spice_flags(void)
+{
+	struct helper_options o;
+	char err[256], tls[3 * sizeof(kernel_path) + 4], bad_tls[] = "cert.pem";
+	char two_commas[] = "a,,c", four[] = "a,b,c,d", no_cert[] = ",b";
+
+	is_int(parse(&o, err, sizeof(err), "--multiboot", kernel_path, "--spice",
+		     "tcp:127.0.0.1:5930", NULL), 0, "--spice on loopback needs no password");
+	ok(o.spice && o.spice_listen.port == 5930 && !strcmp(o.spice_listen.host, "127.0.0.1"),
+	   "listen address kept");
+	is_int(parse(&o, err, sizeof(err), "--multiboot", kernel_path, "--spice", "tcp:[::1]:5930",
+		     NULL), 0, "IPv6 loopback needs no password either");
+	is_int(parse(&o, err, sizeof(err), "--multiboot", kernel_path, "--spice", "vnc:5900",
+		     NULL), -EINVAL, "an unknown listen kind");
+	ok(strstr(err, "--spice vnc:5900") && strstr(err, "tcp:"), "message shows the forms: %s",
+	   err);
+	is_int(parse(&o, err, sizeof(err), "--multiboot", kernel_path, "--spice", "tcp:0.0.0.0:5930",
+		     NULL), -EINVAL, "any-address listen without a password");
+	ok(strstr(err, "--spice-password-file") && strstr(err, "127.0.0.1"),
+	   "message says how to fix it: %s", err);
+	is_int(parse(&o, err, sizeof(err), "--multiboot", kernel_path, "--spice",
+		     "tcp:vm-host.example:5930", NULL), -EINVAL,
+	       "a host name could resolve anywhere: password needed");
+	is_int(parse(&o, err, sizeof(err), "--multiboot", kernel_path, "--spice", "tcp:0.0.0.0:5930",
+		     "--spice-password-file", kernel_path, NULL), 0, "any-address with a password");
+	ok(o.spice_password_file == kernel_path, "password file kept");
+	is_int(parse(&o, err, sizeof(err), "--multiboot", kernel_path, "--spice", "tcp::5930",
+		     "--spice-password-file", "/nonexistent/pw", NULL), -EINVAL,
+	       "a missing password file");
+	ok(strstr(err, "--spice-password-file") && strstr(err, "/nonexistent/pw"), "%s", err);
+	is_int(parse(&o, err, sizeof(err), "--multiboot", kernel_path, "--spice-password-file",
+		     kernel_path, NULL), -EINVAL, "--spice-password-file alone");
+	ok(strstr(err, "needs --spice") != NULL, "%s", err);
+
+	is_int(parse(&o, err, sizeof(err), "--multiboot", kernel_path, "--spice-file", "/tmp/x.vv",
+		     NULL), -EINVAL, "--spice-file alone");
+	ok(strstr(err, "--spice-file needs --spice") != NULL, "%s", err);
+	is_int(parse(&o, err, sizeof(err), "--multiboot", kernel_path, "--spice", "unix:/tmp/s",
+		     "--spice-file", "/tmp/x.vv", NULL), -EINVAL, "--spice-file with unix:");
+	ok(strstr(err, "tcp: only") != NULL, "%s", err);
+	is_int(parse(&o, err, sizeof(err), "--multiboot", kernel_path, "--spice", "tcp::5930",
+		     "--spice-file", "/tmp/x.vv", NULL), 0, "--spice-file with tcp:");
+	ok(o.spice_vv_file && !strcmp(o.spice_vv_file, "/tmp/x.vv"), ".vv path kept");
+
+	is_int(parse(&o, err, sizeof(err), "--spice-tls", bad_tls, NULL), -EINVAL,
+	       "--spice-tls without a key");
+	ok(strstr(err, "CERT,KEY") != NULL, "message shows the form: %s", err);
+	is_int(parse(&o, err, sizeof(err), "--spice-tls", two_commas, NULL), -EINVAL,
+	       "--spice-tls with an empty key");
+	is_int(parse(&o, err, sizeof(err), "--spice-tls", four, NULL), -EINVAL,
+	       "--spice-tls with four parts");
+	is_int(parse(&o, err, sizeof(err), "--spice-tls", no_cert, NULL), -EINVAL,
+	       "--spice-tls with an empty cert");
+	snprintf(tls, sizeof(tls), "%s,%s,%s", kernel_path, kernel_path, kernel_path);
+	is_int(parse(&o, err, sizeof(err), "--multiboot", kernel_path, "--spice-tls", tls, NULL),
+	       -EINVAL, "--spice-tls alone");
+	ok(strstr(err, "--spice-tls needs --spice") != NULL, "%s", err);
+	snprintf(tls, sizeof(tls), "%s,%s,%s", kernel_path, kernel_path, kernel_path);
+	is_int(parse(&o, err, sizeof(err), "--multiboot", kernel_path, "--spice", "unix:/tmp/s",
+		     "--spice-tls", tls, NULL), -EINVAL, "--spice-tls with unix:");
+	ok(strstr(err, "--spice-tls works with --spice tcp: only") != NULL, "%s", err);
+	snprintf(tls, sizeof(tls), "%s,%s,%s", kernel_path, kernel_path, kernel_path);
+	is_int(parse(&o, err, sizeof(err), "--multiboot", kernel_path, "--spice", "tcp::5930",
+		     "--spice-tls", tls, NULL), 0, "--spice-tls CERT,KEY,CA");
+	ok(o.spice_tls.cert == tls && o.spice_tls.key == tls + strlen(kernel_path) + 1 &&
+	   o.spice_tls.ca == tls + 2 * (strlen(kernel_path) + 1), "the three paths split in place");
+	snprintf(tls, sizeof(tls), "%s,/nonexistent/key.pem", kernel_path);
+	is_int(parse(&o, err, sizeof(err), "--multiboot", kernel_path, "--spice", "tcp::5930",
+		     "--spice-tls", tls, NULL), -EINVAL, "--spice-tls with a missing key");
+	ok(strstr(err, "/nonexistent/key.pem") != NULL, "message names the file: %s", err);
+	snprintf(tls, sizeof(tls), "%s,%s", kernel_path, kernel_path);
+	is_int(parse(&o, err, sizeof(err), "--multiboot", kernel_path, "--spice", "tcp:0.0.0.0:5930",
+		     "--spice-tls", tls, NULL), -EINVAL, "TLS alone does not open other hosts");
+	ok(strstr(err, "--spice-password-file") != NULL, "%s", err);
+	snprintf(tls, sizeof(tls), "%s,%s", kernel_path, kernel_path);
+	is_int(parse(&o, err, sizeof(err), "--multiboot", kernel_path, "--spice", "tcp::5930",
+		     "--spice-tls", tls, NULL), 0, "--spice-tls CERT,KEY");
+	ok(o.spice_tls.cert == tls && o.spice_tls.key == tls + strlen(kernel_path) + 1 &&
+	   !o.spice_tls.ca, "CERT,KEY splits in place and leaves no CA");
+}
+
 int main(void)
 {
 	int fd = mkstemp(kernel_path);
@@ -218,6 +301,7 @@ int main(void)
 	test_flags();
 	test_vessel_file();
 	test_balloon_flags();
+	test_spice_flags();
 	unlink(kernel_path);
 	unlink(empty_path);
 	free(blob);
