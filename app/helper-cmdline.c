@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,18 +37,29 @@ void helper_usage(FILE *out)
 "  --screenshot-at SECONDS:FILE  save the screen as PNG that long after start\n"
 "  --screenshot-on-exit FILE     save the screen as PNG when the VM stops\n"
 "  --dump-text-on-exit FILE      save a text-mode screen as UTF-8 text when the VM stops\n"
+"  --snapshot-at SECONDS:DIR  snapshot the running VM into DIR that long after start\n"
+"                       (devices, vCPUs, RAM; not disks), then keep running\n"
+"  --restore DIR        load the snapshot in DIR into this VM (same configuration) and\n"
+"                       run on from there\n"
 "  --spice tcp:[ADDR]:PORT|unix:PATH\n"
 "                       serve the display, keyboard and mouse to SPICE clients\n"
 "                       (ADDR defaults to 127.0.0.1; other hosts need a password)\n"
 "  --spice-password-file FILE  the SPICE password: the first line of FILE\n"
 "  --spice-file FILE.vv  write a remote-viewer connection file (mode 0600; tcp: only)\n"
 "  --spice-tls CERT,KEY[,CA]  TLS only on the --spice port (PEM files; tcp: only)\n"
+"  --control-socket PATH|auto  serve the control API (D-Bus VM1) on a private unix\n"
+"                       socket; auto: $XDG_RUNTIME_DIR/vessel/UUID.sock (needs NAME.vessel)\n"
+"  --control-fd FD      serve the control API on an inherited socketpair end\n"
 "  --firmware FILE      BIOS image to boot through when there is no direct boot\n"
 "                       (default " FIRMWARE_DEFAULT ")\n"
 "  --serial BACKEND     COM1: stdio, file:PATH, unix:PATH or none (default stdio)\n"
 "  --firmware-log FILE  write the debug port (0x402) output to FILE\n"
 "  --no-reboot          a guest reset ends the VM (status 68) instead of rebooting\n"
 "  --timeout SECONDS    end the VM after this long (status 69)\n"
+"  --balloon            add a virtio-balloon device (a .vessel [balloon] group does too)\n"
+"  --balloon-target SIZE[@SECONDS]  ask the guest to give SIZE of its RAM back that long\n"
+"                       after start (default 0 s; repeat for a schedule; 0 deflates)\n"
+"  --balloon-stats SECONDS  ask the guest for memory statistics this often\n"
 "  --exit-stats         print how many exits of each kind the vCPUs took\n"
 "  --quiet              no register dump when the guest faults\n"
 "  --help, --version\n"
@@ -206,8 +218,9 @@ static int parse_vram(const char *s, uint64_t *out, char *err, size_t errlen)
 	return 0;
 }
 
-/* SECONDS:FILE */
-static int parse_shot_at(const char *s, struct helper_options *o, char *err, size_t errlen)
+/* SECONDS:PATH, for --screenshot-at and --snapshot-at */
+static int parse_at(const char *flag, const char *s, double *t_out, const char **path,
+		    char *err, size_t errlen)
 {
 	char *end;
 	double t;
@@ -215,9 +228,54 @@ static int parse_shot_at(const char *s, struct helper_options *o, char *err, siz
 	errno = 0;
 	t = strtod(s, &end);
 	if (errno || end == s || *end != ':' || !end[1] || !(t >= 0) || t > 1e7)
-		return fail(err, errlen, "--screenshot-at %s: expected SECONDS:FILE", s);
-	o->screenshot_at = t;
-	o->screenshot_at_file = end + 1;
+		return fail(err, errlen, "%s %s: expected SECONDS:%s", flag, s,
+			    strcmp(flag, "--snapshot-at") ? "FILE" : "DIR");
+	*t_out = t;
+	*path = end + 1;
+	return 0;
+}
+
+/* SIZE[@SECONDS]: a balloon size (SIZE as --memory; 0 gives everything back) and when. */
+static int parse_balloon_target(const char *arg, struct helper_options *o, char *err,
+				size_t errlen)
+{
+	struct helper_balloon_step *st = &o->balloon_steps[o->nballoon_steps];
+	const char *at = strchr(arg, '@');
+	char s[32], *end;
+
+	if (o->nballoon_steps == HELPER_MAX_BALLOON_STEPS)
+		return fail(err, errlen, "--balloon-target: at most %d of them",
+			    HELPER_MAX_BALLOON_STEPS);
+	snprintf(s, sizeof(s), "%.*s", at ? (int)(at - arg) : (int)strlen(arg), arg);
+	if (helper_parse_size(s, &st->bytes))
+		return fail(err, errlen, "--balloon-target %s: expected SIZE[@SECONDS], e.g. "
+			    "96M@0 or 0@30", s);
+	st->at = 0;
+	if (at) {
+		errno = 0;
+		st->at = strtod(at + 1, &end);
+		if (errno || end == at + 1 || *end || !(st->at >= 0) || st->at > 1e7)
+			return fail(err, errlen, "--balloon-target %s@%s: SECONDS is a number "
+				    "from 0", s, at + 1);
+	}
+	o->nballoon_steps++;
+	o->vm.balloon = true;
+	return 0;
+}
+
+static int parse_balloon_stats(const char *s, struct helper_options *o, char *err,
+			       size_t errlen)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < 0 || v > 86400)
+		return fail(err, errlen, "--balloon-stats %s: expected whole seconds, 0 to 86400",
+			    s);
+	o->vm.balloon_stats_interval = (unsigned)v;
+	o->vm.balloon = true;
 	return 0;
 }
 
@@ -313,6 +371,17 @@ static int check_spice(struct helper_options *o, char *err, size_t errlen)
 }
 
 /* Checks that need every flag: a boot source, combinations, sizes against RAM. */
+static int check_balloon(const struct helper_options *o, char *err, size_t errlen)
+{
+	for (unsigned i = 0; i < o->nballoon_steps; i++)
+		if (o->balloon_steps[i].bytes > o->vm.ram_size)
+			return fail(err, errlen, "--balloon-target: %llu MiB is more than the "
+				    "guest's RAM (--memory %llu MiB)",
+				    (unsigned long long)(o->balloon_steps[i].bytes >> 20),
+				    (unsigned long long)(o->vm.ram_size >> 20));
+	return 0;
+}
+
 static int check_combination(struct helper_options *o, char *err, size_t errlen)
 {
 	struct stat st;
@@ -321,8 +390,14 @@ static int check_combination(struct helper_options *o, char *err, size_t errlen)
 	if (o->help || o->version)
 		return 0;
 	ret = check_spice(o, err, errlen);
+	if (!ret)
+		ret = check_balloon(o, err, errlen);
 	if (ret)
 		return ret;
+	if (o->control_socket && !strcmp(o->control_socket, "auto") &&
+	    (!o->vessel || !o->vessel->uuid[0]))
+		return fail(err, errlen, "--control-socket auto: needs a NAME.vessel file with a "
+			    "uuid in [vm] (the socket is named after it); give a PATH instead");
 	if (o->vm.firmware && (o->vm.kernel || o->vm.multiboot))
 		return fail(err, errlen, "--firmware cannot be combined with --kernel or --multiboot "
 			    "(direct boot starts the guest without firmware)");
@@ -358,12 +433,32 @@ static int check_combination(struct helper_options *o, char *err, size_t errlen)
 	return 0;
 }
 
+/* --control-fd: an open socket inherited from the launcher. */
+static int parse_control_fd(const char *arg, int *out, char *err, size_t errlen)
+{
+	struct stat st;
+	char *end;
+	long fd;
+
+	errno = 0;
+	fd = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || fd < 3 || fd > INT_MAX)
+		return fail(err, errlen, "--control-fd %s: expected an open file descriptor "
+			    "number above 2", arg);
+	if (fstat((int)fd, &st) || !S_ISSOCK(st.st_mode))
+		return fail(err, errlen, "--control-fd %s: not an open socket", arg);
+	*out = (int)fd;
+	return 0;
+}
+
 enum {
 	OPT_MEMORY = 256, OPT_CPUS, OPT_KERNEL, OPT_INITRD, OPT_APPEND, OPT_MULTIBOOT,
 	OPT_SERIAL, OPT_NO_REBOOT, OPT_TIMEOUT, OPT_EXIT_STATS, OPT_QUIET, OPT_FWLOG,
 	OPT_HELP, OPT_VERSION, OPT_FIRMWARE, OPT_DISK, OPT_CDROM, OPT_BOOT,
 	OPT_VGA, OPT_VRAM, OPT_SHOT_AT, OPT_SHOT_EXIT, OPT_TEXT_EXIT,
 	OPT_SPICE, OPT_SPICE_PW, OPT_SPICE_FILE, OPT_SPICE_TLS,
+	OPT_CONTROL_SOCKET, OPT_CONTROL_FD, OPT_SNAP_AT, OPT_RESTORE,
+	OPT_BALLOON, OPT_BALLOON_TARGET, OPT_BALLOON_STATS,
 };
 
 static const struct option long_opts[] = {
@@ -384,10 +479,17 @@ static const struct option long_opts[] = {
 	{ "screenshot-at", required_argument, NULL, OPT_SHOT_AT },
 	{ "screenshot-on-exit", required_argument, NULL, OPT_SHOT_EXIT },
 	{ "dump-text-on-exit", required_argument, NULL, OPT_TEXT_EXIT },
+	{ "snapshot-at", required_argument, NULL, OPT_SNAP_AT },
+	{ "restore", required_argument, NULL, OPT_RESTORE },
 	{ "spice", required_argument, NULL, OPT_SPICE },
 	{ "spice-password-file", required_argument, NULL, OPT_SPICE_PW },
 	{ "spice-file", required_argument, NULL, OPT_SPICE_FILE },
 	{ "spice-tls", required_argument, NULL, OPT_SPICE_TLS },
+	{ "control-socket", required_argument, NULL, OPT_CONTROL_SOCKET },
+	{ "control-fd", required_argument, NULL, OPT_CONTROL_FD },
+	{ "balloon", no_argument, NULL, OPT_BALLOON },
+	{ "balloon-target", required_argument, NULL, OPT_BALLOON_TARGET },
+	{ "balloon-stats", required_argument, NULL, OPT_BALLOON_STATS },
 	{ "no-reboot", no_argument, NULL, OPT_NO_REBOOT },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "exit-stats", no_argument, NULL, OPT_EXIT_STATS },
@@ -435,7 +537,14 @@ static int apply_opt(struct helper_options *o, int c, const char *arg, char *err
 	case OPT_VRAM:
 		return parse_vram(arg, &o->vm.vram_size, err, errlen);
 	case OPT_SHOT_AT:
-		return parse_shot_at(arg, o, err, errlen);
+		return parse_at("--screenshot-at", arg, &o->screenshot_at, &o->screenshot_at_file,
+				err, errlen);
+	case OPT_SNAP_AT:
+		return parse_at("--snapshot-at", arg, &o->snapshot_at, &o->snapshot_at_dir, err,
+				errlen);
+	case OPT_RESTORE:
+		o->restore_dir = arg;
+		return 0;
 	case OPT_SHOT_EXIT:
 		o->screenshot_exit = arg;
 		return 0;
@@ -456,6 +565,18 @@ static int apply_opt(struct helper_options *o, int c, const char *arg, char *err
 		return 0;
 	case OPT_SPICE_TLS:
 		return parse_spice_tls((char *)arg, &o->spice_tls, err, errlen);
+	case OPT_CONTROL_SOCKET:
+		o->control_socket = arg;
+		return 0;
+	case OPT_CONTROL_FD:
+		return parse_control_fd(arg, &o->control_fd, err, errlen);
+	case OPT_BALLOON:
+		o->vm.balloon = true;
+		return 0;
+	case OPT_BALLOON_TARGET:
+		return parse_balloon_target(arg, o, err, errlen);
+	case OPT_BALLOON_STATS:
+		return parse_balloon_stats(arg, o, err, errlen);
 	case OPT_FIRMWARE:
 		o->vm.firmware = arg;
 		return 0;
@@ -508,6 +629,29 @@ static const char *find_vessel_arg(int argc, char **argv, char *err, size_t errl
 	return found;
 }
 
+/*
+ * [spice] listen/port/password-file turn SPICE sharing on as --spice tcp:LISTEN:PORT would
+ * (listen defaults to 127.0.0.1, port to 5900); --spice flags given later override it.
+ */
+static int vessel_spice(struct helper_options *o, char *err, size_t errlen)
+{
+	const struct vessel_file *vf = o->vessel;
+	g_autofree char *spec = NULL;
+	const char *addr;
+
+	if (!vf->spice_listen && !vf->spice_port)
+		return 0;
+	addr = vf->spice_listen ? vf->spice_listen : "127.0.0.1";
+	spec = g_strdup_printf(strchr(addr, ':') && addr[0] != '[' ? "tcp:[%s]:%u" : "tcp:%s:%u",
+			       addr, vf->spice_port ? vf->spice_port : 5900);
+	if (spice_parse_listen(spec, &o->spice_listen))
+		return fail(err, errlen, "%s: [spice] listen=%s port=%u is not an address and port "
+			    "SPICE can listen on", vf->path, addr, vf->spice_port);
+	o->spice = true;
+	o->spice_password_file = vf->spice_password_file;
+	return 0;
+}
+
 /* Load NAME.vessel as the base configuration the flags then override. */
 static int load_vessel(struct helper_options *o, const char *path, char *err, size_t errlen)
 {
@@ -521,7 +665,7 @@ static int load_vessel(struct helper_options *o, const char *path, char *err, si
 	o->vessel_path = path;
 	vessel_file_to_vm_config(o->vessel, &o->vm);
 	o->file_firmware = o->vm.firmware;
-	return 0;
+	return vessel_spice(o, err, errlen);
 }
 
 void helper_options_free(struct helper_options *o)
@@ -539,6 +683,7 @@ int helper_parse_args(int argc, char **argv, struct helper_options *o, char *err
 	memset(o, 0, sizeof(*o));
 	o->vm.ram_size = 256ull << 20;
 	o->vm.cpus = 1;
+	o->control_fd = -1;
 	o->vm.serial = VM_SERIAL_STDIO;
 	err[0] = '\0';
 	/* Getopt's state is reset (optind = 0) by each pass: tests call us more than once. */

@@ -10,6 +10,8 @@
 #include "spice-vm.h"
 #include "vm.h"
 
+#define HELPER_MAX_BALLOON_STEPS	16
+
 struct helper_options {
 	struct vm_config vm;
 	double timeout;			/* seconds; 0 = none */
@@ -24,11 +26,22 @@ struct helper_options {
 	const char *text_exit;		/* --dump-text-on-exit FILE */
 	double screenshot_at;		/* --screenshot-at SECONDS:FILE */
 	const char *screenshot_at_file;
+	double snapshot_at;		/* --snapshot-at SECONDS:DIR */
+	const char *snapshot_at_dir;
+	const char *restore_dir;	/* --restore DIR */
 	bool spice;			/* --spice LISTEN */
 	struct spice_listen spice_listen;
 	const char *spice_password_file;	/* --spice-password-file FILE */
 	const char *spice_vv_file;	/* --spice-file FILE.vv */
 	struct spice_tls spice_tls;	/* --spice-tls CERT,KEY[,CA] (split in argv) */
+	const char *control_socket;	/* --control-socket PATH, or "auto" */
+	int control_fd;			/* --control-fd FD, or -1 */
+	/* --balloon-target SIZE[@SECONDS], in command-line order (vm.balloon is --balloon). */
+	struct helper_balloon_step {
+		uint64_t bytes;
+		double at;		/* seconds after start */
+	} balloon_steps[HELPER_MAX_BALLOON_STEPS];
+	unsigned nballoon_steps;
 };
 
 struct vessel_file;

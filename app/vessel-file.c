@@ -351,6 +351,9 @@ static int parse_balloon(struct vessel_file *vf, GError **error)
 		ret = bad(error, vf, "balloon", "min", "larger than max (or [vm] memory)");
 	if (!ret)
 		ret = get_bool(vf, "balloon", "auto", &vf->balloon_auto, error);
+	if (!ret)
+		ret = get_bool(vf, "balloon", "share-pages", &vf->balloon_share_pages, error);
+	vf->balloon = g_key_file_has_group(vf->kf, "balloon");
 	return ret;
 }
 
@@ -465,6 +468,8 @@ void vessel_file_to_vm_config(const struct vessel_file *vf, struct vm_config *cf
 	cfg->cpus = vf->cpus;
 	cfg->firmware = vf->firmware ? vf->firmware : FIRMWARE_DEFAULT;
 	cfg->vram_size = vf->vram;
+	cfg->balloon = vf->balloon;
+	cfg->share_pages = vf->balloon_share_pages;
 	memset(cfg->disks, 0, sizeof(cfg->disks));
 	cfg->ndisks = 0;
 	/* parse_disks() keeps disks + CD-ROM within VM_MAX_DISKS */

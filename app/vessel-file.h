@@ -66,6 +66,8 @@ struct vessel_file {
 	/* [balloon] */
 	uint64_t balloon_min, balloon_max;	/* 0: not given */
 	bool balloon_auto;
+	bool balloon;			/* the group is there: the VM has a balloon device */
+	bool balloon_share_pages;	/* share-pages: guest RAM offered to KSM */
 	/* [net.N] in order of N */
 	struct vessel_net nets[VESSEL_MAX_NETS];
 	unsigned nnets;

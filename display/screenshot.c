@@ -77,3 +77,33 @@ out:
 	free(tmp);
 	return ret;
 }
+
+int display_screenshot_png_mem(const struct surface *s, void **data, size_t *len)
+{
+	struct png_job job = { .s = s };
+	char *buf = NULL;
+	size_t size = 0;
+	int ret;
+
+	*data = NULL;
+	*len = 0;
+	if (!s || !s->pixels || !s->width || !s->height || s->stride < s->width * 4)
+		return -EINVAL;
+	job.row = malloc((size_t)s->width * 3);
+	job.f = job.row ? open_memstream(&buf, &size) : NULL;
+	if (!job.f) {
+		free(job.row);
+		return -ENOMEM;
+	}
+	ret = write_png(&job);
+	if (fclose(job.f) && !ret)
+		ret = -ENOMEM;
+	free(job.row);
+	if (ret) {
+		free(buf);
+		return ret;
+	}
+	*data = buf;
+	*len = size;
+	return 0;
+}

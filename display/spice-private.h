@@ -23,6 +23,7 @@ struct spice_update;
 struct vspice_display {
 	QXLInstance qxl;
 	struct vga *vga;
+	struct display_consumer *consumer;	/* our share of the display hub's damage */
 	/* Guards the command queue only; never held across a spice_qxl_* call. */
 	pthread_mutex_t lock;
 	struct spice_update *head, **tail;

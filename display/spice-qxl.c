@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "display-hub.h"
 #include "spice-private.h"
 #include "vga-vm.h"
 
@@ -262,28 +263,18 @@ static bool clip_rect(struct display_rect *r, const struct surface *s)
 	return true;
 }
 
-static void refresh(struct vspice_display *d)
+/* Under the hub's lock: new primary surface when the size changed, then the damage. */
+static unsigned refresh_locked(struct vspice_display *d, const struct surface *s,
+			       struct display_rect *rects, unsigned n, uint64_t gen)
 {
-	struct display_rect rects[VSPICE_MAX_RECTS];
-	const struct surface *s;
 	struct spice_update *u;
-	unsigned n, queued = 0;
-	bool full = false;
+	unsigned queued = 0;
 
-	if (display_update(d->vga) < 0)
-		return;
-	s = display_get_surface(d->vga);
-	if (!s || !s->pixels || !s->width || !s->height)
-		return;
-	if (!d->have_primary || display_generation(d->vga) != d->generation ||
-	    s->width != d->width || s->height != d->height) {
-		d->generation = display_generation(d->vga);
+	if (!d->have_primary || gen != d->generation || s->width != d->width ||
+	    s->height != d->height) {
+		d->generation = gen;
 		if (create_primary(d, s))
-			return;
-		full = true;
-	}
-	n = display_take_damage(d->vga, rects, VSPICE_MAX_RECTS);
-	if (full) {
+			return 0;
 		rects[0] = (struct display_rect){ 0, 0, s->width, s->height };
 		n = 1;
 	}
@@ -296,6 +287,20 @@ static void refresh(struct vspice_display *d)
 		enqueue(d, u);
 		queued++;
 	}
+	return queued;
+}
+
+static void refresh(struct vspice_display *d)
+{
+	struct display_rect rects[VSPICE_MAX_RECTS];
+	const struct surface *s;
+	unsigned n, queued = 0;
+	uint64_t gen;
+
+	s = display_consumer_begin(d->consumer, rects, VSPICE_MAX_RECTS, &n, &gen);
+	if (s)
+		queued = refresh_locked(d, s, rects, n, gen);
+	display_consumer_end(d->consumer);
 	if (queued)
 		spice_qxl_wakeup(&d->qxl);
 }
@@ -312,8 +317,13 @@ int vspice_display_add(struct vspice *s)
 	QXLDevMemSlot slot = { 0 };
 
 	d->vga = vga_from_vm(s->vm);
-	if (!d->vga)
+	if (!d->vga || !s->cfg.hub) {
+		d->vga = NULL;
 		return 0;		/* --vga none: inputs only */
+	}
+	d->consumer = display_hub_attach(s->cfg.hub);
+	if (!d->consumer)
+		return -ENOMEM;
 	pthread_mutex_init(&d->lock, NULL);
 	d->tail = &d->head;
 	d->qxl.base.sif = &vspice_qxl_interface.base;
@@ -341,6 +351,8 @@ void vspice_display_remove(struct vspice *s)
 		g_source_unref(d->refresh);
 		d->refresh = NULL;
 	}
+	display_hub_detach(d->consumer);
+	d->consumer = NULL;
 }
 
 /* After spice_server_destroy(): the worker is gone, free what it never fetched. */

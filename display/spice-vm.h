@@ -16,6 +16,7 @@
 
 struct vm;
 struct vspice;
+struct display_hub;
 
 /* Where clients connect: "tcp:[ADDR]:PORT" (ADDR defaults to 127.0.0.1) or "unix:PATH". */
 struct spice_listen {
@@ -43,6 +44,7 @@ struct spice_config {
 	struct spice_tls tls;		/* with a cert, the port is TLS-only (tls-port) */
 	const char *vv_file;		/* NULL, or write a remote-viewer file here (tcp: only) */
 	const char *title;		/* the .vv file's title= */
+	struct display_hub *hub;	/* the VM's display, shared with other consumers */
 };
 
 /*
@@ -50,6 +52,12 @@ struct spice_config {
  * NULL with *err = -errno and a message on stderr (the password is never printed).
  */
 struct vspice *vspice_start(struct vm *vm, const struct spice_config *cfg, int *err);
+/*
+ * The remote-viewer (.vv) file for this server, as text (g_free it; it may hold the
+ * password: explicit_bzero before). NULL for a unix socket or when the password file cannot
+ * be read.
+ */
+char *vspice_connection_file(struct vspice *s, size_t *len);
 /* Disconnect every client and end the thread; call before vm_destroy. NULL is a no-op. */
 void vspice_stop(struct vspice *s);
 

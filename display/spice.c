@@ -109,6 +109,22 @@ static int vv_fill(struct vspice *s, GKeyFile *kf)
 	return 0;
 }
 
+char *vspice_connection_file(struct vspice *s, size_t *len)
+{
+	GKeyFile *kf;
+	char *data = NULL;
+	gsize n = 0;
+
+	if (!s || s->cfg.listen.unix_socket)
+		return NULL;
+	kf = g_key_file_new();
+	if (!vv_fill(s, kf))
+		data = g_key_file_to_data(kf, &n, NULL);
+	g_key_file_free(kf);
+	*len = n;
+	return data;
+}
+
 /* The remote-viewer connection file: mode 0600, written to a temp file and renamed. */
 static int write_vv(struct vspice *s)
 {

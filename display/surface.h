@@ -3,6 +3,7 @@
 #ifndef VESSEL_SURFACE_H
 #define VESSEL_SURFACE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /*
@@ -50,5 +51,7 @@ uint64_t display_generation(struct vga *vga);
 
 /* Write the surface as an 8-bit RGB PNG. 0 or -errno (-EIO when libpng fails). */
 int display_screenshot_png(const struct surface *s, const char *path);
+/* The same PNG in memory: *data is malloc()ed (free it); 0 or -errno. */
+int display_screenshot_png_mem(const struct surface *s, void **data, size_t *len);
 
 #endif

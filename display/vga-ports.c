@@ -280,6 +280,32 @@ void vga_port_write(struct vga *vga, unsigned port, uint8_t val)
 	}
 }
 
+static bool masked(const uint8_t *v, const uint8_t *mask, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (v[i] & ~mask[i])
+			return false;
+	return true;
+}
+
+const char *vga_regs_check(const struct vga_regs *r)
+{
+	uint8_t ar_mask[32] = { 0 }, cr_mask[64] = { 0 };
+
+	memset(ar_mask, 0x3f, 0x10);		/* palette registers: 6 bits */
+	memset(ar_mask + 0x10, 0xff, VGA_AR_COUNT - 0x10);
+	memset(cr_mask, 0xff, VGA_CR_COUNT);
+	if (!masked(r->sr, sr_mask, 8))
+		return "sequencer register with unimplemented bits";
+	if (!masked(r->gr, gr_mask, 16))
+		return "graphics controller register with unimplemented bits";
+	if (!masked(r->ar, ar_mask, 32))
+		return "attribute register with unimplemented bits";
+	if (!masked(r->cr, cr_mask, 64))
+		return "CRTC register past the last one";
+	return NULL;
+}
+
 void vga_ports_reset(struct vga *vga)
 {
 	uint16_t dispi[VBE_NREGS];

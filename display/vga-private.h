@@ -167,6 +167,8 @@ static inline bool vga_vbe_on(const struct vga_regs *r)
 uint8_t vga_port_read(struct vga *vga, unsigned port);
 void vga_port_write(struct vga *vga, unsigned port, uint8_t val);
 void vga_ports_reset(struct vga *vga);
+/* Snapshot load: NULL if every register holds only implemented bits, else what is wrong. */
+const char *vga_regs_check(const struct vga_regs *r);
 extern const struct vmm_io_ops vga_pio_ops;
 
 /* vga-mem.c: the legacy window, offsets from 0xa0000. */
@@ -177,6 +179,8 @@ uint16_t vga_vbe_read(struct vga *vga, unsigned index);
 void vga_vbe_write(struct vga *vga, unsigned index, uint16_t val);
 void vga_vbe_reset(struct vga *vga);
 void vga_vbe_flush(struct vga *vga);
+/* Snapshot load: NULL if the DISPI registers are a state the writes could reach. */
+const char *vga_vbe_check(const struct vga *vga, const uint16_t *d);
 extern const struct vmm_io_ops vga_dispi_pio_ops;
 /* Effective VBE geometry for rendering (registers already checked by vga-vbe.c). */
 struct vga_vbe_geom {

@@ -91,6 +91,42 @@ static void fixup(struct vga *vga)
 	vga->invalidate = true;
 }
 
+/* Enabled: what fixup() leaves (ENABLE write); disabled: raw values the guest wrote. */
+static const char *vbe_mode_check(const struct vga *vga, const uint16_t *d)
+{
+	unsigned bpp = d[VBE_BPP], x = d[VBE_XRES], y = d[VBE_YRES], vw = d[VBE_VIRT_WIDTH];
+	uint64_t budget = frame_budget(vga, bpp), pitch, vh;
+
+	if (!bpp_valid(bpp) || x % 8 || x < 8 || x > VGA_VBE_MAX_XRES || !y ||
+	    y > VGA_VBE_MAX_YRES)
+		return "DISPI mode not one the card offers";
+	pitch = line_bytes(bpp, vw);
+	if (vw % 8 || vw < x || pitch * y > budget)
+		return "DISPI virtual width does not fit in VRAM";
+	vh = budget / pitch;
+	if (d[VBE_VIRT_HEIGHT] != (vh > 0xffff ? 0xffff : vh))
+		return "DISPI virtual height is not the computed one";
+	if (d[VBE_X_OFFSET] > vw - x || d[VBE_Y_OFFSET] > d[VBE_VIRT_HEIGHT] - y)
+		return "DISPI offset puts the frame past VRAM";
+	return NULL;
+}
+
+const char *vga_vbe_check(const struct vga *vga, const uint16_t *d)
+{
+	const uint16_t en_bits = VBE_EN_ENABLED | VBE_EN_GETCAPS | VBE_EN_8BIT_DAC | VBE_EN_LFB |
+				 VBE_EN_NOCLEARMEM;
+
+	if (d[VBE_ID] < VBE_ID0 || d[VBE_ID] > VBE_ID5)
+		return "DISPI ID unknown";
+	if (d[VBE_ENABLE] & ~en_bits)
+		return "DISPI enable has undefined bits";
+	if (d[VBE_BANK] >= vga->vram_size / VBE_BANK_SIZE)
+		return "DISPI bank past VRAM";
+	if (d[VBE_VIDEO_MEMORY_64K])
+		return "DISPI video memory register is read-only";
+	return (d[VBE_ENABLE] & VBE_EN_ENABLED) ? vbe_mode_check(vga, d) : NULL;
+}
+
 bool vga_vbe_geometry(const struct vga *vga, const struct vga_regs *r, struct vga_vbe_geom *g)
 {
 	const uint16_t *d = r->dispi;

@@ -45,11 +45,26 @@ static void vgavm_destroy(void *state)
 	vga_free(state);
 }
 
-/* Created after the chipset (it needs the PCI bus); no timers or backends to pause. */
+static int vgavm_save(void *state, void **blob, size_t *len)
+{
+	return vga_save(state, blob, len);
+}
+
+static int vgavm_load(void *state, const void *blob, size_t len)
+{
+	return vga_load(state, blob, len);
+}
+
+/*
+ * Created after the chipset (it needs the PCI bus); no timers or backends to pause. Its
+ * load runs after the chipset has re-placed BAR0 (bar_mapped) and restored config space.
+ */
 const struct vmm_device_ops vga_device_ops = {
 	.name = "vga",
 	.create = vgavm_create,
 	.reset = vgavm_reset,
+	.save = vgavm_save,
+	.load = vgavm_load,
 	.destroy = vgavm_destroy,
 };
 

@@ -81,6 +81,15 @@ struct vga *vga_new(const struct vga_host *host, const struct vga_config *cfg, i
 void vga_free(struct vga *vga);
 /* Power-on register state (VRAM is kept, as on a warm reset). */
 void vga_reset(struct vga *vga);
+/*
+ * Snapshot state (vga-state.c): every VGA register with its indexes, flip-flop, latches
+ * and DAC state, the DISPI registers, the EDID, and VRAM up to its last non-zero page.
+ * vga_load: on a card with the same VRAM size; every register is checked against what
+ * the guest could have written (DISPI geometry inside VRAM); -EINVAL with one warning and
+ * nothing changed otherwise. The next display_update() redraws the whole surface.
+ */
+int vga_save(struct vga *vga, void **blob, size_t *len);
+int vga_load(struct vga *vga, const void *blob, size_t len);
 
 struct pci_dev *vga_pci_dev(struct vga *vga);
 /* VRAM as the renderer sees it (benchmarks, snapshots). */

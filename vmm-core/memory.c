@@ -3,8 +3,10 @@
 #include "memory.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static int mem_map_fd(uint64_t size, const char *name, int *fd_out, uint8_t **map_out)
@@ -92,6 +94,26 @@ void vm_memory_destroy(struct vm_memory *mem)
 	mem->low_fd = mem->high_fd = -1;
 }
 
+int vm_memory_map_private(struct vm_memory *mem, unsigned idx, int fd, uint64_t offset)
+{
+	struct vm_mem_region *r;
+	void *p;
+
+	if (idx >= mem->nregions || (offset & 0xfff))
+		return -EINVAL;
+	r = &mem->regions[idx];
+	/* MAP_FIXED over the memfd mapping: every pointer devices hold into RAM stays valid. */
+	p = mmap(r->hva, r->size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED | MAP_NORESERVE,
+		 fd, (off_t)offset);
+	if (p == MAP_FAILED)
+		return -errno;
+	r->file_private = true;
+	/* What the memfd held there (a direct-boot image, say) is unreachable now: free it. */
+	fallocate(r->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)r->fd_offset,
+		  (off_t)r->size);
+	return 0;
+}
+
 static const struct vm_mem_region *mem_find(const struct vm_memory *mem, uint64_t gpa)
 {
 	for (unsigned i = 0; i < mem->nregions; i++) {
@@ -163,6 +185,74 @@ int vm_memory_write(const struct vm_memory *mem, uint64_t gpa, const void *src, 
 int vm_memory_read(const struct vm_memory *mem, uint64_t gpa, void *dst, uint64_t len)
 {
 	return mem_copy(mem, gpa, dst, len, false);
+}
+
+/* A region a snapshot restore mapped privately over its memory file (not the memfd). */
+static bool region_file_private(const struct vm_mem_region *r)
+{
+	return r->file_private;
+}
+
+static int discard_piece(const struct vm_mem_region *r, uint64_t off, uint64_t n)
+{
+	if (region_file_private(r))
+		return madvise(r->hva + off, n, MADV_DONTNEED) ? -errno : 0;
+	/* Punching the hole also drops the shared mapping's pages (fallocate(2)). */
+	if (fallocate(r->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+		      (off_t)(r->fd_offset + off), (off_t)n))
+		return -errno;
+	return 0;
+}
+
+int vm_memory_discard(const struct vm_memory *mem, uint64_t gpa, uint64_t len)
+{
+	if ((gpa | len) & 0xfff)
+		return -EINVAL;
+	if (!vm_memory_is_ram(mem, gpa, len))
+		return -EFAULT;
+	while (len) {
+		const struct vm_mem_region *r = mem_find(mem, gpa);
+		uint64_t off = gpa - r->gpa;
+		uint64_t n = r->size - off < len ? r->size - off : len;
+		int ret = discard_piece(r, off, n);
+
+		if (ret)
+			return ret;
+		gpa += n;
+		len -= n;
+	}
+	return 0;
+}
+
+bool vm_memory_any_file_private(const struct vm_memory *mem)
+{
+	for (unsigned i = 0; i < mem->nregions; i++)
+		if (region_file_private(&mem->regions[i]))
+			return true;
+	return false;
+}
+
+uint64_t vm_memory_allocated(const struct vm_memory *mem)
+{
+	const int fds[2] = { mem->low_fd, mem->high_fd };
+	uint64_t total = 0;
+	struct stat st;
+
+	for (unsigned i = 0; i < 2; i++)
+		if (fds[i] >= 0 && !fstat(fds[i], &st))
+			total += (uint64_t)st.st_blocks * 512;
+	return total;
+}
+
+int vm_memory_set_mergeable(const struct vm_memory *mem, bool on)
+{
+	int advice = on ? MADV_MERGEABLE : MADV_UNMERGEABLE;
+
+	if (mem->low_map && madvise(mem->low_map, mem->below_4g, advice))
+		return -errno;
+	if (mem->high_map && madvise(mem->high_map, mem->above_4g, advice))
+		return -errno;
+	return 0;
 }
 
 static void e820_put(struct e820_entry *out, unsigned max, unsigned *n, uint64_t addr,

@@ -36,6 +36,13 @@ struct vm_mem_region {
 	int fd;			/* the memfd behind it */
 	uint64_t fd_offset;
 	uint32_t slot;		/* KVM memory slot */
+	/*
+	 * Set when a snapshot restore mapped this region MAP_PRIVATE over the snapshot's memory
+	 * file (vm_memory_map_private): pages load lazily from that file, and `fd` no longer
+	 * holds the guest's data. Discarding a page here is madvise(MADV_DONTNEED), not a hole
+	 * punch in `fd` — and the page then reads back the file's content, not zeros.
+	 */
+	bool file_private;
 };
 
 struct vm_memory {
@@ -62,6 +69,28 @@ bool vm_memory_is_ram(const struct vm_memory *mem, uint64_t gpa, uint64_t len);
 int vm_memory_write(const struct vm_memory *mem, uint64_t gpa, const void *src, uint64_t len);
 int vm_memory_read(const struct vm_memory *mem, uint64_t gpa, void *dst, uint64_t len);
 
+/*
+ * Give the host back the pages of [gpa, gpa+len) (the balloon): a hole punched in the
+ * region's memfd (fallocate PUNCH_HOLE|KEEP_SIZE), so the pages read back as zeros, or
+ * madvise(MADV_DONTNEED) on a region mapped privately over a file (they read back the
+ * file). gpa and len are 4 KiB-aligned; the range may span regions. 0, -EINVAL (unaligned),
+ * -EFAULT (not all RAM; nothing is discarded) or the syscall's -errno.
+ */
+int vm_memory_discard(const struct vm_memory *mem, uint64_t gpa, uint64_t len);
+/* Is any region mapped privately over a file (a restored snapshot)? */
+bool vm_memory_any_file_private(const struct vm_memory *mem);
+/* Bytes of guest RAM the host has allocated: st_blocks of the memfds. */
+uint64_t vm_memory_allocated(const struct vm_memory *mem);
+/* madvise(MADV_MERGEABLE) on all guest RAM (KSM may merge equal pages). 0 or -errno. */
+int vm_memory_set_mergeable(const struct vm_memory *mem, bool on);
+
+
+/*
+ * Replace region idx's mapping, at the same host address, with a private (copy-on-write)
+ * mapping of fd at offset (snapshot restore). The KVM slot keeps its userspace address, so
+ * it needs no update; call before the vCPUs run. 0 or -errno.
+ */
+int vm_memory_map_private(struct vm_memory *mem, unsigned idx, int fd, uint64_t offset);
 
 /* e820 map as a PC BIOS would report it (ACPI 6.4 §15, "System Address Map Interfaces"). */
 #define E820_RAM	1

@@ -247,6 +247,28 @@ static bool vcpu_must_wait(struct vm *vm)
 	       __atomic_load_n(&vm->request, __ATOMIC_SEQ_CST) != VM_REQ_NONE;
 }
 
+/*
+ * An IN or MMIO read is finished by the next KVM_RUN, and until then its result is in no
+ * register userspace can read (KVM API, "kvm_run": re-enter with immediate_exit set to
+ * complete pending operations). Do that before parking, so a snapshot taken while parked
+ * sees consistent registers; KVM runs no guest instruction and returns EINTR. The flag
+ * stays set: the loop top clears it.
+ */
+static void vcpu_complete_io(struct vcpu *vcpu)
+{
+	/* A string I/O being finished may exit once more: serve those exits too (bounded). */
+	for (int i = 0; i < 16; i++) {
+		uint32_t reason = vcpu->run->exit_reason;
+
+		if (reason != KVM_EXIT_IO && reason != KVM_EXIT_MMIO)
+			return;
+		__atomic_store_n(&vcpu->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+		if (ioctl(vcpu->fd, KVM_RUN, 0) < 0)
+			return;
+		vcpu_handle_exit(vcpu);
+	}
+}
+
 static bool vcpu_check_control(struct vcpu *vcpu)
 {
 	struct vm *vm = vcpu->vm;
@@ -254,6 +276,7 @@ static bool vcpu_check_control(struct vcpu *vcpu)
 
 	if (!vcpu_must_wait(vm))
 		return !__atomic_load_n(&vcpu->stop, __ATOMIC_SEQ_CST);
+	vcpu_complete_io(vcpu);
 	pthread_mutex_lock(&vm->lock);
 	vm->parked++;
 	pthread_cond_broadcast(&vm->cond);

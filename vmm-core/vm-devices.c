@@ -18,6 +18,7 @@ extern const struct vmm_device_ops ide_device_ops;
 extern const struct vmm_device_ops ahci_device_ops;
 extern const struct vmm_device_ops virtio_blk_device_ops;
 extern const struct vmm_device_ops virtio_rng_device_ops;
+extern const struct vmm_device_ops virtio_balloon_device_ops;
 extern const struct vmm_device_ops serial_device_ops;
 extern const struct vmm_device_ops i8042_device_ops;
 extern const struct vmm_device_ops isa_absent_device_ops;
@@ -41,6 +42,7 @@ static const struct vmm_device_ops *const pc_devices[] = {
 	&ahci_device_ops,
 	&virtio_blk_device_ops,
 	&virtio_rng_device_ops,
+	&virtio_balloon_device_ops,
 };
 
 #define PC_NDEVICES (sizeof(pc_devices) / sizeof(pc_devices[0]))

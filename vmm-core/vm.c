@@ -14,6 +14,7 @@
 
 #include "boot.h"
 #include "vcpu.h"
+#include "command-private.h"
 #include "vm-devices.h"
 
 #define KVM_API_EXPECTED 12
@@ -406,6 +407,24 @@ static void vm_stop_all(struct vm *vm)
 			vm->exits[k] += vm->vcpus[i].exits[k];
 }
 
+/* The main-loop thread's answer to a reset request; 0, or -1 when the VM must end. */
+static int vm_handle_reset(struct vm *vm)
+{
+	/* The request stays set while we work, so no vCPU runs until we resume. */
+	vm_pause(vm);
+	if (vm_reset(vm)) {
+		vm_request(vm, VM_REQ_FAULT, VM_EXIT_HOST_ERROR);
+		return -1;
+	}
+	pthread_mutex_lock(&vm->lock);
+	if (vm->request == VM_REQ_RESET)
+		__atomic_store_n(&vm->request, VM_REQ_NONE, __ATOMIC_SEQ_CST);
+	pthread_mutex_unlock(&vm->lock);
+	if (!vm->user_paused)	/* a reset while paused by the user stays paused */
+		vm_resume(vm);
+	return 0;
+}
+
 int vm_run(struct vm *vm)
 {
 	int ret = vmm_loop_start(vm->loop);
@@ -415,13 +434,16 @@ int vm_run(struct vm *vm)
 	if (ret) {
 		vmm_warn("cannot start the VM's threads: %s", strerror(-ret));
 		vm_stop_all(vm);
+		vm_command_finish(vm);
 		return VM_EXIT_HOST_ERROR;
 	}
+	vm_set_run_state(vm, VM_STATE_RUNNING);
 	for (;;) {
+		struct vm_command *cmd;
 		enum vm_request req;
 
 		pthread_mutex_lock(&vm->lock);
-		while (vm->request == VM_REQ_NONE)
+		while (vm->request == VM_REQ_NONE && !vm->cmd_head)
 			pthread_cond_wait(&vm->cond, &vm->lock);
 		req = vm->request;
 		if (req == VM_REQ_RESET && vm->cfg.no_reboot) {
@@ -429,22 +451,22 @@ int vm_run(struct vm *vm)
 			vm->request_status = VM_EXIT_RESET;
 			req = VM_REQ_POWEROFF;
 		}
+		/* A final request wins over queued commands; they fail in vm_command_finish. */
+		cmd = req == VM_REQ_NONE ? vm_command_pop(vm) : NULL;
 		pthread_mutex_unlock(&vm->lock);
-		if (req != VM_REQ_RESET)
-			break;
-		/* The request stays set while we work, so no vCPU runs until we resume. */
-		vm_pause(vm);
-		if (vm_reset(vm)) {
-			vm_request(vm, VM_REQ_FAULT, VM_EXIT_HOST_ERROR);
+		if (cmd) {
+			vm_command_run(vm, cmd);
 			continue;
 		}
-		pthread_mutex_lock(&vm->lock);
-		if (vm->request == VM_REQ_RESET)
-			__atomic_store_n(&vm->request, VM_REQ_NONE, __ATOMIC_SEQ_CST);
-		pthread_mutex_unlock(&vm->lock);
-		vm_resume(vm);
+		if (req != VM_REQ_RESET)
+			break;
+		vm_handle_reset(vm);
 	}
+	vm_set_run_state(vm, VM_STATE_STOPPING);
+	/* A user pause left vCPUs parked: let them see the stop. */
+	vm_resume(vm);
 	vm_stop_all(vm);
+	vm_command_finish(vm);
 	return vm->request_status;
 }
 

@@ -10,6 +10,7 @@
 #include <linux/kvm.h>
 
 #include "bus.h"
+#include "command.h"
 #include "irq.h"
 #include "log.h"
 #include "loop.h"
@@ -69,6 +70,11 @@ struct vm_config {
 	const struct vmm_device_ops *const *extra_devices;
 	unsigned nextra_devices;
 	uint64_t vram_size;		/* VGA video memory; 0: the display's default */
+	/* virtio-balloon ([balloon] in a .vessel file, --balloon). */
+	bool balloon;
+	uint64_t balloon_target;	/* initial balloon size, bytes (given back to the host) */
+	unsigned balloon_stats_interval;	/* seconds between stats requests; 0: off */
+	bool share_pages;		/* guest RAM MADV_MERGEABLE (KSM) */
 };
 
 /* Well-known exits counted per VM (the benchmark prints the histogram). */
@@ -136,6 +142,14 @@ struct vm {
 	int request_status;
 	bool paused;
 	unsigned parked;		/* vCPUs parked in pause */
+
+	/* Commands (command.h), run by vm_run's thread; under `lock`. */
+	struct vm_command *cmd_head, **cmd_tail;
+	enum vm_run_state run_state;
+	bool user_paused;		/* paused by a command (not by a reset in progress) */
+	bool finished;			/* vm_run has returned: commands fail with -ESHUTDOWN */
+	void (*state_fn)(void *opaque, enum vm_run_state state);
+	void *state_opaque;
 };
 
 /* Create the VM described by cfg; NULL with *err = -errno and a message already printed. */

@@ -38,6 +38,11 @@ static int allow_index(const char *name)
 	return -1;
 }
 
+bool hostcheck_fwattr_allowed(const char *name)
+{
+	return name && allow_index(name) >= 0;
+}
+
 static void read_attr(const char *root, const char *drv, const char *name, int idx,
 		      struct hostcheck_fwattr *a)
 {

@@ -38,14 +38,37 @@ static int sys_cpuid(void *opaque, uint32_t leaf, uint32_t subleaf, uint32_t reg
 #endif
 }
 
-/* The msr driver maps the file offset to the MSR index; needs root (the broker later). */
+/*
+ * Without root: vessel-broker's ReadMsr (polkit action read-msr, "yes" for the active
+ * session), when the broker is installed. -errno of the direct attempt otherwise.
+ */
+static int broker_read_msr(uint32_t index, uint64_t *value, int direct_err)
+{
+	GDBusConnection *bus = g_bus_get_sync(G_BUS_TYPE_SYSTEM, NULL, NULL);
+	GVariant *ret;
+
+	if (!bus)
+		return direct_err;
+	ret = g_dbus_connection_call_sync(bus, "io.github.vesselvm.Vessel.Broker1",
+		"/io/github/vesselvm/Vessel/Broker", "io.github.vesselvm.Vessel.Broker1", "ReadMsr",
+		g_variant_new("(uu)", 0u, index), G_VARIANT_TYPE("(t)"), G_DBUS_CALL_FLAGS_NONE,
+		5000, NULL, NULL);
+	g_object_unref(bus);
+	if (!ret)
+		return direct_err;
+	g_variant_get(ret, "(t)", value);
+	g_variant_unref(ret);
+	return 0;
+}
+
+/* The msr driver maps the file offset to the MSR index; needs root, else the broker. */
 static int sys_read_msr(void *opaque, uint32_t index, uint64_t *value)
 {
 	int fd = open("/dev/cpu/0/msr", O_RDONLY | O_CLOEXEC);
 	ssize_t n;
 
 	if (fd < 0)
-		return -errno;
+		return broker_read_msr(index, value, -errno);
 	n = pread(fd, value, sizeof(*value), index);
 	n = n < 0 ? -errno : n;
 	close(fd);

@@ -248,5 +248,7 @@ const char *hostcheck_card_option(const struct hostcheck_vendor_card *card, enum
 const char *hostcheck_card_menu(const struct hostcheck_vendor_card *card, enum hostcheck_cpu cpu);
 /* Vendor-independent firmware gotchas (notes §3), NULL-terminated. */
 const char *const *hostcheck_gotchas(void);
+/* Is this firmware attribute one of the virtualization settings we may read and set? */
+bool hostcheck_fwattr_allowed(const char *name);
 
 #endif

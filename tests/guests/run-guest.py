@@ -13,6 +13,9 @@ Keys for tests that need more than a bare machine (README.md has the full table)
   sigterm=REGEX                   send SIGTERM to the helper once COM1 shows REGEX
                                   (repeatable: each after the previous match, in order)
   file-bytes=NAME:OFFSET:HEX      after the run, image NAME holds these bytes at OFFSET
+  helper=REGEX                    the helper's own output (stderr) matches, in order
+  balloon-fall=FRACTION           the helper's balloon "actual" lines: guest RAM allocated
+                                  fell by FRACTION of each inflation, rose on each deflation
 --set replaces scalar keys, append= and args=, and adds to the repeatable ones.
 """
 
@@ -34,13 +37,14 @@ sys.dont_write_bytecode = True      # no __pycache__ in the source tree
 from kvmcheck import kvm_problem  # noqa: E402
 
 SECTION = '.kit_expect'
-SCALAR_KEYS = ('cpus', 'memory', 'timeout', 'exit', 'reboot', 'image', 'file-bytes')
+SCALAR_KEYS = ('cpus', 'memory', 'timeout', 'exit', 'reboot', 'image', 'file-bytes',
+               'balloon-fall')
 # The value runs to the end of the record.
-REST_KEYS = ('serial', 'forbid', 'append', 'input', 'args', 'sigterm')
-LIST_KEYS = ('serial', 'forbid', 'image', 'file-bytes', 'sigterm')
+REST_KEYS = ('serial', 'forbid', 'append', 'input', 'args', 'sigterm', 'helper')
+LIST_KEYS = ('serial', 'forbid', 'image', 'file-bytes', 'sigterm', 'helper')
 JOINED_KEYS = ('append', 'args')    # records add words; --set replaces
 DEFAULTS = {'cpus': '1', 'memory': '32M', 'timeout': '20', 'exit': '0', 'reboot': 'no',
-            'append': '', 'input': '', 'args': ''}
+            'append': '', 'input': '', 'args': '', 'balloon-fall': ''}
 # image=NAME:SIZE[:FILL]: a scratch disk image made before the run, named in args= as
 # {image:NAME}. FILL is 'zero' (the default) or 'pattern': the 32-bit word at byte offset
 # o holds PATTERN_BASE | o / 4, so a guest can tell which sector it read.
@@ -188,11 +192,13 @@ def substitute(exp, epoch):
             raise ExpectError('%s=%r is not a number' % (key, out[key]))
     if out['reboot'] not in ('yes', 'no'):
         raise ExpectError('reboot=%r: want yes or no' % out['reboot'])
-    for pat in out['serial'] + out['forbid'] + out['sigterm']:
+    for pat in out['serial'] + out['forbid'] + out['sigterm'] + out['helper']:
         try:
             re.compile(pat)
         except re.error as e:
             raise ExpectError('bad regex %r: %s' % (pat, e))
+    if out['balloon-fall'] and not re.fullmatch(r'0?\.[0-9]+|1', out['balloon-fall']):
+        raise ExpectError('balloon-fall=%r: want a fraction such as 0.9' % out['balloon-fall'])
     out['image'] = [parse_image(v) for v in out['image']]
     out['file-bytes'] = [parse_file_bytes(v) for v in out['file-bytes']]
     names = [i[0] for i in out['image']]
@@ -464,7 +470,31 @@ def read_text(path):
         return ''
 
 
-def check(exp, rc, hung, transcript, qemu, extra):
+# vessel-helper's line each time the balloon driver writes `actual` (app/helper/helper-balloon.c)
+BALLOON_LINE = re.compile(r'balloon: actual (\d+) KiB, target \d+ KiB, ballooned \d+ KiB; '
+                          r'guest RAM allocated (\d+) KiB')
+
+
+def check_balloon_fall(frac, output):
+    """balloon-fall=: RAM the host holds fell by frac of each inflation, rose on deflation."""
+    points = [(int(a), int(b)) for a, b in BALLOON_LINE.findall(output)]
+    results = []
+    for (a0, m0), (a1, m1) in zip(points, points[1:]):
+        if a1 > a0:
+            want = frac * (a1 - a0)
+            results.append((m0 - m1 >= want, 'balloon %d -> %d KiB: guest RAM allocated fell '
+                            'by >= %g KiB' % (a0, a1, want),
+                            '%d -> %d KiB (fell %d)' % (m0, m1, m0 - m1)))
+        elif a1 < a0:
+            results.append((m1 > m0, 'balloon %d -> %d KiB: guest RAM allocated rose' %
+                            (a0, a1), '%d -> %d KiB' % (m0, m1)))
+    kinds = {(a1 > a0) for (a0, _), (a1, _) in zip(points, points[1:]) if a1 != a0}
+    results.append((kinds == {True, False}, 'balloon lines show an inflation and a deflation',
+                    'balloon lines: %r' % points))
+    return results
+
+
+def check(exp, rc, hung, transcript, qemu, extra, output=''):
     """A list of (ok, description, detail) results; extra: sigterm= and file-bytes= ones."""
     want = int(exp['exit'])
     results = []
@@ -486,6 +516,14 @@ def check(exp, rc, hung, transcript, qemu, extra):
         m = re.compile(pat, re.M).search(transcript)
         results.append((not m, 'serial lacks /%s/' % pat,
                         'found %r' % m.group(0) if m else ''))
+    pos = 0
+    for pat in exp['helper']:
+        m = re.compile(pat, re.M).search(output, pos)
+        if m:
+            pos = m.end()
+        results.append((bool(m), 'helper output /%s/' % pat, '' if m else 'not found'))
+    if exp['balloon-fall']:
+        results += check_balloon_fall(float(exp['balloon-fall']), output)
     return results + extra
 
 
@@ -579,8 +617,10 @@ def main(argv):
             return rep.skip(problem)
         if not args.helper or not os.access(args.helper, os.X_OK):
             return rep.fail('vessel-helper not found (%r); pass --helper' % args.helper)
-    if args.qemu and (exp['args'] or exp['image'] or exp['sigterm']):
-        return rep.fail('args=, image= and sigterm= need vessel-helper, not --qemu')
+    if args.qemu and (exp['args'] or exp['image'] or exp['sigterm'] or exp['helper'] or
+                      exp['balloon-fall']):
+        return rep.fail('args=, image=, sigterm=, helper= and balloon-fall= need '
+                        'vessel-helper, not --qemu')
     with tempfile.TemporaryDirectory(prefix='vessel-guest-') as tmp:
         try:
             images = make_images(exp, tmp)
@@ -591,7 +631,7 @@ def main(argv):
     if rc == 65 and not args.qemu and int(exp['exit']) != 65:
         last = output.strip().splitlines()[-1:] or ['no message']
         return rep.skip('the helper reports KVM unavailable: %s' % last[0])
-    results = check(exp, rc, hung, transcript, bool(args.qemu), extra)
+    results = check(exp, rc, hung, transcript, bool(args.qemu), extra, output)
     failed = not all(r[0] for r in results)
     rep.results(results)
     rep.note('%s: %s in %.1f s' % (name, 'FAIL' if failed else 'PASS', elapsed))

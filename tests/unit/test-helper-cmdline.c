@@ -94,6 +94,13 @@ static void test_flags(void)
 	       -EINVAL, "negative timeout");
 	is_int(parse(&o, err, sizeof(err), "--multiboot", kernel_path, "extra", NULL), -EINVAL,
 	       "stray argument");
+	is_int(parse(&o, err, sizeof(err), "--multiboot", kernel_path, "--snapshot-at",
+		     "1.5:snaps/1", "--restore", "snaps/0", NULL), 0, "--snapshot-at and --restore");
+	ok(o.snapshot_at == 1.5 && !strcmp(o.snapshot_at_dir, "snaps/1") &&
+	   !strcmp(o.restore_dir, "snaps/0"), "snapshot options kept");
+	is_int(parse(&o, err, sizeof(err), "--multiboot", kernel_path, "--snapshot-at", "soon",
+		     NULL), -EINVAL, "--snapshot-at without SECONDS:DIR");
+	ok(strstr(err, "expected SECONDS:DIR") != NULL, "%s", err);
 	is_int(parse(&o, err, sizeof(err), "--disk", strdupa(kernel_path), "--cdrom",
 		     strdupa(kernel_path), "--disk", strcat(strcpy(alloca(128), kernel_path),
 		     ",bus=virtio,readonly"), "--boot", "cdrom", NULL), 0, "disks and a CD-ROM");
@@ -168,6 +175,34 @@ static void test_vessel_file(void)
 	rmdir(dir);
 }
 
+static void test_balloon_flags(void)
+{
+	struct helper_options o;
+	char err[256];
+
+	is_int(parse(&o, err, sizeof(err), "--multiboot", kernel_path, "--memory", "128M",
+		     "--balloon-target", "96M", "--balloon-target", "0@12.5", "--balloon-stats",
+		     "2", NULL), 0, "balloon flags");
+	ok(o.vm.balloon, "--balloon-target adds the device");
+	is_int(o.nballoon_steps, 2, "two steps");
+	ok(o.balloon_steps[0].bytes == 96ull << 20 && o.balloon_steps[0].at == 0,
+	   "96M at 0 s by default");
+	ok(o.balloon_steps[1].bytes == 0 && o.balloon_steps[1].at == 12.5, "0 at 12.5 s");
+	is_int(o.vm.balloon_stats_interval, 2, "--balloon-stats 2");
+	is_int(parse(&o, err, sizeof(err), "--multiboot", kernel_path, "--balloon", NULL), 0,
+	       "--balloon alone");
+	ok(o.vm.balloon && !o.nballoon_steps, "device, no schedule");
+	is_int(parse(&o, err, sizeof(err), "--multiboot", kernel_path, "--memory", "64M",
+		     "--balloon-target", "96M", NULL), -EINVAL, "target past RAM");
+	ok(strstr(err, "--balloon-target") != NULL, "message names the flag: %s", err);
+	is_int(parse(&o, err, sizeof(err), "--multiboot", kernel_path, "--balloon-target",
+		     "1M@soon", NULL), -EINVAL, "bad time");
+	ok(strstr(err, "--balloon-target") != NULL, "message: %s", err);
+	is_int(parse(&o, err, sizeof(err), "--multiboot", kernel_path, "--balloon-stats", "-1",
+		     NULL), -EINVAL, "negative stats interval");
+	ok(strstr(err, "--balloon-stats") != NULL, "message: %s", err);
+}
+
 int main(void)
 {
 	int fd = mkstemp(kernel_path);
@@ -182,6 +217,7 @@ int main(void)
 	test_sizes();
 	test_flags();
 	test_vessel_file();
+	test_balloon_flags();
 	unlink(kernel_path);
 	unlink(empty_path);
 	free(blob);

@@ -49,6 +49,7 @@ static const char good_file[] =
 	"min=1G\n"
 	"max=2G\n"
 	"auto=true\n"
+	"share-pages=true\n"
 	"\n"
 	"[net.0]\n"
 	"mode=user\n"
@@ -139,6 +140,7 @@ static void test_good(const char *base, const char *dir)
 	is_int(vf->balloon_min, 1ull << 30, "balloon min");
 	is_int(vf->balloon_max, 2ull << 30, "balloon max");
 	ok(vf->balloon_auto, "balloon auto");
+	ok(vf->balloon && vf->balloon_share_pages, "[balloon] present, share-pages");
 	is_int(vf->nnets, 1, "one network card");
 	ok(vf->nnets == 1 && !strcmp(vf->nets[0].mode, "user"), "net.0 mode=user");
 	vessel_file_free(vf);
@@ -161,6 +163,7 @@ static void test_vm_config(const char *dir)
 	is_int(cfg.cpus, 4, "vm_config cpus");
 	ok(cfg.firmware && !strcmp(cfg.firmware, FIRMWARE_DEFAULT), "vm_config firmware default");
 	is_int(cfg.vram_size, 32ull << 20, "vm_config vram_size");
+	ok(cfg.balloon && cfg.share_pages, "vm_config: a [balloon] group adds the device");
 	is_int(cfg.ndisks, 3, "vm_config: two disks and the CD-ROM replace the old list");
 	ok(cfg.disks[0].path == vf->disks[0].path && cfg.disks[0].bus == VM_DISK_AHCI &&
 	   !cfg.disks[0].cdrom, "vm_config disk 0");
@@ -259,6 +262,7 @@ static const struct bad_case bad_cases[] = {
 	{ VM_HEAD "[balloon]\nmax=4G\n", "[balloon] max: larger than [vm] memory" },
 	{ VM_HEAD "[balloon]\nmin=2G\nmax=1G\n", "[balloon] min: larger than max" },
 	{ VM_HEAD "[balloon]\nauto=maybe\n", "[balloon] auto: 'maybe'" },
+	{ VM_HEAD "[balloon]\nshare-pages=1\n", "[balloon] share-pages: '1'" },
 	{ VM_HEAD "[net.0]\nmode=wifi\n", "[net.0] mode: 'wifi' is not allowed; write one of "
 	  "user | bridge | none" },
 	{ VM_HEAD "[network]\nmode=user\n", "[network]: not a network group" },

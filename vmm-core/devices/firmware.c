@@ -254,6 +254,24 @@ static void firmware_reset(void *state)
 	fw_cfg_reset(fw->fc);
 }
 
+/*
+ * Snapshots: the ROM comes from the configuration and the legacy alias lives in guest RAM
+ * (saved with it), so the firmware device's state is fw_cfg's.
+ */
+static int firmware_save(void *state, void **blob, size_t *len)
+{
+	struct firmware *fw = state;
+
+	return fw_cfg_save(fw->fc, blob, len);
+}
+
+static int firmware_load(void *state, const void *blob, size_t len)
+{
+	struct firmware *fw = state;
+
+	return fw_cfg_load(fw->fc, blob, len);
+}
+
 static void firmware_destroy(void *state)
 {
 	struct firmware *fw = state;
@@ -266,5 +284,7 @@ const struct vmm_device_ops firmware_device_ops = {
 	.name = "firmware",
 	.create = firmware_create,
 	.reset = firmware_reset,
+	.save = firmware_save,
+	.load = firmware_load,
 	.destroy = firmware_destroy,
 };

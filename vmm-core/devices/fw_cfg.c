@@ -2,7 +2,10 @@
 /* fw_cfg device: items by key, a file directory, byte-wise and DMA reads (and DMA writes). */
 #include "fw_cfg.h"
 
+#include "dev-state.h"
+
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -400,6 +403,137 @@ static void fw_cfg_dma_reg_write(void *opaque, uint64_t off, uint64_t val, unsig
 	fc->dma_hi = 0;
 	pthread_mutex_unlock(&fc->lock);
 	fw_cfg_dma(fc, ((uint64_t)hi << 32) | be32((uint32_t)val));
+}
+
+/* ---- Snapshot state ---------------------------------------------------------------- */
+
+/*
+ * The items themselves come from the VM's configuration and are rebuilt by create; what a
+ * guest changes is the selector, the read offset (which a DMA skip may carry past the end:
+ * every use compares it with the item's length), the latched high half of the DMA address
+ * and the contents of writable files. Those follow the header as {key, len, bytes}, in
+ * entry order.
+ */
+struct fw_cfg_state {
+	uint32_t version;
+	uint16_t selector;
+	uint16_t nwritable;
+	uint32_t offset;
+	uint32_t dma_hi;
+};
+
+struct fw_cfg_file_state {
+	uint16_t key;
+	uint16_t reserved;
+	uint32_t len;
+};
+
+#define FW_CFG_STATE_VERSION	1
+_Static_assert(sizeof(struct fw_cfg_state) == 16 && sizeof(struct fw_cfg_file_state) == 8,
+	       "no padding in the saved state");
+
+int fw_cfg_save(struct fw_cfg *fc, void **blob, size_t *len)
+{
+	struct fw_cfg_state st;
+	size_t n = sizeof(st);
+	uint8_t *buf, *p;
+
+	memset(&st, 0, sizeof(st));
+	st.version = FW_CFG_STATE_VERSION;
+	pthread_mutex_lock(&fc->lock);
+	for (unsigned i = 0; i < fc->n; i++) {
+		if (!fc->entries[i].on_write)
+			continue;
+		st.nwritable++;
+		n += sizeof(struct fw_cfg_file_state) + fc->entries[i].len;
+	}
+	buf = malloc(n);
+	if (!buf) {
+		pthread_mutex_unlock(&fc->lock);
+		return -ENOMEM;
+	}
+	st.selector = fc->selector;
+	st.offset = fc->offset;
+	st.dma_hi = fc->dma_hi;
+	memcpy(buf, &st, sizeof(st));
+	p = buf + sizeof(st);
+	for (unsigned i = 0; i < fc->n; i++) {
+		struct fw_cfg_entry *e = &fc->entries[i];
+		struct fw_cfg_file_state fs = { e->key, 0, e->len };
+
+		if (!e->on_write)
+			continue;
+		memcpy(p, &fs, sizeof(fs));
+		memcpy(p + sizeof(fs), e->data, e->len);
+		p += sizeof(fs) + e->len;
+	}
+	pthread_mutex_unlock(&fc->lock);
+	*blob = buf;
+	*len = n;
+	return 0;
+}
+
+/* Every writable file of this VM, once each, at its own size. Lock held. */
+static int fw_cfg_check_files(struct fw_cfg *fc, const uint8_t *blob, size_t len,
+			      unsigned nwritable)
+{
+	size_t off = sizeof(struct fw_cfg_state);
+	unsigned live = 0;
+	ptrdiff_t next = 0;
+
+	for (unsigned i = 0; i < fc->n; i++)
+		live += fc->entries[i].on_write != NULL;
+	if (nwritable != live)
+		return dev_state_bad("firmware", "fw_cfg nwritable", "differs from this VM's");
+	for (unsigned i = 0; i < nwritable; i++) {
+		struct fw_cfg_file_state fs;
+		struct fw_cfg_entry *e;
+
+		if (len - off < sizeof(fs))
+			return dev_state_bad("firmware", "fw_cfg file record", "is cut short");
+		memcpy(&fs, blob + off, sizeof(fs));
+		e = fw_cfg_find(fc, fs.key);
+		if (!e || !e->on_write || fs.len != e->len || fs.reserved)
+			return dev_state_bad("firmware", "fw_cfg file", "is not a writable file here");
+		/* Saved in entry order: a key repeated (and another missing) goes backwards. */
+		if (e - fc->entries < next)
+			return dev_state_bad("firmware", "fw_cfg file", "is saved twice");
+		next = e - fc->entries + 1;
+		if (len - off - sizeof(fs) < fs.len)
+			return dev_state_bad("firmware", "fw_cfg file contents", "are cut short");
+		off += sizeof(fs) + fs.len;
+	}
+	return off == len ? 0 : dev_state_bad("firmware", "fw_cfg blob", "has trailing bytes");
+}
+
+int fw_cfg_load(struct fw_cfg *fc, const void *blob, size_t len)
+{
+	struct fw_cfg_state st;
+	const uint8_t *p = (const uint8_t *)blob + sizeof(st);
+	int ret = dev_state_open("firmware", blob, len, &st, sizeof(st), true,
+				 FW_CFG_STATE_VERSION);
+
+	if (ret)
+		return ret;
+	pthread_mutex_lock(&fc->lock);
+	ret = fw_cfg_check_files(fc, blob, len, st.nwritable);
+	for (unsigned i = 0; !ret && i < st.nwritable; i++) {
+		struct fw_cfg_file_state fs;
+		struct fw_cfg_entry *e;
+
+		memcpy(&fs, p, sizeof(fs));
+		e = fw_cfg_find(fc, fs.key);
+		memcpy(e->data, p + sizeof(fs), fs.len);
+		e->on_write(e->opaque, 0, fs.len);	/* its owner acts on the contents again */
+		p += sizeof(fs) + fs.len;
+	}
+	if (!ret) {
+		fc->selector = st.selector;
+		fc->offset = st.offset;
+		fc->dma_hi = st.dma_hi;
+	}
+	pthread_mutex_unlock(&fc->lock);
+	return ret;
 }
 
 const struct vmm_io_ops fw_cfg_data_ops = {

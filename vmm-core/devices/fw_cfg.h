@@ -80,6 +80,15 @@ const uint8_t *fw_cfg_file_data(struct fw_cfg *fc, const char *name, uint32_t *l
 /* Selector back to 0, offset 0 (guest reset). Contents stay. */
 void fw_cfg_reset(struct fw_cfg *fc);
 
+/*
+ * Snapshot state (device.h contract; the firmware device's blob): selector, offset, the DMA
+ * address latch and the contents of writable files. Load refuses a blob whose writable
+ * files are not this VM's (by key and size) and calls each file's write callback over its
+ * whole contents. 0 or -errno.
+ */
+int fw_cfg_save(struct fw_cfg *fc, void **blob, size_t *len);
+int fw_cfg_load(struct fw_cfg *fc, const void *blob, size_t len);
+
 /* Register fw_cfg_data_ops at 0x510 (2 ports) and fw_cfg_dma_ops at 0x514 (8 ports). */
 extern const struct vmm_io_ops fw_cfg_data_ops, fw_cfg_dma_ops;
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dev-state.h"
 #include "vm.h"
 
 /*
@@ -492,6 +493,110 @@ bool i8042_a20(struct i8042 *s)
 	return on;
 }
 
+/* ---- Snapshot state (issue 9) ---- */
+
+/*
+ * The controller, then both PS/2 devices behind it, in one blob: they share one lock and
+ * one output buffer, so they are saved and restored as a unit. reset_req is not saved: it
+ * only lives between a write and the end of that access.
+ */
+struct i8042_state {
+	uint32_t version;
+	uint8_t ram[I8042_RAM_SIZE];
+	uint8_t outport, pending, a2, obf, outbuf, out_src, out_dev, held;
+	uint8_t held_byte, held_src, xlate_break, pad;
+	struct ps2_kbd_state kbd;
+	struct ps2_mouse_state mouse;
+};
+
+_Static_assert(sizeof(struct i8042_state) == 4 + I8042_RAM_SIZE + 12 +
+	       sizeof(struct ps2_kbd_state) + sizeof(struct ps2_mouse_state),
+	       "no padding in the saved state");
+
+#define I8042_STATE_VERSION	1
+
+int i8042_save(struct i8042 *s, void **blob, size_t *len)
+{
+	struct i8042_state st;
+
+	memset(&st, 0, sizeof(st));
+	st.version = I8042_STATE_VERSION;
+	pthread_mutex_lock(&s->lock);
+	memcpy(st.ram, s->ram, sizeof(st.ram));
+	st.outport = s->outport;
+	st.pending = s->pending;
+	st.a2 = s->a2;
+	st.obf = s->obf;
+	st.outbuf = s->outbuf;
+	st.out_src = s->out_src;
+	st.out_dev = s->out_dev;
+	st.held = s->held;
+	st.held_byte = s->held_byte;
+	st.held_src = s->held_src;
+	st.xlate_break = s->xlate_break;
+	ps2_kbd_save(s->kbd, &st.kbd);
+	ps2_mouse_save(s->mouse, &st.mouse);
+	pthread_mutex_unlock(&s->lock);
+	return dev_state_emit(&st, sizeof(st), blob, len);
+}
+
+/* A command waits for a data byte only if it is a RAM write or 0xd1-0xd4. */
+static bool i8042_pending_ok(uint8_t cmd)
+{
+	return !cmd || (cmd >= CTL_WRITE_RAM && cmd < CTL_WRITE_RAM + I8042_RAM_SIZE) ||
+	       (cmd >= CTL_WRITE_OUTPUT && cmd <= CTL_WRITE_AUX);
+}
+
+static int i8042_state_check(const struct i8042_state *st)
+{
+	if (!i8042_pending_ok(st->pending))
+		return dev_state_bad("i8042", "pending", "is not a command awaiting data");
+	if ((st->a2 | st->obf | st->out_dev | st->held | st->xlate_break) > 1)
+		return dev_state_bad("i8042", "flags", "are not booleans");
+	if (st->out_src > SRC_AUX || st->held_src > SRC_AUX)
+		return dev_state_bad("i8042", "out_src/held_src", "is not a known source");
+	/* A running machine has its reset line released (bit 0 = 1). */
+	if (!(st->outport & I8042_OUT_RESET))
+		return dev_state_bad("i8042", "outport", "holds the CPU in reset");
+	if (!ps2_kbd_state_check(&st->kbd) || !ps2_mouse_state_check(&st->mouse))
+		return -EINVAL;
+	return 0;
+}
+
+/* Drives IRQ 1 and 12 to the loaded levels (re-asserting a line that was high). */
+int i8042_load(struct i8042 *s, const void *blob, size_t len)
+{
+	struct i8042_state st;
+	int ret = dev_state_open("i8042", blob, len, &st, sizeof(st), false,
+				 I8042_STATE_VERSION);
+
+	if (!ret)
+		ret = i8042_state_check(&st);
+	if (ret)
+		return ret;
+	pthread_mutex_lock(&s->lock);
+	memcpy(s->ram, st.ram, sizeof(s->ram));
+	s->outport = st.outport;
+	s->pending = st.pending;
+	s->a2 = st.a2;
+	s->obf = st.obf;
+	s->outbuf = st.outbuf;
+	s->out_src = st.out_src;
+	s->out_dev = st.out_dev;
+	s->held = st.held;
+	s->held_byte = st.held_byte;
+	s->held_src = st.held_src;
+	s->xlate_break = st.xlate_break;
+	s->reset_req = false;
+	ps2_kbd_restore(s->kbd, &st.kbd);
+	ps2_mouse_restore(s->mouse, &st.mouse);
+	s->level_kbd = s->level_aux = -1;
+	i8042_sync_irqs(s);
+	pthread_mutex_unlock(&s->lock);
+	ps2_kbd_flush_leds(s->kbd);
+	return 0;
+}
+
 /* ---- VM wiring ---- */
 
 static void i8042_vm_reset(void *opaque)
@@ -535,6 +640,16 @@ static int i8042_dev_nop(void *state)
 	return 0;
 }
 
+static int i8042_dev_save(void *state, void **blob, size_t *len)
+{
+	return i8042_save(state, blob, len);
+}
+
+static int i8042_dev_load(void *state, const void *blob, size_t len)
+{
+	return i8042_load(state, blob, len);
+}
+
 static void i8042_dev_destroy(void *state)
 {
 	i8042_free(state);
@@ -546,5 +661,7 @@ const struct vmm_device_ops i8042_device_ops = {
 	.reset = i8042_dev_reset,
 	.pause = i8042_dev_nop,
 	.resume = i8042_dev_nop,
+	.save = i8042_dev_save,
+	.load = i8042_dev_load,
 	.destroy = i8042_dev_destroy,
 };

@@ -4,6 +4,7 @@
 #define VMM_I8042_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "bus.h"
@@ -80,6 +81,14 @@ struct ps2_mouse *i8042_mouse(struct i8042 *s);
  * enforced: KVM has no A20 gate, so memory above 1 MiB never wraps.
  */
 bool i8042_a20(struct i8042 *s);
+
+/*
+ * Snapshot state (device.h contract): controller, keyboard and mouse with their queues.
+ * Load validates everything before changing anything, then drives IRQ 1 and 12 to the
+ * loaded levels. 0 or -errno.
+ */
+int i8042_save(struct i8042 *s, void **blob, size_t *len);
+int i8042_load(struct i8042 *s, const void *blob, size_t len);
 
 /* VM wiring: ports on vm->pio, IRQ 1 and 12, reset → VM_REQ_RESET; sets vm->i8042. */
 extern const struct vmm_device_ops i8042_device_ops;

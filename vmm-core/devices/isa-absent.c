@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "bus.h"
+#include "dev-state.h"
 #include "device.h"
 #include "isa-absent.h"
 #include "vm.h"
@@ -57,8 +58,21 @@ static int isa_absent_create(struct vm *vm, void **state)
 	return isa_absent_register(&vm->pio);
 }
 
+/* Nothing to save: the ports float whatever happened before. */
+static int isa_absent_save(void *state, void **blob, size_t *len)
+{
+	return dev_state_save_none(blob, len);
+}
+
+static int isa_absent_load(void *state, const void *blob, size_t len)
+{
+	return dev_state_load_none("isa-absent", len);
+}
+
 /* Created last among the ISA devices, so any real device registered first keeps its ports. */
 const struct vmm_device_ops isa_absent_device_ops = {
 	.name = "isa-absent",
 	.create = isa_absent_create,
+	.save = isa_absent_save,
+	.load = isa_absent_load,
 };

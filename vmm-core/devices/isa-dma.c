@@ -5,6 +5,7 @@
 #include <string.h>
 #include <pthread.h>
 
+#include "dev-state.h"
 #include "device.h"
 #include "vm.h"
 
@@ -99,6 +100,47 @@ static void isa_dma_reset(void *state)
 	pthread_mutex_unlock(&d->lock);
 }
 
+/* Saved state: every register byte as last written; any value is one a guest can write. */
+struct isa_dma_state {
+	uint32_t version;
+	uint8_t dma1[16], dma2[32], page[16];
+};
+
+#define ISA_DMA_STATE_VERSION 1
+_Static_assert(sizeof(struct isa_dma_state) == 68, "no padding in the saved state");
+
+static int isa_dma_save(void *state, void **blob, size_t *len)
+{
+	struct isa_dma *d = state;
+	struct isa_dma_state st;
+
+	memset(&st, 0, sizeof(st));
+	st.version = ISA_DMA_STATE_VERSION;
+	pthread_mutex_lock(&d->lock);
+	memcpy(st.dma1, d->dma1, sizeof(st.dma1));
+	memcpy(st.dma2, d->dma2, sizeof(st.dma2));
+	memcpy(st.page, d->page, sizeof(st.page));
+	pthread_mutex_unlock(&d->lock);
+	return dev_state_emit(&st, sizeof(st), blob, len);
+}
+
+static int isa_dma_load(void *state, const void *blob, size_t len)
+{
+	struct isa_dma *d = state;
+	struct isa_dma_state st;
+	int ret = dev_state_open("isa-dma", blob, len, &st, sizeof(st), false,
+				 ISA_DMA_STATE_VERSION);
+
+	if (ret)
+		return ret;
+	pthread_mutex_lock(&d->lock);
+	memcpy(d->dma1, st.dma1, sizeof(d->dma1));
+	memcpy(d->dma2, st.dma2, sizeof(d->dma2));
+	memcpy(d->page, st.page, sizeof(d->page));
+	pthread_mutex_unlock(&d->lock);
+	return 0;
+}
+
 static void isa_dma_destroy(void *state)
 {
 	struct isa_dma *d = state;
@@ -111,5 +153,7 @@ const struct vmm_device_ops isa_dma_device_ops = {
 	.name = "isa-dma",
 	.create = isa_dma_create,
 	.reset = isa_dma_reset,
+	.save = isa_dma_save,
+	.load = isa_dma_load,
 	.destroy = isa_dma_destroy,
 };

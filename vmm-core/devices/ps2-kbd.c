@@ -2,6 +2,8 @@
 /* PS/2 keyboard: commands, scancode sets 1-3, overrun, LEDs. */
 #include "ps2-private.h"
 
+#include "log.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -388,4 +390,62 @@ void ps2_kbd_free(struct ps2_kbd *kbd)
 		return;
 	pthread_mutex_destroy(&kbd->port.own_lock);
 	free(kbd);
+}
+
+/* ---- Snapshot state (the caller holds the lock) ---- */
+
+void ps2_kbd_save(const struct ps2_kbd *kbd, struct ps2_kbd_state *st)
+{
+	ps2_port_save(&kbd->port, &st->port);
+	st->arg_cmd = kbd->arg_cmd;
+	st->scanning = kbd->scanning;
+	st->overrun = kbd->overrun;
+	st->set = kbd->set;
+	st->typematic = kbd->typematic;
+	st->set3_mode = kbd->set3_mode;
+	st->leds = (uint8_t)kbd->leds;
+}
+
+static bool kbd_arg_cmd_ok(uint8_t cmd)
+{
+	return cmd == 0 || cmd == KBD_SET_LEDS || cmd == KBD_SCANSET || cmd == KBD_TYPEMATIC ||
+	       (cmd >= KBD_KEY_TYPEMATIC && cmd <= KBD_KEY_MAKE);
+}
+
+static bool kbd_bad(const char *field, const char *what)
+{
+	vmm_warn("snapshot: i8042: keyboard %s %s", field, what);
+	return false;
+}
+
+bool ps2_kbd_state_check(const struct ps2_kbd_state *st)
+{
+	if (!ps2_port_state_check("keyboard", &st->port))
+		return false;
+	if (!kbd_arg_cmd_ok(st->arg_cmd))
+		return kbd_bad("arg_cmd", "is not a command that takes an argument");
+	if (st->scanning > 1 || st->overrun > 1)
+		return kbd_bad("scanning/overrun", "is not a boolean");
+	if (st->set < 1 || st->set > 3)
+		return kbd_bad("set", "is not scancode set 1, 2 or 3");
+	if (st->typematic & 0x80)
+		return kbd_bad("typematic", "has bit 7 set");
+	if (st->set3_mode > SET3_NO_BREAK)
+		return kbd_bad("set3_mode", "is out of range");
+	if (st->leds & ~7)
+		return kbd_bad("leds", "has bits beyond the three LEDs");
+	return true;
+}
+
+void ps2_kbd_restore(struct ps2_kbd *kbd, const struct ps2_kbd_state *st)
+{
+	ps2_port_restore(&kbd->port, &st->port);
+	kbd->arg_cmd = st->arg_cmd;
+	kbd->scanning = st->scanning;
+	kbd->overrun = st->overrun;
+	kbd->set = st->set;
+	kbd->typematic = st->typematic;
+	kbd->set3_mode = st->set3_mode;
+	kbd->leds = st->leds;
+	kbd->leds_dirty = true;
 }

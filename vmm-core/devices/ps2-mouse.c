@@ -2,6 +2,8 @@
 /* PS/2 mouse: stream and remote modes, packets, IntelliMouse IDs 3 and 4. */
 #include "ps2-private.h"
 
+#include "log.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -374,4 +376,76 @@ void ps2_mouse_free(struct ps2_mouse *m)
 		return;
 	pthread_mutex_destroy(&m->port.own_lock);
 	free(m);
+}
+
+/* ---- Snapshot state (the caller holds the lock) ---- */
+
+void ps2_mouse_save(const struct ps2_mouse *m, struct ps2_mouse_state *st)
+{
+	ps2_port_save(&m->port, &st->port);
+	st->dx = m->dx;
+	st->dy = m->dy;
+	st->dz = m->dz;
+	st->arg_cmd = m->arg_cmd;
+	st->enabled = m->enabled;
+	st->remote = m->remote;
+	st->wrap = m->wrap;
+	st->scale21 = m->scale21;
+	st->rate = m->rate;
+	st->resolution = m->resolution;
+	st->id = m->id;
+	memcpy(st->knock, m->knock, sizeof(st->knock));
+	st->buttons = (uint8_t)m->buttons;
+	st->dirty = m->dirty;
+}
+
+static bool mouse_bad(const char *field, const char *what)
+{
+	vmm_warn("snapshot: i8042: mouse %s %s", field, what);
+	return false;
+}
+
+static bool mouse_counter_ok(int32_t v)
+{
+	return v >= -MOUSE_COUNTER_MAX && v <= MOUSE_COUNTER_MAX;
+}
+
+bool ps2_mouse_state_check(const struct ps2_mouse_state *st)
+{
+	if (!ps2_port_state_check("mouse", &st->port))
+		return false;
+	if (st->arg_cmd && st->arg_cmd != MOUSE_SET_RES && st->arg_cmd != MOUSE_SET_RATE)
+		return mouse_bad("arg_cmd", "is not a command that takes an argument");
+	if ((st->enabled | st->remote | st->wrap | st->scale21 | st->dirty) > 1)
+		return mouse_bad("mode flags", "are not booleans");
+	if (!mouse_rate_valid(st->rate))
+		return mouse_bad("rate", "is not a PS/2 sample rate");
+	if (st->resolution > 3)
+		return mouse_bad("resolution", "is out of range 0..3");
+	if (st->id != 0 && st->id != 3 && st->id != 4)
+		return mouse_bad("id", "is not 0, 3 or 4");
+	if (!mouse_counter_ok(st->dx) || !mouse_counter_ok(st->dy) || !mouse_counter_ok(st->dz))
+		return mouse_bad("counters", "exceed the saturation limit");
+	if (st->buttons & ~0x1f)
+		return mouse_bad("buttons", "has bits beyond five buttons");
+	return true;
+}
+
+void ps2_mouse_restore(struct ps2_mouse *m, const struct ps2_mouse_state *st)
+{
+	ps2_port_restore(&m->port, &st->port);
+	m->dx = st->dx;
+	m->dy = st->dy;
+	m->dz = st->dz;
+	m->arg_cmd = st->arg_cmd;
+	m->enabled = st->enabled;
+	m->remote = st->remote;
+	m->wrap = st->wrap;
+	m->scale21 = st->scale21;
+	m->rate = st->rate;
+	m->resolution = st->resolution;
+	m->id = st->id;
+	memcpy(m->knock, st->knock, sizeof(m->knock));
+	m->buttons = st->buttons;
+	m->dirty = st->dirty;
 }

@@ -2,6 +2,12 @@
 /* PS/2 byte queues and the port plumbing the keyboard and the mouse share. */
 #include "ps2-private.h"
 
+#include "log.h"
+
+_Static_assert(PS2_STATE_QUEUE == PS2_QUEUE_SIZE, "saved queues hold the live ones");
+_Static_assert(sizeof(struct ps2_port_state) == 40 && sizeof(struct ps2_kbd_state) == 48 &&
+	       sizeof(struct ps2_mouse_state) == 68, "no padding in the saved state");
+
 /* ---- Queues ---- */
 
 unsigned ps2_q_room(const struct ps2_queue *q)
@@ -104,4 +110,68 @@ void ps2_port_notify(struct ps2_port *p)
 {
 	if (p->notify)
 		p->notify(p->opaque);
+}
+
+/* ---- Snapshot state ---- */
+
+static void q_save(const struct ps2_queue *q, uint8_t *data, uint16_t *end, uint8_t *count)
+{
+	*end = 0;
+	for (unsigned i = 0; i < q->count; i++) {
+		unsigned at = (q->head + i) % PS2_QUEUE_SIZE;
+
+		data[i] = q->data[at];
+		if (q->end[at])
+			*end |= (uint16_t)(1u << i);
+	}
+	*count = (uint8_t)q->count;
+}
+
+static void q_restore(struct ps2_queue *q, const uint8_t *data, uint16_t end, uint8_t count)
+{
+	q->head = 0;
+	q->count = count;
+	for (unsigned i = 0; i < PS2_QUEUE_SIZE; i++) {
+		q->data[i] = i < count ? data[i] : 0;
+		q->end[i] = i < count && (end & (1u << i));
+	}
+}
+
+void ps2_port_save(const struct ps2_port *p, struct ps2_port_state *st)
+{
+	q_save(&p->reply, st->reply, &st->reply_end, &st->reply_count);
+	q_save(&p->out, st->out, &st->out_end, &st->out_count);
+	st->mid_seq = p->mid_seq;
+	st->last = p->last;
+}
+
+/* End bits past a queue's count would be bytes that do not exist. */
+static bool q_state_ok(uint16_t end, uint8_t count)
+{
+	return count <= PS2_QUEUE_SIZE && (count == PS2_QUEUE_SIZE || !(end >> count));
+}
+
+bool ps2_port_state_check(const char *dev, const struct ps2_port_state *st)
+{
+	if (!q_state_ok(st->reply_end, st->reply_count)) {
+		vmm_warn("snapshot: i8042: %s reply queue count or end marks out of range", dev);
+		return false;
+	}
+	if (!q_state_ok(st->out_end, st->out_count)) {
+		vmm_warn("snapshot: i8042: %s output queue count or end marks out of range", dev);
+		return false;
+	}
+	if (st->mid_seq > 1) {
+		vmm_warn("snapshot: i8042: %s mid_seq is not a boolean", dev);
+		return false;
+	}
+	return true;
+}
+
+void ps2_port_restore(struct ps2_port *p, const struct ps2_port_state *st)
+{
+	q_restore(&p->reply, st->reply, st->reply_end, st->reply_count);
+	q_restore(&p->out, st->out, st->out_end, st->out_count);
+	p->mid_seq = st->mid_seq;
+	p->last = st->last;
 }

@@ -46,6 +46,9 @@ void ps2_port_flush(struct ps2_port *p);
 void ps2_port_reply1(struct ps2_port *p, uint8_t byte);
 bool ps2_port_pop(struct ps2_port *p, uint8_t *byte);
 void ps2_port_notify(struct ps2_port *p);
+void ps2_port_save(const struct ps2_port *p, struct ps2_port_state *st);
+bool ps2_port_state_check(const char *dev, const struct ps2_port_state *st);
+void ps2_port_restore(struct ps2_port *p, const struct ps2_port_state *st);
 
 /* ps2-scancodes.c: a set-1 code to set 2 or 3 (0: none), and set 3's default breaks. */
 uint8_t ps2_set1_to_set2(uint8_t code);

@@ -117,6 +117,44 @@ bool ps2_mouse_read(struct ps2_mouse *mouse, uint8_t *byte);
 bool ps2_mouse_pending(const struct ps2_mouse *mouse);
 unsigned ps2_mouse_id(const struct ps2_mouse *mouse);
 
+/* ---- Snapshot state (issue 9), carried inside the i8042's blob ---- */
+
+/*
+ * Plain data, no padding. Queues are stored in order from their head; bit i of *_end says
+ * byte i ends a scancode sequence or packet. The caller holds the device lock for save and
+ * restore. Load is two steps so the i8042 can validate everything before changing anything:
+ * *_state_check() (false, with one vmm_warn line, if the state is impossible), then
+ * *_restore().
+ */
+#define PS2_STATE_QUEUE		16
+
+struct ps2_port_state {
+	uint8_t reply[PS2_STATE_QUEUE], out[PS2_STATE_QUEUE];
+	uint16_t reply_end, out_end;
+	uint8_t reply_count, out_count, mid_seq, last;
+};
+
+struct ps2_kbd_state {
+	struct ps2_port_state port;
+	uint8_t arg_cmd, scanning, overrun, set, typematic, set3_mode, leds, pad;
+};
+
+struct ps2_mouse_state {
+	struct ps2_port_state port;
+	int32_t dx, dy, dz;
+	uint8_t arg_cmd, enabled, remote, wrap, scale21, rate, resolution, id;
+	uint8_t knock[3], buttons;
+	uint8_t dirty, pad[3];
+};
+
+void ps2_kbd_save(const struct ps2_kbd *kbd, struct ps2_kbd_state *st);
+bool ps2_kbd_state_check(const struct ps2_kbd_state *st);
+/* The LEDs are re-announced to the handler at the next ps2_kbd_flush_leds(). */
+void ps2_kbd_restore(struct ps2_kbd *kbd, const struct ps2_kbd_state *st);
+void ps2_mouse_save(const struct ps2_mouse *mouse, struct ps2_mouse_state *st);
+bool ps2_mouse_state_check(const struct ps2_mouse_state *st);
+void ps2_mouse_restore(struct ps2_mouse *mouse, const struct ps2_mouse_state *st);
+
 /* ---- Scancode tables ---- */
 
 /* The i8042's set-2 to set-1 translation of one byte (0xf0 is handled by the caller). */

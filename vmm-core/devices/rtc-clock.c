@@ -475,6 +475,52 @@ void rtc_per_set_rate(struct rtc *rtc, unsigned hz, uint64_t now)
 	rtc_per_schedule(rtc, now);
 }
 
+/*
+ * Snapshots (rtc-state.c) carry the periodic interrupt's catch-up state in loop-independent
+ * form: ticks owed at t0 (at most one second's worth, as rtc_per_catch keeps them) and the
+ * time from t0 to the next tick.
+ */
+void rtc_per_export(const struct rtc *rtc, uint64_t t0, uint64_t *owed, uint64_t *next)
+{
+	uint64_t due, k, period;
+
+	*owed = *next = 0;
+	if (!rtc->per_hz)
+		return;
+	period = per_tick_time(rtc->per_hz, 1);
+	due = t0 > rtc->per_ref ? per_ticks_in(rtc->per_hz, t0 - rtc->per_ref) : 0;
+	*owed = due > rtc->per_done ? due - rtc->per_done : 0;
+	if (*owed > rtc->per_hz)
+		*owed = rtc->per_hz;
+	k = (due > rtc->per_done ? due : rtc->per_done) + 1;
+	*next = rtc->per_ref + per_tick_time(rtc->per_hz, k) - t0;
+	if (*next > period)
+		*next = period;
+	if (!*next)
+		*next = 1;
+}
+
+/* The reverse at loop time now; owed <= per_hz and 1 <= next <= one period (checked). */
+void rtc_per_import(struct rtc *rtc, uint64_t now, uint64_t owed, uint64_t next)
+{
+	uint64_t back, due;
+
+	rtc->per_done = 0;
+	if (!rtc->per_hz) {
+		rtc->per_ref = now;
+		return;
+	}
+	back = per_tick_time(rtc->per_hz, owed + 1) - next;
+	if (back <= now) {
+		rtc->per_ref = now - back;
+		return;
+	}
+	/* A loop younger than the backlog (tests): keep what is owed, lose the phase. */
+	rtc->per_ref = 0;
+	due = per_ticks_in(rtc->per_hz, now);
+	rtc->per_done = due > owed ? due - owed : 0;
+}
+
 /* PIE on: start counting now. PIE off: what is owed only sets PF, as without PIE. */
 void rtc_per_enable(struct rtc *rtc, bool on, uint64_t now)
 {

@@ -86,6 +86,8 @@ void rtc_per_schedule(struct rtc *rtc, uint64_t now);
 void rtc_per_fire(void *opaque);
 void rtc_per_set_rate(struct rtc *rtc, unsigned hz, uint64_t now);
 void rtc_per_enable(struct rtc *rtc, bool on, uint64_t now);
+void rtc_per_export(const struct rtc *rtc, uint64_t t0, uint64_t *owed, uint64_t *next);
+void rtc_per_import(struct rtc *rtc, uint64_t now, uint64_t owed, uint64_t next);
 void rtc_write_time(struct rtc *rtc, unsigned idx, uint8_t v, uint64_t now);
 
 #endif

@@ -403,6 +403,16 @@ static int rtc_dev_resume(void *state)
 	return 0;
 }
 
+static int rtc_dev_save(void *state, void **blob, size_t *len)
+{
+	return rtc_save(state, blob, len);
+}
+
+static int rtc_dev_load(void *state, const void *blob, size_t len)
+{
+	return rtc_load(state, blob, len);
+}
+
 static void rtc_dev_destroy(void *state)
 {
 	struct rtc *rtc = state;
@@ -420,5 +430,7 @@ const struct vmm_device_ops rtc_device_ops = {
 	.reset = rtc_dev_reset,
 	.pause = rtc_dev_pause,
 	.resume = rtc_dev_resume,
+	.save = rtc_dev_save,
+	.load = rtc_dev_load,
 	.destroy = rtc_dev_destroy,
 };

@@ -4,6 +4,7 @@
 #define VMM_RTC_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -119,6 +120,14 @@ void rtc_stats(struct rtc *rtc, struct rtc_stats *out);
  */
 uint8_t rtc_cmos_read(struct rtc *rtc, unsigned idx);
 int rtc_cmos_write(struct rtc *rtc, unsigned idx, uint8_t val);
+
+/*
+ * Snapshot state (device.h contract, rtc-state.c): NVRAM, registers, the guest clock, alarm
+ * and periodic timers with their catch-up backlog. Load checks everything first, then drives
+ * IRQ 8 to the loaded level and re-arms the timers on this RTC's loop. 0 or -errno.
+ */
+int rtc_save(struct rtc *rtc, void **blob, size_t *len);
+int rtc_load(struct rtc *rtc, const void *blob, size_t len);
 
 /* Ports 0x70..0x71, registered as one range of length 2; 1-byte accesses. */
 extern const struct vmm_io_ops rtc_io_ops;

@@ -94,6 +94,20 @@ static int serial_vm_resume(void *state)
 	return 0;
 }
 
+static int serial_vm_save(void *state, void **blob, size_t *len)
+{
+	struct serial_vm *sv = state;
+
+	return serial_save(sv->uart, blob, len);
+}
+
+static int serial_vm_load(void *state, const void *blob, size_t len)
+{
+	struct serial_vm *sv = state;
+
+	return serial_load(sv->uart, blob, len);
+}
+
 static void serial_vm_destroy(void *state)
 {
 	struct serial_vm *sv = state;
@@ -111,5 +125,7 @@ const struct vmm_device_ops serial_device_ops = {
 	.reset = serial_vm_reset,
 	.pause = serial_vm_pause,
 	.resume = serial_vm_resume,
+	.save = serial_vm_save,
+	.load = serial_vm_load,
 	.destroy = serial_vm_destroy,
 };

@@ -2,6 +2,8 @@
 /* 16550A UART (PC16550D): registers, RX FIFO, interrupt priorities, loopback. */
 #include "serial.h"
 
+#include "dev-state.h"
+
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -617,6 +619,104 @@ void serial_resume(struct serial *s)
 	pthread_mutex_unlock(&s->lock);
 	if (kick)
 		serial_backend_kick(s->be);
+}
+
+/*
+ * Saved state (issue 9): the registers, the RX FIFO in order and the pending-interrupt
+ * latches. The TX queue is empty whenever vCPUs are parked (each THR write flushes it), the
+ * backend is host-side, and the character timeout is re-armed from scratch on load: it is
+ * stopped while paused and resume restarts it with a full four-character wait anyway.
+ */
+struct serial_state {
+	uint32_t version;
+	uint8_t ier, lcr, mcr, msr_deltas, scr, fcr, rbr, flags;
+	uint16_t divisor;
+	uint8_t rx_count;
+	uint8_t pad;
+	uint8_t rx[SERIAL_FIFO_SIZE];
+};
+
+#define SERIAL_STATE_VERSION	1
+_Static_assert(sizeof(struct serial_state) == 32, "no padding in the saved state");
+#define SERIAL_ST_OVERRUN	0x01
+#define SERIAL_ST_THR_PENDING	0x02
+#define SERIAL_ST_CTI_PENDING	0x04
+
+int serial_save(struct serial *s, void **blob, size_t *len)
+{
+	struct serial_state st;
+
+	memset(&st, 0, sizeof(st));
+	st.version = SERIAL_STATE_VERSION;
+	pthread_mutex_lock(&s->lock);
+	st.ier = s->ier;
+	st.lcr = s->lcr;
+	st.mcr = s->mcr;
+	st.msr_deltas = s->msr & MSR_DELTAS;
+	st.scr = s->scr;
+	st.fcr = s->fcr;
+	st.rbr = s->rbr;
+	st.flags = (s->overrun ? SERIAL_ST_OVERRUN : 0) |
+		   (s->thr_ipending ? SERIAL_ST_THR_PENDING : 0) |
+		   (s->timeout_ipending ? SERIAL_ST_CTI_PENDING : 0);
+	st.divisor = s->divisor;
+	st.rx_count = (uint8_t)s->rx_count;
+	for (unsigned i = 0; i < s->rx_count; i++)
+		st.rx[i] = s->rx[(s->rx_head + i) % SERIAL_FIFO_SIZE];
+	pthread_mutex_unlock(&s->lock);
+	return dev_state_emit(&st, sizeof(st), blob, len);
+}
+
+static int serial_state_check(const struct serial_state *st)
+{
+	unsigned cap = (st->fcr & FCR_ENABLE) ? SERIAL_FIFO_SIZE : 1;
+
+	if (st->ier & ~IER_MASK)
+		return dev_state_bad("serial", "ier", "has reserved bits set");
+	if (st->mcr & ~MCR_MASK)
+		return dev_state_bad("serial", "mcr", "has reserved bits set");
+	if (st->msr_deltas & ~MSR_DELTAS)
+		return dev_state_bad("serial", "msr_deltas", "has non-delta bits set");
+	/* FCR_KEEP bits only stick while the FIFO is enabled (serial_write_fcr). */
+	if ((st->fcr & ~FCR_KEEP) || (st->fcr && !(st->fcr & FCR_ENABLE)))
+		return dev_state_bad("serial", "fcr", "is not a value FCR writes leave");
+	if (st->flags & ~(SERIAL_ST_OVERRUN | SERIAL_ST_THR_PENDING | SERIAL_ST_CTI_PENDING))
+		return dev_state_bad("serial", "flags", "has unknown bits set");
+	if (st->rx_count > cap)
+		return dev_state_bad("serial", "rx_count", "exceeds the receive FIFO");
+	return 0;
+}
+
+int serial_load(struct serial *s, const void *blob, size_t len)
+{
+	struct serial_state st;
+	int ret = dev_state_open("serial", blob, len, &st, sizeof(st), false,
+				 SERIAL_STATE_VERSION);
+
+	if (!ret)
+		ret = serial_state_check(&st);
+	if (ret)
+		return ret;
+	pthread_mutex_lock(&s->lock);
+	s->ier = st.ier;
+	s->lcr = st.lcr;
+	s->mcr = st.mcr;
+	s->msr = serial_modem_inputs(st.mcr) | st.msr_deltas;
+	s->scr = st.scr;
+	s->fcr = st.fcr;
+	s->rbr = st.rbr;
+	s->overrun = st.flags & SERIAL_ST_OVERRUN;
+	s->thr_ipending = st.flags & SERIAL_ST_THR_PENDING;
+	s->timeout_ipending = st.flags & SERIAL_ST_CTI_PENDING;
+	s->divisor = st.divisor;
+	s->rx_head = 0;
+	s->rx_count = st.rx_count;
+	memcpy(s->rx, st.rx, sizeof(s->rx));
+	if (!s->timeout_ipending)
+		serial_timeout_restart(s);
+	serial_update_irq(s);	/* raises the line if a loaded interrupt is pending */
+	pthread_mutex_unlock(&s->lock);
+	return 0;
 }
 
 struct serial *serial_new(const struct serial_config *cfg)

@@ -40,6 +40,14 @@ void serial_pause(struct serial *s);	/* no input taken, timer stopped; idempoten
 void serial_resume(struct serial *s);
 
 /*
+ * Snapshot state (device.h contract): registers, RX FIFO and pending interrupts, not the
+ * backend. Load validates the whole blob before changing anything, then drives the IRQ
+ * line to the loaded level and re-arms the character timeout. 0 or -errno.
+ */
+int serial_save(struct serial *s, void **blob, size_t *len);
+int serial_load(struct serial *s, const void *blob, size_t len);
+
+/*
  * Host input (the backend calls these on the loop thread; tests call them directly).
  * serial_can_receive() is how many bytes the RX FIFO can take now: 0 while it is full,
  * in loopback or paused, and the backend then waits for serial_backend_kick().

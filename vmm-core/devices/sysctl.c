@@ -4,7 +4,9 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "dev-state.h"
 #include "device.h"
 #include "vm.h"
 
@@ -149,6 +151,50 @@ const struct vmm_io_ops sysctl_test_exit_ops = {
 	.min_size = 1, .max_size = 4,
 };
 
+/* Saved state (issue 9): the two latches a guest can read back. */
+struct sysctl_state {
+	uint32_t version;
+	uint8_t port92;
+	uint8_t rst_cnt;
+	uint8_t pad[2];
+};
+
+#define SYSCTL_STATE_VERSION 1
+_Static_assert(sizeof(struct sysctl_state) == 8, "no padding in the saved state");
+
+int sysctl_save(struct sysctl *s, void **blob, size_t *len)
+{
+	struct sysctl_state st;
+
+	memset(&st, 0, sizeof(st));
+	st.version = SYSCTL_STATE_VERSION;
+	pthread_mutex_lock(&s->lock);
+	st.port92 = s->port92;
+	st.rst_cnt = s->rst_cnt;
+	pthread_mutex_unlock(&s->lock);
+	return dev_state_emit(&st, sizeof(st), blob, len);
+}
+
+int sysctl_load(struct sysctl *s, const void *blob, size_t len)
+{
+	struct sysctl_state st;
+	int ret = dev_state_open("sysctl", blob, len, &st, sizeof(st), false,
+				 SYSCTL_STATE_VERSION);
+
+	if (ret)
+		return ret;
+	/* A20 is always on (bit 1); RST_CNT keeps only its hard-reset and CPU-reset bits. */
+	if (!(st.port92 & 0x02))
+		return dev_state_bad("sysctl", "port92", "has A20 off");
+	if (st.rst_cnt & ~0x0a)
+		return dev_state_bad("sysctl", "rst_cnt", "has bits a write never leaves");
+	pthread_mutex_lock(&s->lock);
+	s->port92 = st.port92;
+	s->rst_cnt = st.rst_cnt;
+	pthread_mutex_unlock(&s->lock);
+	return 0;
+}
+
 /* VM wiring. */
 static void sysctl_vm_event(void *opaque, enum sysctl_event ev, int status)
 {
@@ -193,6 +239,16 @@ static void sysctl_dev_reset(void *state)
 	sysctl_reset(state);
 }
 
+static int sysctl_dev_save(void *state, void **blob, size_t *len)
+{
+	return sysctl_save(state, blob, len);
+}
+
+static int sysctl_dev_load(void *state, const void *blob, size_t len)
+{
+	return sysctl_load(state, blob, len);
+}
+
 static void sysctl_destroy(void *state)
 {
 	sysctl_free(state);
@@ -202,5 +258,7 @@ const struct vmm_device_ops sysctl_device_ops = {
 	.name = "sysctl",
 	.create = sysctl_create,
 	.reset = sysctl_dev_reset,
+	.save = sysctl_dev_save,
+	.load = sysctl_dev_load,
 	.destroy = sysctl_destroy,
 };

@@ -3,6 +3,7 @@
 #ifndef VMM_SYSCTL_H
 #define VMM_SYSCTL_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <pthread.h>
@@ -35,6 +36,9 @@ struct sysctl {
 struct sysctl *sysctl_new(const struct sysctl_config *cfg);
 void sysctl_free(struct sysctl *s);
 void sysctl_reset(struct sysctl *s);
+/* Snapshot state (device.h contract): 0 or -errno; load refuses a bad blob unchanged. */
+int sysctl_save(struct sysctl *s, void **blob, size_t *len);
+int sysctl_load(struct sysctl *s, const void *blob, size_t len);
 
 extern const struct vmm_io_ops sysctl_port92_ops, sysctl_rst_cnt_ops, sysctl_debug_ops,
 	sysctl_test_exit_ops;

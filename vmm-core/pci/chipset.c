@@ -4,6 +4,9 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include "dev-state.h"
 
 #include "vm.h"
 
@@ -115,6 +118,95 @@ static int chipset_resume(void *state)
 	return 0;
 }
 
+/*
+ * Saved state: the ELCR and the PM registers, then the whole PCI bus 0 (every function's
+ * config space, INTx, MSI-X; pci-state.c) as a tail. PAM shadowing, PIRQ routing and the
+ * PMBASE decoder live in config space and are rebuilt by the bus load; IDE, AHCI, virtio
+ * and VGA functions keep their device-specific state in their own blobs, loaded later.
+ */
+struct chipset_state {
+	uint32_t version;
+	uint16_t elcr;
+	uint16_t reserved;
+	struct piix4_pm_state pm;
+	uint32_t bus_len;
+	uint32_t reserved2;
+};
+
+_Static_assert(sizeof(struct chipset_state) == 16 + sizeof(struct piix4_pm_state),
+	       "no padding in the saved state");
+
+#define CHIPSET_STATE_VERSION	1
+
+int chipset_state_save(struct pci_bus *bus, struct piix3 *isa, struct piix4_pm *pm,
+		       void **blob, size_t *len)
+{
+	struct chipset_state st;
+	void *bus_blob;
+	size_t bus_len;
+	uint8_t *buf;
+	int ret = pci_bus_save(bus, &bus_blob, &bus_len);
+
+	if (ret)
+		return ret;
+	memset(&st, 0, sizeof(st));
+	st.version = CHIPSET_STATE_VERSION;
+	st.elcr = piix3_elcr(isa);
+	piix4_pm_save(pm, &st.pm);
+	st.bus_len = (uint32_t)bus_len;
+	buf = malloc(sizeof(st) + bus_len);
+	if (!buf) {
+		free(bus_blob);
+		return -ENOMEM;
+	}
+	memcpy(buf, &st, sizeof(st));
+	memcpy(buf + sizeof(st), bus_blob, bus_len);
+	free(bus_blob);
+	*blob = buf;
+	*len = sizeof(st) + bus_len;
+	return 0;
+}
+
+/* The PM registers and ELCR are checked first; the bus load checks its part, then commits. */
+int chipset_state_load(struct pci_bus *bus, struct piix3 *isa, struct piix4_pm *pm,
+		       const void *blob, size_t len)
+{
+	struct chipset_state st;
+	int ret = dev_state_open("chipset", blob, len, &st, sizeof(st), true,
+				 CHIPSET_STATE_VERSION);
+
+	if (ret)
+		return ret;
+	if (st.bus_len != len - sizeof(st))
+		return dev_state_bad("chipset", "bus_len", "does not match the blob");
+	if (!piix3_elcr_ok(st.elcr))
+		return dev_state_bad("chipset", "elcr", "makes an edge-only IRQ level-triggered");
+	if (st.reserved || st.reserved2)
+		return dev_state_bad("chipset", "reserved fields", "are not zero");
+	if (!piix4_pm_state_check(&st.pm))
+		return -EINVAL;
+	ret = pci_bus_load(bus, "chipset", (const uint8_t *)blob + sizeof(st), st.bus_len);
+	if (ret)
+		return ret;
+	piix3_set_elcr(isa, st.elcr);
+	piix4_pm_restore(pm, &st.pm);
+	return 0;
+}
+
+static int chipset_save(void *state, void **blob, size_t *len)
+{
+	struct chipset *c = state;
+
+	return chipset_state_save(c->bus, &c->isa, &c->pm, blob, len);
+}
+
+static int chipset_load(void *state, const void *blob, size_t len)
+{
+	struct chipset *c = state;
+
+	return chipset_state_load(c->bus, &c->isa, &c->pm, blob, len);
+}
+
 struct pci_bus *chipset_pci_bus(void *state)
 {
 	return state ? ((struct chipset *)state)->bus : NULL;
@@ -136,5 +228,7 @@ const struct vmm_device_ops chipset_device_ops = {
 	.reset = chipset_reset,
 	.pause = chipset_pause,
 	.resume = chipset_resume,
+	.save = chipset_save,
+	.load = chipset_load,
 	.destroy = chipset_destroy,
 };

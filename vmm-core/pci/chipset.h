@@ -3,6 +3,8 @@
 #ifndef VMM_CHIPSET_H
 #define VMM_CHIPSET_H
 
+#include <stddef.h>
+
 #include "device.h"
 #include "i440fx.h"
 #include "piix3.h"
@@ -15,6 +17,16 @@
  * and before every PCI device (they need the bus).
  */
 extern const struct vmm_device_ops chipset_device_ops;
+
+/*
+ * Snapshot state (device.h contract) of the chipset functions and the whole PCI bus 0; the
+ * device ops call these with the chipset's own parts. Load validates everything (PM
+ * registers, ELCR, every function's record) before changing anything. 0 or -errno.
+ */
+int chipset_state_save(struct pci_bus *bus, struct piix3 *isa, struct piix4_pm *pm,
+		       void **blob, size_t *len);
+int chipset_state_load(struct pci_bus *bus, struct piix3 *isa, struct piix4_pm *pm,
+		       const void *blob, size_t len);
 
 /* Reach into the chipset's state (the `state` create returned). */
 struct pci_bus *chipset_pci_bus(void *state);

@@ -74,6 +74,7 @@ int i440fx_init(struct i440fx *h, struct pci_bus *bus)
 	pci_config_set(&h->pci, I440FX_SMRAM, 1, SMRAM_DEFAULT);
 	pci_config_set_wmask(&h->pci, I440FX_SMRAM, 1, SMRAM_WMASK);
 	pci_config_claim(&h->pci, 0x40, PCI_CONFIG_SIZE - 0x40);	/* no capabilities */
+	h->pci.regs_guest_only = true;
 	return 0;
 }
 

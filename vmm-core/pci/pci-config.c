@@ -111,6 +111,8 @@ int pci_add_capability(struct pci_dev *dev, uint8_t id, unsigned size)
 		return -ENOSPC;
 	}
 	pci_config_claim(dev, off, size);
+	for (unsigned o = off; o < off + size; o++)
+		dev->capmap[o / 8] |= (uint8_t)(1u << (o % 8));
 	last = cap_last(dev);
 	pci_config_set(dev, off + PCI_CAP_LIST_ID, 1, id);
 	pci_config_set(dev, off + PCI_CAP_LIST_NEXT, 1, 0);

@@ -186,6 +186,7 @@ struct pci_dev {
 	uint8_t wmask[PCI_CONFIG_SIZE];		/* bits the guest may write */
 	uint8_t w1cmask[PCI_CONFIG_SIZE];	/* bits the guest clears by writing 1 */
 	uint8_t claimed[PCI_CONFIG_SIZE / 8];	/* bytes capabilities must not use */
+	uint8_t capmap[PCI_CONFIG_SIZE / 8];	/* bytes capabilities do use */
 	struct pci_bar bars[PCI_NUM_BARS + 1];
 	struct pci_region regions[PCI_MAX_REGIONS];
 	bool intx_level;			/* what the device asks for */
@@ -199,6 +200,12 @@ struct pci_dev {
 	uint32_t msix_table_off, msix_pba_off;
 	uint8_t *msix_table;			/* msix_vectors * 16 bytes, little-endian */
 	uint64_t *msix_pba;			/* pending bits */
+	/*
+	 * Set by a device whose registers past the header only ever change through guest
+	 * writes (the chipset functions): a snapshot load then refuses read-only bits that
+	 * differ from create's.
+	 */
+	bool regs_guest_only;
 };
 
 /* ---- The bus ---------------------------------------------------------------------- */
@@ -219,6 +226,24 @@ void pci_bus_reset(struct pci_bus *bus);
 struct pci_dev *pci_bus_find(struct pci_bus *bus, unsigned devfn);
 /* The guest-error log the bus was built with (may be NULL), for device models. */
 struct vmm_guest_log *pci_bus_log(struct pci_bus *bus);
+
+/*
+ * Snapshot state of the whole bus (pci-state.c; issue 9): the CONFIG_ADDRESS latch and, for
+ * every function, its 256 configuration bytes, its INTx level, its MSI-X table and pending
+ * bits. Write masks, BAR sizes and device hooks are not saved: they come from create.
+ * pci_bus_save allocates *blob (the caller frees it).
+ *
+ * pci_bus_load expects the functions of a VM built from the same configuration, and
+ * validates the whole blob first (same functions, identity and read-only header bits, the
+ * capability chain, MSI/MSI-X layout, pending bits within the table); on error it prints
+ * one "snapshot: <dev>: ..." line and changes nothing. Then it re-applies everything the
+ * way a guest config write would: BARs and device regions are placed again (so devices'
+ * bar_mapped hooks run), INTx levels and PIRQ routing re-drive their GSIs, and each
+ * function's config_write hook is called for every dword outside its capabilities.
+ * `who` names the device for the refusal line. Runs before any vCPU; 0 or -errno.
+ */
+int pci_bus_save(struct pci_bus *bus, void **blob, size_t *len);
+int pci_bus_load(struct pci_bus *bus, const char *who, const void *blob, size_t len);
 
 /* pci-vm.c: a bus wired to a KVM VM (vm->pio, vm->mmio, vm->mem, vm->glog, irq, MSI). */
 struct pci_bus *pci_bus_new_for_vm(struct vm *vm);

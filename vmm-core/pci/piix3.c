@@ -107,6 +107,22 @@ uint16_t piix3_elcr(struct piix3 *p)
 	return v;
 }
 
+bool piix3_elcr_ok(uint16_t elcr)
+{
+	return !(elcr & ~(uint16_t)(ELCR1_MASK | ELCR2_MASK << 8));
+}
+
+int piix3_set_elcr(struct piix3 *p, uint16_t elcr)
+{
+	if (!piix3_elcr_ok(elcr))
+		return -EINVAL;
+	pthread_mutex_lock(&p->lock);
+	p->elcr[0] = (uint8_t)elcr;
+	p->elcr[1] = (uint8_t)(elcr >> 8);
+	pthread_mutex_unlock(&p->lock);
+	return 0;
+}
+
 static void init_registers(struct piix3 *p)
 {
 	struct pci_dev *d = &p->pci;
@@ -123,6 +139,7 @@ static void init_registers(struct piix3 *p)
 	pci_config_set(d, MBIRQ0, 1, 0x80);
 	pci_config_set_wmask(d, MBIRQ0, 1, 0xcf);
 	pci_config_claim(d, 0x40, PCI_CONFIG_SIZE - 0x40);	/* no capabilities */
+	d->regs_guest_only = true;
 }
 
 int piix3_init(struct piix3 *p, struct pci_bus *bus, struct vmm_bus *pio)

@@ -3,6 +3,7 @@
 #ifndef VMM_PIIX3_H
 #define VMM_PIIX3_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <pthread.h>
 
@@ -30,5 +31,8 @@ int piix3_init(struct piix3 *p, struct pci_bus *bus, struct vmm_bus *pio);
 void piix3_exit(struct piix3 *p);
 /* Level-triggered ISA IRQs as the ELCR says (bit n = IRQ n). */
 uint16_t piix3_elcr(struct piix3 *p);
+/* Snapshots: set the ELCR as saved; -EINVAL for bits of IRQ 0, 1, 2, 8 or 13 (edge-only). */
+bool piix3_elcr_ok(uint16_t elcr);
+int piix3_set_elcr(struct piix3 *p, uint16_t elcr);
 
 #endif

@@ -3,7 +3,10 @@
 #include "piix4-pm.h"
 
 #include <errno.h>
+#include <string.h>
 #include <stddef.h>
+
+#include "log.h"
 
 /* PM1 bits this model implements (ACPI 6.4 §4.8.3.1, Tables 4.16-4.19). */
 #define PM1_STS_W1C	(ACPI_TMR_STS | ACPI_BM_STS | ACPI_GBL_STS | ACPI_PWRBTN_STS | \
@@ -16,6 +19,8 @@
 #define SMBBA_WMASK	0x0000fff0
 #define TMR_MSB_SHIFT	(ACPI_PM_TIMER_BITS - 1)
 #define NS_PER_SEC	1000000000ull
+
+_Static_assert(sizeof(struct piix4_pm_state) == 16, "no padding in the saved state");
 
 static struct piix4_pm *to_pm(struct pci_dev *dev)
 {
@@ -310,6 +315,7 @@ static void init_config(struct pci_dev *d)
 	pci_config_set_wmask(d, PIIX4_SMBHSTCFG, 1, 0x0f);
 	pci_config_set(d, PCI_INTERRUPT_LINE, 1, PIIX4_PM_SCI_IRQ);
 	pci_config_claim(d, 0x40, PCI_CONFIG_SIZE - 0x40);	/* no capabilities */
+	d->regs_guest_only = true;
 }
 
 static int register_ports(struct piix4_pm *pm)
@@ -421,5 +427,64 @@ void piix4_pm_resume(struct piix4_pm *pm)
 		tmr_update(pm);
 		tmr_arm(pm);
 	}
+	pthread_mutex_unlock(&pm->lock);
+}
+
+/* ---- Snapshot state ------------------------------------------------------------------- */
+
+/* TMR_STS is brought up to date first, as any register read would. */
+void piix4_pm_save(struct piix4_pm *pm, struct piix4_pm_state *st)
+{
+	memset(st, 0, sizeof(*st));
+	pthread_mutex_lock(&pm->lock);
+	tmr_update(pm);
+	st->pm1_sts = pm->pm1_sts;
+	st->pm1_en = pm->pm1_en;
+	st->pm1_cnt = pm->pm1_cnt;
+	st->gpe_sts = pm->gpe_sts;
+	st->gpe_en = pm->gpe_en;
+	st->apmc = pm->apmc;
+	st->apms = pm->apms;
+	st->tmr_count = (uint32_t)(pm_ticks(pm) & ((1u << ACPI_PM_TIMER_BITS) - 1));
+	pthread_mutex_unlock(&pm->lock);
+}
+
+bool piix4_pm_state_check(const struct piix4_pm_state *st)
+{
+	const char *bad = NULL;
+
+	if (st->pm1_sts & ~PM1_STS_W1C)
+		bad = "pm1_sts has bits no event sets";
+	else if (st->pm1_en & ~PM1_EN_MASK)
+		bad = "pm1_en has bits that are not stored";
+	else if (st->pm1_cnt & ~PM1_CNT_STORED)
+		bad = "pm1_cnt has bits that are not stored";
+	else if (st->tmr_count >> ACPI_PM_TIMER_BITS)
+		bad = "tmr_count is wider than 24 bits";
+	if (bad)
+		vmm_warn("snapshot: chipset: piix4-pm %s", bad);
+	return !bad;
+}
+
+void piix4_pm_restore(struct piix4_pm *pm, const struct piix4_pm_state *st)
+{
+	/* The count at load time in ns, rounded up so pm_ticks() gives it back exactly. */
+	uint64_t ns = ((uint64_t)st->tmr_count * NS_PER_SEC + ACPI_PM_TIMER_HZ - 1) /
+		      ACPI_PM_TIMER_HZ;
+	uint64_t now;
+
+	pthread_mutex_lock(&pm->lock);
+	now = pm->paused ? pm->paused_at_ns : vmm_loop_now(pm->cfg.loop);
+	pm->pm1_sts = st->pm1_sts;
+	pm->pm1_en = st->pm1_en;
+	pm->pm1_cnt = st->pm1_cnt;
+	pm->gpe_sts = st->gpe_sts;
+	pm->gpe_en = st->gpe_en;
+	pm->apmc = st->apmc;
+	pm->apms = st->apms;
+	pm->tmr_base_ns = now >= ns ? now - ns : 0;	/* a loop younger than the count: tests */
+	pm->tmr_epoch = pm_ticks(pm) >> TMR_MSB_SHIFT;
+	sci_update(pm);
+	tmr_arm(pm);
 	pthread_mutex_unlock(&pm->lock);
 }

@@ -90,6 +90,22 @@ struct piix4_pm {
 	bool sci;
 };
 
+/*
+ * Snapshot state of the PM registers (the config space travels with the PCI bus): PM1
+ * status/enable/control, GPE0, APM ports and the PM timer's 24-bit count. Plain data.
+ */
+struct piix4_pm_state {
+	uint16_t pm1_sts, pm1_en, pm1_cnt, gpe_sts, gpe_en;
+	uint8_t apmc, apms;
+	uint32_t tmr_count;
+};
+
+void piix4_pm_save(struct piix4_pm *pm, struct piix4_pm_state *st);
+/* false (with one vmm_warn line) if st holds bits the registers never hold. */
+bool piix4_pm_state_check(const struct piix4_pm_state *st);
+/* Restarts the PM timer from the saved count on this loop, re-drives the SCI, re-arms. */
+void piix4_pm_restore(struct piix4_pm *pm, const struct piix4_pm_state *st);
+
 /* At devfn (normally PIIX4_PM_DEVFN); claims 0xB2-0xB3 and 0xAFE0-0xAFE3. 0 or -errno. */
 int piix4_pm_init(struct piix4_pm *pm, struct pci_bus *bus, int devfn,
 		  const struct piix4_pm_config *cfg);

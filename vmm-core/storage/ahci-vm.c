@@ -127,10 +127,22 @@ int ahci_vm_change_cd(void *state, unsigned port, const char *path, char *err, s
 	return 0;
 }
 
+static int ahci_vm_save(void *state, void **blob, size_t *len)
+{
+	return ahci_save(((struct ahci_vm *)state)->hba, blob, len);
+}
+
+static int ahci_vm_load(void *state, const void *blob, size_t len)
+{
+	return ahci_load(((struct ahci_vm *)state)->hba, blob, len);
+}
+
 /* Nothing runs on its own: every command completes inside the guest's PxCI write. */
 const struct vmm_device_ops ahci_device_ops = {
 	.name = "ahci",
 	.create = ahci_vm_create,
 	.reset = ahci_vm_reset,
+	.save = ahci_vm_save,
+	.load = ahci_vm_load,
 	.destroy = ahci_vm_destroy,
 };

@@ -192,6 +192,16 @@ void ahci_reset(struct ahci *hba);
 
 struct pci_dev *ahci_pci_dev(struct ahci *hba);
 
+/*
+ * Snapshot state (ahci-state.c): HBA and port registers, device settings, the NCQ error log,
+ * ATAPI sense and medium state — not config space, MSI or the images. ahci_save: 0 with a
+ * malloc'd blob, or -ENOMEM. ahci_load: on a controller with the same devices attached;
+ * -EINVAL with one warning and nothing changed for a malformed blob. Commands complete
+ * inside the guest's PxCI write, so a saved controller has no command in flight.
+ */
+int ahci_save(struct ahci *hba, void **blob, size_t *len);
+int ahci_load(struct ahci *hba, const void *blob, size_t len);
+
 /* Counters for tests and the stats page. */
 struct ahci_stats {
 	uint64_t commands;	/* command slots executed */

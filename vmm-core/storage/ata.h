@@ -167,6 +167,8 @@ void ide_pio_start(struct ide_drive *d, uint32_t pos, uint32_t end, enum ide_end
 void ide_xfer_stop(struct ide_channel *ch);
 /* Take the legacy ports and the standalone BMDMA block off cfg->pio (without the lock). */
 void ide_unregister(struct ide *ide);
+/* ide-pci.c, without the lock: decode the legacy ports as the config space says now. */
+void ide_pci_sync(struct ide *ide);
 
 /* bmdma.c: a DMA command is set up; it runs when the bus master is (or gets) started. */
 void ide_dma_begin(struct ide_drive *d, enum ide_dma kind);

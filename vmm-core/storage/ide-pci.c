@@ -26,7 +26,7 @@ static struct ide *ide_of(struct pci_dev *dev)
 	return (struct ide *)((char *)dev - offsetof(struct ide, pci));
 }
 
-static void ide_pci_decode(struct ide *ide)
+void ide_pci_sync(struct ide *ide)
 {
 	struct pci_dev *dev = &ide->pci;
 	bool io = pci_config_get(dev, PCI_COMMAND, 2) & PCI_COMMAND_IO;
@@ -48,12 +48,12 @@ static void ide_pci_config_write(struct pci_dev *dev, unsigned offset, uint32_t 
 				 unsigned size)
 {
 	if (overlaps(offset, size, PCI_COMMAND, 2) || overlaps(offset, size, PIIX_IDETIM, 4))
-		ide_pci_decode(ide_of(dev));
+		ide_pci_sync(ide_of(dev));
 }
 
 static void ide_pci_reset(struct pci_dev *dev)
 {
-	ide_pci_decode(ide_of(dev));
+	ide_pci_sync(ide_of(dev));
 }
 
 static const struct pci_dev_ops ide_pci_ops = {
@@ -130,6 +130,6 @@ int ide_pci_init(struct ide *ide, struct pci_bus *bus)
 	ide->pci_exit = ide_pci_exit;
 	ide->has_pci = true;
 	pthread_mutex_unlock(&ide->lock);
-	ide_pci_decode(ide);
+	ide_pci_sync(ide);
 	return 0;
 }

@@ -160,10 +160,25 @@ int ide_vm_change_cd(void *state, unsigned channel, unsigned unit, const char *p
 	return 0;
 }
 
-/* Nothing runs on its own: every transfer completes inside the guest's port access. */
+static int ide_vm_save(void *state, void **blob, size_t *len)
+{
+	return ide_save(((struct ide_vm *)state)->ide, blob, len);
+}
+
+static int ide_vm_load(void *state, const void *blob, size_t len)
+{
+	return ide_load(((struct ide_vm *)state)->ide, blob, len);
+}
+
+/*
+ * Nothing runs on its own: every transfer completes inside the guest's port access, so
+ * there is nothing to pause; save and load see a quiet controller.
+ */
 const struct vmm_device_ops ide_device_ops = {
 	.name = "ide",
 	.create = ide_vm_create,
 	.reset = ide_vm_reset,
+	.save = ide_vm_save,
+	.load = ide_vm_load,
 	.destroy = ide_vm_destroy,
 };

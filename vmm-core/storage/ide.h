@@ -74,6 +74,17 @@ int ide_pci_init(struct ide *ide, struct pci_bus *bus);
 /* A guest (hardware) reset: every drive and both channels to power-on state. */
 void ide_reset(struct ide *ide);
 
+/*
+ * Snapshot state (ide-state.c): task files, the PIO window and its buffer, bus-master
+ * registers, ATAPI sense and medium state; not the PCI config space (the chipset's) nor
+ * the images. ide_save: 0 with a malloc'd blob, or -ENOMEM. ide_load: on a controller with
+ * the same drives attached (same kinds, same media sizes); -EINVAL with one warning and
+ * nothing changed if the blob is malformed. It re-raises interrupt lines that were high and
+ * re-places the legacy ports from the (already restored) config space.
+ */
+int ide_save(struct ide *ide, void **blob, size_t *len);
+int ide_load(struct ide *ide, const void *blob, size_t len);
+
 /* Port handlers, for callers that dispatch themselves (offsets relative to each block). */
 extern const struct vmm_io_ops ide_cmd_io_ops;	/* 8 ports; opaque: channel (ide_channel_of) */
 extern const struct vmm_io_ops ide_ctl_io_ops;	/* 1 port */

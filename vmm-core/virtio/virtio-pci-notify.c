@@ -57,6 +57,7 @@ static void kick_cb(void *opaque, int fd, uint32_t events)
 	uint64_t cnt;
 
 	pthread_mutex_lock(&vdev->lock);
+	vdev->in_flight++;		/* until the interrupts below are out (pause waits) */
 	if (fd == q->kick_fd) {
 		if (read(fd, &cnt, sizeof(cnt)) < 0 && errno != EAGAIN)
 			vmm_warn("%s: queue %u kick read: %s", vdev->name, q->index,
@@ -68,6 +69,15 @@ static void kick_cb(void *opaque, int fd, uint32_t events)
 	}
 	pthread_mutex_unlock(&vdev->lock);
 	vpci_send_pending(vdev);
+	vpci_work_done(vdev);
+}
+
+void vpci_work_done(struct virtio_dev *vdev)
+{
+	pthread_mutex_lock(&vdev->lock);
+	if (!--vdev->in_flight)
+		pthread_cond_broadcast(&vdev->idle);
+	pthread_mutex_unlock(&vdev->lock);
 }
 
 void vpci_kick(struct virtio_queue *q)
@@ -225,15 +235,12 @@ static bool msix_entry(struct virtio_dev *vdev, unsigned v, uint64_t *addr, uint
 	return (*addr >> 20) == MSI_ADDR_WINDOW_MB;
 }
 
-/* Send through the vector's irqfd, creating or re-targeting it; false to fall back. */
-static bool irqfd_send(struct virtio_dev *vdev, unsigned v, uint64_t addr, uint32_t data)
+/* irq_lock held: the vector's irqfd, created or re-targeted to addr/data; false if none. */
+static bool irqfd_route(struct virtio_dev *vdev, struct virtio_irqfd *e, uint64_t addr,
+			uint32_t data)
 {
 	const struct virtio_host_ops *ops = vdev->host.ops;
-	struct virtio_irqfd *e = &vdev->irqfds[v];
-	uint64_t one = 1;
-	bool sent = false;
 
-	pthread_mutex_lock(&vdev->irq_lock);
 	if (e->fd < 0) {
 		int fd = ops->msi_irqfd_new(vdev->host.opaque, addr, data);
 
@@ -244,10 +251,40 @@ static bool irqfd_send(struct virtio_dev *vdev, unsigned v, uint64_t addr, uint3
 		e->addr = addr;		/* the guest moved the vector (CPU affinity) */
 		e->data = data;
 	}
-	if (e->fd >= 0 && e->addr == addr && e->data == data)
+	return e->fd >= 0 && e->addr == addr && e->data == data;
+}
+
+/* Send through the vector's irqfd, creating or re-targeting it; false to fall back. */
+static bool irqfd_send(struct virtio_dev *vdev, unsigned v, uint64_t addr, uint32_t data)
+{
+	struct virtio_irqfd *e = &vdev->irqfds[v];
+	uint64_t one = 1;
+	bool sent = false;
+
+	pthread_mutex_lock(&vdev->irq_lock);
+	if (irqfd_route(vdev, e, addr, data))
 		sent = write(e->fd, &one, sizeof(one)) == sizeof(one) || errno == EAGAIN;
 	pthread_mutex_unlock(&vdev->irq_lock);
 	return sent;
+}
+
+void vpci_irqfds_prime(struct virtio_dev *vdev, uint64_t vectors)
+{
+	uint64_t addr;
+	uint32_t data;
+
+	if (!host_has(vdev, false))
+		return;
+	while (vectors) {
+		unsigned v = (unsigned)__builtin_ctzll(vectors);
+
+		vectors &= vectors - 1;
+		if (v >= vdev->msix_vectors || !msix_entry(vdev, v, &addr, &data))
+			continue;
+		pthread_mutex_lock(&vdev->irq_lock);
+		irqfd_route(vdev, &vdev->irqfds[v], addr, data);
+		pthread_mutex_unlock(&vdev->irq_lock);
+	}
 }
 
 /*
@@ -313,9 +350,11 @@ void virtio_set_needs_reset(struct virtio_dev *vdev)
 void virtio_config_changed(struct virtio_dev *vdev)
 {
 	pthread_mutex_lock(&vdev->lock);
+	vdev->in_flight++;
 	vdev->config_generation++;
 	if (vdev->status & VIRTIO_CONFIG_S_DRIVER_OK)
 		vpci_raise(vdev, vdev->config_vector, VIRTIO_PCI_ISR_CONFIG);
 	pthread_mutex_unlock(&vdev->lock);
 	vpci_send_pending(vdev);
+	vpci_work_done(vdev);
 }

@@ -36,5 +36,12 @@ void vpci_raise(struct virtio_dev *vdev, uint16_t vector, uint8_t isr_bit);
 void vpci_send_pending(struct virtio_dev *vdev);
 /* Close every irqfd (reset, exit); takes irq_lock. */
 void vpci_irqfds_free(struct virtio_dev *vdev);
+/*
+ * Lock NOT held: open the irqfds of these vectors (a bit each) from the MSI-X table as it
+ * is now, so the first interrupt after a snapshot load is not the one that creates them.
+ */
+void vpci_irqfds_prime(struct virtio_dev *vdev, uint64_t vectors);
+/* Lock NOT held: a thread's work (queue processing + its interrupts) is finished. */
+void vpci_work_done(struct virtio_dev *vdev);
 
 #endif

@@ -188,6 +188,7 @@ static void vpci_free(struct virtio_dev *vdev)
 	vdev->irqfds = NULL;
 	vdev->nqueues = 0;
 	pthread_mutex_destroy(&vdev->irq_lock);
+	pthread_cond_destroy(&vdev->idle);
 	pthread_mutex_destroy(&vdev->lock);
 }
 
@@ -248,6 +249,7 @@ int virtio_pci_init(struct virtio_dev *vdev, struct pci_bus *bus,
 	memset(vdev, 0, sizeof(*vdev));
 	pthread_mutex_init(&vdev->lock, NULL);
 	pthread_mutex_init(&vdev->irq_lock, NULL);
+	pthread_cond_init(&vdev->idle, NULL);
 	vdev->ops = cfg->ops;
 	vdev->host = cfg->host;
 	snprintf(vdev->name, sizeof(vdev->name), "%s", cfg->name ? cfg->name : cfg->ops->name);
@@ -283,6 +285,8 @@ void virtio_pci_pause(struct virtio_dev *vdev)
 {
 	pthread_mutex_lock(&vdev->lock);	/* waits for a queue being processed */
 	vdev->paused = true;
+	while (vdev->in_flight)			/* and for its interrupts to go out */
+		pthread_cond_wait(&vdev->idle, &vdev->lock);
 	pthread_mutex_unlock(&vdev->lock);
 }
 

@@ -162,6 +162,8 @@ struct virtio_dev {
 	unsigned msix_vectors;
 
 	uint64_t msix_pending;		/* vectors to send once the lock is dropped (atomic) */
+	unsigned in_flight;		/* under lock: loop callbacks not finished (kick, irq) */
+	pthread_cond_t idle;		/* with lock: in_flight dropped to 0 */
 	struct virtio_irqfd *irqfds;	/* msix_vectors entries, under irq_lock */
 };
 
@@ -175,9 +177,29 @@ int virtio_pci_init(struct virtio_dev *vdev, struct pci_bus *bus,
 void virtio_pci_exit(struct virtio_dev *vdev);
 /* Device reset as if the driver wrote 0 to device_status (VM reset). */
 void virtio_pci_reset(struct virtio_dev *vdev);
-/* Stop processing queues / start again (re-kicking every enabled queue). Idempotent. */
+/*
+ * Stop processing queues / start again (re-kicking every enabled queue). Idempotent. Pause
+ * returns once no queue is being processed and every interrupt that processing raised has
+ * been sent, so a snapshot sees guest memory and registers at rest (the device contract).
+ * Not from the I/O loop thread itself.
+ */
 void virtio_pci_pause(struct virtio_dev *vdev);
 void virtio_pci_resume(struct virtio_dev *vdev);
+
+/*
+ * Snapshot state (virtio-pci-state.c): common configuration, every queue's registers and
+ * ring positions (last avail index, used index, event-index bookkeeping), ISR, config
+ * generation, pending MSI-X vectors; the device-specific configuration bytes must match.
+ * Not config space or the MSI-X table (the chipset's blob). Save after pause.
+ * virtio_pci_check: would load accept it (one warning if not)? Changes nothing.
+ * virtio_pci_load: check, then restore; ready queues get their ring pointers back (guest
+ * RAM must be in place), their kick eventfds/ioeventfds (at BAR4's current address) and a
+ * kick; irqfds are opened for the vectors in use from the restored MSI-X table; INTx is
+ * re-asserted while the ISR is set. 0 or -EINVAL (nothing changed).
+ */
+int virtio_pci_save(struct virtio_dev *vdev, void **blob, size_t *len);
+int virtio_pci_check(struct virtio_dev *vdev, const void *blob, size_t len);
+int virtio_pci_load(struct virtio_dev *vdev, const void *blob, size_t len);
 
 /* Init time: device-specific configuration fields (little-endian, §4.1.3). */
 void virtio_config_put(struct virtio_dev *vdev, unsigned off, const void *p, size_t len);

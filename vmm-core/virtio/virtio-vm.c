@@ -11,6 +11,7 @@
 #include "device.h"
 #include "virtio-blk.h"
 #include "virtio-rng.h"
+#include "virtio-vm.h"
 #include "vm.h"
 
 /* ---- Host hooks: KVM ioeventfds for queue notifications, MSI irqfds for interrupts ---- */
@@ -69,6 +70,12 @@ static struct virtio_host vvm_host(struct vm *vm)
 		.loop = vm->loop, .mmio = &vm->mmio, .mem = &vm->mem, .log = &vm->glog,
 		.ops = &vvm_host_ops, .opaque = vm,
 	};
+}
+
+/* For virtio devices whose VM glue lives in their own file (virtio-balloon-vm.c). */
+struct virtio_host virtio_vm_host(struct vm *vm)
+{
+	return vvm_host(vm);
 }
 
 /* ---- virtio-blk: one PCI function per disk configured with bus=virtio ------------------ */
@@ -168,12 +175,87 @@ static int vvm_blk_resume(void *state)
 	return 0;
 }
 
+/*
+ * One blob for all the disks: a header, then each function's transport state with its
+ * length. virtio-blk has no state of its own beyond the transport's: requests complete on
+ * the I/O loop before pause returns, and the image is the block layer's to snapshot.
+ */
+#define VVM_BLK_STATE_VERSION	1
+
+struct vvm_blk_state {
+	uint32_t version;
+	uint32_t n;
+	uint32_t len[VM_MAX_DISKS];
+};
+
+static int vvm_blk_save(void *state, void **blob, size_t *len)
+{
+	struct vvm_blk *s = state;
+	struct vvm_blk_state h = { .version = VVM_BLK_STATE_VERSION, .n = s->n };
+	void *part[VM_MAX_DISKS] = { NULL };
+	size_t plen[VM_MAX_DISKS] = { 0 }, total = sizeof(h), off = sizeof(h);
+	uint8_t *out = NULL;
+	int ret = 0;
+
+	for (unsigned i = 0; i < s->n && !ret; i++) {
+		ret = virtio_pci_save(&s->dev[i]->vdev, &part[i], &plen[i]);
+		h.len[i] = (uint32_t)plen[i];
+		total += plen[i];
+	}
+	if (!ret && !(out = malloc(total)))
+		ret = -ENOMEM;
+	if (!ret) {
+		memcpy(out, &h, sizeof(h));
+		for (unsigned i = 0; i < s->n; off += plen[i++])
+			memcpy(out + off, part[i], plen[i]);
+		*blob = out;
+		*len = total;
+	}
+	for (unsigned i = 0; i < s->n; i++)
+		free(part[i]);
+	return ret;
+}
+
+static int vvm_blk_load(void *state, const void *blob, size_t len)
+{
+	struct vvm_blk *s = state;
+	struct vvm_blk_state h;
+	const uint8_t *p = (const uint8_t *)blob + sizeof(h);
+	size_t total = sizeof(h);
+	int ret = 0;
+
+	if (len < sizeof(h)) {
+		vmm_warn("snapshot: virtio-blk: state of %zu bytes is truncated", len);
+		return -EINVAL;
+	}
+	memcpy(&h, blob, sizeof(h));
+	if (h.version != VVM_BLK_STATE_VERSION || h.n != s->n) {
+		vmm_warn("snapshot: virtio-blk: version %u with %u disks, expected %u with %u",
+			 h.version, h.n, VVM_BLK_STATE_VERSION, s->n);
+		return -EINVAL;
+	}
+	for (unsigned i = 0; i < s->n; i++)
+		total += h.len[i];	/* each at most 4 GiB: no overflow in size_t */
+	if (total != len) {
+		vmm_warn("snapshot: virtio-blk: part lengths add up to %zu, not %zu", total, len);
+		return -EINVAL;
+	}
+	/* All or nothing: every function accepts its part before any is changed. */
+	for (unsigned i = 0, off = 0; i < s->n && !ret; off += h.len[i++])
+		ret = virtio_pci_check(&s->dev[i]->vdev, p + off, h.len[i]);
+	for (unsigned i = 0, off = 0; i < s->n && !ret; off += h.len[i++])
+		ret = virtio_pci_load(&s->dev[i]->vdev, p + off, h.len[i]);
+	return ret;
+}
+
 const struct vmm_device_ops virtio_blk_device_ops = {
 	.name = "virtio-blk",
 	.create = vvm_blk_create,
 	.reset = vvm_blk_reset,
 	.pause = vvm_blk_pause,
 	.resume = vvm_blk_resume,
+	.save = vvm_blk_save,
+	.load = vvm_blk_load,
 	.destroy = vvm_blk_destroy,
 };
 
@@ -207,6 +289,17 @@ static int vvm_rng_resume(void *state)
 	return 0;
 }
 
+/* virtio-rng has no state beyond the transport's (it holds no entropy of its own). */
+static int vvm_rng_save(void *state, void **blob, size_t *len)
+{
+	return virtio_pci_save(&((struct virtio_rng *)state)->vdev, blob, len);
+}
+
+static int vvm_rng_load(void *state, const void *blob, size_t len)
+{
+	return virtio_pci_load(&((struct virtio_rng *)state)->vdev, blob, len);
+}
+
 static void vvm_rng_destroy(void *state)
 {
 	virtio_rng_free(state);
@@ -218,5 +311,7 @@ const struct vmm_device_ops virtio_rng_device_ops = {
 	.reset = vvm_rng_reset,
 	.pause = vvm_rng_pause,
 	.resume = vvm_rng_resume,
+	.save = vvm_rng_save,
+	.load = vvm_rng_load,
 	.destroy = vvm_rng_destroy,
 };

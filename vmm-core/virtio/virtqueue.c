@@ -97,6 +97,22 @@ static uint8_t *ring_area(struct virtq *vq, uint64_t gpa, uint64_t len, unsigned
 	return p;
 }
 
+/* The same rules as ring_area, without failing the queue: for loading saved state. */
+static bool area_ok(const struct virtq *vq, uint64_t gpa, uint64_t len, unsigned align)
+{
+	return !(gpa & (align - 1)) && vm_memory_ptr(vq->mem, gpa, len);
+}
+
+bool virtq_rings_valid(const struct virtq *vq, unsigned size, uint64_t desc_gpa,
+		       uint64_t avail_gpa, uint64_t used_gpa)
+{
+	if (!is_pow2(size) || size > vq->max_size)
+		return false;
+	return area_ok(vq, desc_gpa, (uint64_t)size * DESC_SIZE, 16) &&
+	       area_ok(vq, avail_gpa, AVAIL_RING_OFF + 2ull * size + 2, 2) &&
+	       area_ok(vq, used_gpa, USED_RING_OFF + (uint64_t)USED_ELEM_SIZE * size + 2, 4);
+}
+
 /*
  * §2.7 "Virtqueue Part Alignment": descriptor table 16, available ring 2, used ring 4. The
  * sizes include the event index fields whether or not the feature is negotiated.

@@ -74,6 +74,9 @@ void virtq_reset(struct virtq *vq);
 
 /* Check the rings the driver configured and start using them: 0 or -EINVAL (guest error). */
 int virtq_enable(struct virtq *vq);
+/* Would virtq_enable accept these rings (size, alignment, guest RAM)? Changes nothing. */
+bool virtq_rings_valid(const struct virtq *vq, unsigned size, uint64_t desc_gpa,
+		       uint64_t avail_gpa, uint64_t used_gpa);
 
 /*
  * Take the next available chain: 1 with *elem filled, 0 if the ring is empty, -EIO if the

@@ -482,6 +482,10 @@ void virtio_driver_ok(struct kit_virtio *v);
 /* Reset the device (write 0, wait until status reads 0: §4.1.4.3.2). */
 void virtio_reset(struct kit_virtio *v);
 uint8_t virtio_status(const struct kit_virtio *v);
+/* Post one chain (starting at descriptor 0) and notify, without waiting. */
+void virtq_post(struct kit_virtq *q, const struct kit_vbuf *bufs, unsigned n);
+/* Has the device returned the posted chain? Reaps it (and *used_len, may be NULL). */
+bool virtq_used(struct kit_virtq *q, uint32_t *used_len);
 /* Post one chain, notify, poll the used ring; false on timeout. *used_len may be NULL. */
 bool virtq_run(struct kit_virtq *q, const struct kit_vbuf *bufs, unsigned n,
 	       uint32_t *used_len, uint32_t timeout_ms);

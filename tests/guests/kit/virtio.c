@@ -186,14 +186,10 @@ void virtio_driver_ok(struct kit_virtio *v)
 	set_status(v, VIRTIO_STATUS_DRIVER_OK);
 }
 
-bool virtq_run(struct kit_virtq *q, const struct kit_vbuf *bufs, unsigned n,
-	       uint32_t *used_len, uint32_t timeout_ms)
+void virtq_post(struct kit_virtq *q, const struct kit_vbuf *bufs, unsigned n)
 {
-	volatile uint16_t *used_idx = &q->used.idx;
-	uint64_t start;
-
 	if (!n || n > q->size)
-		kit_panic("virtq_run: %u buffers on a %u-entry queue", n, q->size);
+		kit_panic("virtq_post: %u buffers on a %u-entry queue", n, q->size);
 	/* One chain in flight at a time: it always starts at descriptor 0 (§2.7.13). */
 	for (unsigned i = 0; i < n; i++) {
 		q->desc[i].addr = (uintptr_t)bufs[i].addr;
@@ -207,12 +203,14 @@ bool virtq_run(struct kit_virtq *q, const struct kit_vbuf *bufs, unsigned n,
 	q->avail.idx++;
 	barrier();
 	mmio_write16(q->notify, q->index);	/* §4.1.5.2, no NOTIFICATION_DATA */
-	start = kit_now_ms();
-	while (*used_idx == q->last_used) {
-		if (kit_now_ms() - start > timeout_ms)
-			return false;
-		pause();
-	}
+}
+
+bool virtq_used(struct kit_virtq *q, uint32_t *used_len)
+{
+	volatile uint16_t *used_idx = &q->used.idx;
+
+	if (*used_idx == q->last_used)
+		return false;
 	barrier();
 	if (q->used.ring[q->last_used % q->size].id != 0)
 		KIT_FAIL("used ring names descriptor %u, posted 0",
@@ -220,5 +218,20 @@ bool virtq_run(struct kit_virtq *q, const struct kit_vbuf *bufs, unsigned n,
 	if (used_len)
 		*used_len = q->used.ring[q->last_used % q->size].len;
 	q->last_used++;
+	return true;
+}
+
+bool virtq_run(struct kit_virtq *q, const struct kit_vbuf *bufs, unsigned n,
+	       uint32_t *used_len, uint32_t timeout_ms)
+{
+	uint64_t start;
+
+	virtq_post(q, bufs, n);
+	start = kit_now_ms();
+	while (!virtq_used(q, used_len)) {
+		if (kit_now_ms() - start > timeout_ms)
+			return false;
+		pause();
+	}
 	return true;
 }

@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The display hub: two consumers of one VGA each get every damage rectangle, and resizes. */
+#include "display-hub.h"
+#include "tap.h"
+#include "test-vga-rig.h"
+
+#define VBE_ENABLED	0x01
+#define VBE_LFB		0x40
+
+static void vbe_mode(struct rig *r, uint16_t x, uint16_t y)
+{
+	dispi(r, 4, 0);
+	dispi(r, 3, 32);
+	dispi(r, 1, x);
+	dispi(r, 2, y);
+	dispi(r, 5, 0);
+	dispi(r, 4, VBE_ENABLED | VBE_LFB);
+	video_on(r);
+}
+
+static void poke(struct rig *r, unsigned w, unsigned x, unsigned y, uint32_t v)
+{
+	bus_wr(&r->mmio, RIG_BAR0 + ((uint64_t)y * w + x) * 4, v, 4);
+}
+
+/* Does any of the n rectangles contain (x, y)? */
+static bool covers(const struct display_rect *rects, unsigned n, unsigned x, unsigned y)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (x >= rects[i].x && x < rects[i].x + rects[i].w && y >= rects[i].y &&
+		    y < rects[i].y + rects[i].h)
+			return true;
+	return false;
+}
+
+static unsigned take(struct display_consumer *c, struct display_rect *rects, unsigned max,
+		     uint64_t *gen, uint32_t *pixel_at_10_20)
+{
+	const struct surface *s;
+	unsigned n;
+
+	s = display_consumer_begin(c, rects, max, &n, gen);
+	if (s && pixel_at_10_20)
+		*pixel_at_10_20 = s->pixels[20 * s->stride / 4 + 10];
+	display_consumer_end(c);
+	return n;
+}
+
+int main(void)
+{
+	struct display_rect rects[8];
+	struct display_hub *hub;
+	struct display_consumer *a, *b;
+	uint64_t gen_a, gen_b, gen2;
+	uint32_t px = 0;
+	struct rig r;
+	unsigned n;
+
+	ok(rig_init(&r, NULL) == 0, "VGA rig");
+	vbe_mode(&r, 320, 200);
+	hub = display_hub_new(r.vga);
+	a = display_hub_attach(hub);
+	b = display_hub_attach(hub);
+	n = take(a, rects, 8, &gen_a, NULL);
+	ok(n == 1 && rects[0].w == 320 && rects[0].h == 200, "a new consumer gets the whole screen");
+	n = take(a, rects, 8, &gen_a, NULL);
+	is_int(n, 0, "then nothing while the guest draws nothing");
+
+	poke(&r, 320, 10, 20, 0x00ff0000);
+	n = take(a, rects, 8, &gen_a, &px);
+	ok(n >= 1 && covers(rects, n, 10, 20), "consumer A sees the write at (10,20)");
+	is_int(px, 0xffff0000, "and the surface holds the red pixel");
+	n = take(b, rects, 8, &gen_b, NULL);
+	ok(n == 1 && rects[0].w == 320, "consumer B (first look) gets the whole screen");
+	poke(&r, 320, 300, 150, 0x0000ff00);
+	n = take(b, rects, 8, &gen_b, NULL);
+	ok(n >= 1 && covers(rects, n, 300, 150), "B sees the next write");
+	n = take(a, rects, 8, &gen_a, NULL);
+	ok(n >= 1 && covers(rects, n, 300, 150),
+	   "and A, polling after B rendered it, still gets that damage (not stolen)");
+
+	/* More scattered writes than A keeps: they merge, nothing is lost. */
+	for (unsigned i = 0; i < 40; i++)
+		poke(&r, 320, (i * 37) % 320, (i * 53) % 200, i);
+	take(b, rects, 8, &gen_b, NULL);
+	n = take(a, rects, 2, &gen_a, NULL);
+	ok(n == 2, "A asks for 2 rectangles and gets 2");
+	bool all = true;
+	for (unsigned i = 0; i < 40; i++)
+		all &= covers(rects, n, (i * 37) % 320, (i * 53) % 200);
+	ok(all, "which cover all 40 writes");
+
+	vbe_mode(&r, 640, 480);
+	n = take(a, rects, 8, &gen2, NULL);
+	ok(gen2 != gen_a && n == 1 && rects[0].w == 640 && rects[0].h == 480,
+	   "a mode change: new generation and the whole 640x480 screen");
+	n = take(b, rects, 8, &gen2, NULL);
+	ok(n == 1 && rects[0].w == 640, "for B too");
+
+	void *png = NULL;
+	size_t len = 0;
+	ok(display_hub_screenshot_png(hub, &png, &len) == 0 && len > 8 &&
+	   !memcmp(png, "\x89PNG", 4), "a screenshot through the hub is a PNG");
+	free(png);
+	display_hub_detach(a);
+	display_hub_detach(b);
+	display_hub_free(hub);
+	rig_fini(&r);
+	return tap_done();
+}
