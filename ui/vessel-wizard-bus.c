@@ -15,7 +15,6 @@
 
 struct wizard_call {
 	VesselWizard *self;		/* referenced for the call's life */
-	bool logind;
 	const char *dest, *path, *iface, *method;
 	GVariant *params;		/* sunk; NULL for none */
 	const GVariantType *reply;
@@ -74,7 +73,6 @@ static void call_start(VesselWizard *self, bool logind, const char *method, GVar
 	GDBusConnection *bus = logind ? self->logind_bus : self->broker_bus;
 
 	c->self = g_object_ref(self);
-	c->logind = logind;
 	c->dest = logind ? LOGIND_NAME : BROKER_NAME;
 	c->path = logind ? LOGIND_PATH : BROKER_PATH;
 	c->iface = logind ? LOGIND_IFACE : BROKER_NAME;
@@ -121,7 +119,7 @@ static void show_error(VesselWizard *self, const char *what, const GError *error
 {
 	g_autofree char *text = vessel_wizard_error_text(what, error);
 
-	vessel_wizard_set_message(self, text);
+	vessel_wizard_set_error(self, text);
 }
 
 /* --- vessel-broker --- */

@@ -34,6 +34,8 @@ static GtkWidget *text_label(const char *text, gboolean dim)
 	gtk_label_set_wrap(GTK_LABEL(l), TRUE);
 	gtk_label_set_xalign(GTK_LABEL(l), 0);
 	gtk_label_set_selectable(GTK_LABEL(l), TRUE);
+	/* commands stay copyable with the mouse; focus would select a whole step on show */
+	gtk_widget_set_focusable(l, FALSE);
 	if (dim)
 		gtk_widget_add_css_class(l, "dim-label");
 	return l;
@@ -186,8 +188,8 @@ static int fwattr_steps(VesselWizard *self, const struct hostcheck_fwattr *v, in
 			       "(%s). An administrator password may be asked for.", v->name,
 			       v->driver);
 	add_step(self->steps_box, ++n, text);
-	add_step(self->steps_box, ++n, "Then shut down fully, then start again: a restart may "
-		 "keep the old setting.");
+	add_step(self->steps_box, ++n, "Afterwards, shut down fully, then start again: a restart "
+		 "may keep the old setting.");
 	return n;
 }
 

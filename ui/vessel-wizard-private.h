@@ -72,6 +72,8 @@ struct _VesselWizard {
 void vessel_wizard_show_page(VesselWizard *self, enum wizard_page page);
 void vessel_wizard_recheck(VesselWizard *self);
 void vessel_wizard_set_message(VesselWizard *self, const char *text);
+/* The same in the error style: a refusal or a failure the user must act on. */
+void vessel_wizard_set_error(VesselWizard *self, const char *text);
 /* Begin/end a call: buttons go insensitive while one runs. */
 void vessel_wizard_busy(VesselWizard *self, int delta);
 

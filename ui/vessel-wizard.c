@@ -55,6 +55,13 @@ void vessel_wizard_set_message(VesselWizard *self, const char *text)
 {
 	gtk_label_set_text(self->message, text ? text : "");
 	gtk_widget_set_visible(GTK_WIDGET(self->message), text != NULL);
+	gtk_widget_remove_css_class(GTK_WIDGET(self->message), "error");
+}
+
+void vessel_wizard_set_error(VesselWizard *self, const char *text)
+{
+	vessel_wizard_set_message(self, text);
+	gtk_widget_add_css_class(GTK_WIDGET(self->message), "error");
 }
 
 void vessel_wizard_show_page(VesselWizard *self, enum wizard_page page)
@@ -120,6 +127,8 @@ static void show_result(VesselWizard *self)
 	}
 	vessel_wizard_fill_problem(self);
 	vessel_wizard_show_page(self, WIZARD_PAGE_PROBLEM);
+	/* the memory speaks about the first check only; later ones follow this session's steps */
+	self->pending.valid = false;
 }
 
 static void check_done(GObject *source, GAsyncResult *res, gpointer data)

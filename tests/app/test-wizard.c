@@ -29,6 +29,16 @@ static gboolean checked(gpointer data)
 	return vessel_wizard_get_state(w) >= 0 && !vessel_wizard_is_busy(w);
 }
 
+static GtkWidget *child(VesselWizard *w, const char *id)
+{
+	return GTK_WIDGET(gtk_widget_get_template_child(GTK_WIDGET(w), VESSEL_TYPE_WIZARD, id));
+}
+
+static gboolean settled(gpointer data)
+{
+	return !gtk_stack_get_transition_running(GTK_STACK(child(data, "stack")));
+}
+
 /* A wizard on the fixture tree dir (its probes.ini answers the probes). */
 static struct opened open_dir(const char *dir, const char *state_file, GDBusConnection *bus)
 {
@@ -47,6 +57,7 @@ static struct opened open_dir(const char *dir, const char *state_file, GDBusConn
 	o.w = vessel_wizard_new(NULL, &cfg);
 	app_test_show(GTK_WINDOW(o.w), 640, 620);
 	app_test_wait_for(checked, o.w, 10000);
+	app_test_wait_for(settled, o.w, 2000);
 	return o;
 }
 
@@ -65,11 +76,6 @@ static void close_wizard(struct opened *o)
 	if (o->fx)
 		hostcheck_fixture_free(o->fx);
 	memset(o, 0, sizeof(*o));
-}
-
-static GtkWidget *child(VesselWizard *w, const char *id)
-{
-	return GTK_WIDGET(gtk_widget_get_template_child(GTK_WIDGET(w), VESSEL_TYPE_WIZARD, id));
 }
 
 static gboolean shown(VesselWizard *w, const char *id)
@@ -109,10 +115,12 @@ static gboolean page_has(VesselWizard *w, const char *needle)
 	return found;
 }
 
+/* Page 1 → page 2, and wait for the slide to end so screenshots show one page. */
 static void next(VesselWizard *w)
 {
 	gtk_widget_activate_action(GTK_WIDGET(w), "wizard.next", NULL);
 	app_test_wait(50);
+	app_test_wait_for(settled, w, 2000);
 }
 
 /* --- each state: first page, next page --- */
@@ -307,6 +315,14 @@ static void test_access_cases(void)
 	next(o.w);
 	ok(page_has(o.w, "is not installed") && page_has(o.w, "usermod -aG kvm"),
 	   "no udev rule: install it, or join the kvm group");
+	app_test_screenshot(GTK_WIDGET(o.w), "wizard-access-no-rule");
+	gtk_widget_activate_action(GTK_WIDGET(o.w), "wizard.recheck", NULL);
+	ok(vessel_wizard_is_busy(o.w) && !strcmp(vessel_wizard_get_page(o.w), "checking"),
+	   "Check Again runs the check (in its thread) behind the checking page");
+	app_test_wait_for(checked, o.w, 10000);
+	ok(!strcmp(vessel_wizard_get_page(o.w), "problem") &&
+	   vessel_wizard_get_state(o.w) == HOSTCHECK_NO_ACCESS,
+	   "and comes back with the state that remains");
 	close_wizard(&o);
 }
 
