@@ -37,7 +37,8 @@ static void call_returned(GObject *source, GAsyncResult *res, gpointer data)
 	g_autoptr(GVariant) ret = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res,
 								&error);
 
-	if (!g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+	/* a reply can race the cancel: once the window is going away, nothing is shown */
+	if (!g_cancellable_is_cancelled(c->self->cancel))
 		c->done(c->self, ret, error);
 	call_free(c);
 }
@@ -59,7 +60,7 @@ static void got_system_bus(GObject *source, GAsyncResult *res, gpointer data)
 		call_on(c, bus);
 		return;
 	}
-	if (!g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+	if (!g_cancellable_is_cancelled(c->self->cancel))
 		c->done(c->self, NULL, error);
 	call_free(c);
 }

@@ -317,8 +317,13 @@ void vessel_wizard_fill_final(VesselWizard *self)
 void vessel_wizard_fill_success(VesselWizard *self)
 {
 	g_autofree char *desc = g_markup_escape_text(self->check->advice.summary, -1);
+	const struct wizard_pending *p = &self->pending;
+	const char *title = "Ready for Virtual Machines";
 
-	adw_status_page_set_title(self->success_status, self->pending.valid
-				  ? "Virtualization Is On Now" : "Ready for Virtual Machines");
+	if (p->valid && (!strcmp(p->fix, "firmware") || !strcmp(p->fix, "fwattr")))
+		title = "Virtualization Is On Now";
+	else if (p->valid)
+		title = "KVM Is Ready Now";
+	adw_status_page_set_title(self->success_status, title);
 	adw_status_page_set_description(self->success_status, desc);
 }
