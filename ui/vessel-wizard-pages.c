@@ -181,8 +181,13 @@ static int fwattr_steps(VesselWizard *self, const struct hostcheck_fwattr *v, in
 			 "computer down completely, then switch it on again.");
 		return n;
 	}
-	if (!fwattr_off(v))
+	if (!fwattr_off(v)) {
+		text = g_strdup_printf("The firmware's “%s” setting already reads %s: shut the "
+				       "computer down completely and switch it on again so it "
+				       "takes effect.", v->name, v->value);
+		add_step(self->steps_box, ++n, text);
 		return n;
+	}
 	gtk_widget_set_visible(GTK_WIDGET(self->fwattr_button), TRUE);
 	text = g_strdup_printf("“Enable It for Me” sets the firmware's “%s” setting from Linux "
 			       "(%s). An administrator password may be asked for.", v->name,

@@ -267,6 +267,7 @@ static void test_vendor_cards(void)
 static void test_fwattr_button(void)
 {
 	g_autofree char *bare = copy_fixture("amd-firmware-disabled-lenovo", "lenovo-no-amdvt");
+	g_autofree char *pending = copy_fixture("amd-firmware-disabled-lenovo", "lenovo-pending");
 	g_autofree char *amdvt = g_build_filename(bare, "sys/class/firmware-attributes/thinklmi/"
 						  "attributes/AmdVt", NULL);
 	const char *argv[] = { "rm", "-r", amdvt, NULL };
@@ -278,6 +279,13 @@ static void test_fwattr_button(void)
 	   page_has(o.w, "AmdVt") && page_has(o.w, "AMD V(TM) Technology"),
 	   "think-lmi exports AmdVt = Disable: \"Enable It for Me\" is offered");
 	app_test_screenshot(GTK_WIDGET(o.w), "wizard-firmware-fwattr");
+	close_wizard(&o);
+
+	put(pending, "sys/class/firmware-attributes/thinklmi/attributes/pending_reboot", "1\n");
+	o = open_dir(pending, NULL, NULL);
+	next(o.w);
+	ok(!shown(o.w, "fwattr_button") && page_has(o.w, "already waiting"),
+	   "pending_reboot = 1: no button; shut down fully for the waiting change");
 	close_wizard(&o);
 
 	g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL,
