@@ -64,9 +64,29 @@ void vessel_wizard_set_error(VesselWizard *self, const char *text)
 	gtk_widget_add_css_class(GTK_WIDGET(self->message), "error");
 }
 
+/* Enter activates the page's main button: the first shown of these. */
+static void focus_main_button(VesselWizard *self, enum wizard_page page)
+{
+	GtkButton *const fix[] = { self->fwattr_button, self->restart_button, self->load_button,
+				   self->recheck_button };
+	GtkWidget *main = NULL;
+
+	if (page == WIZARD_PAGE_PROBLEM)
+		main = GTK_WIDGET(self->next_button);
+	for (guint i = 0; !main && page >= WIZARD_PAGE_FIRMWARE && page <= WIZARD_PAGE_ACCESS &&
+	     i < G_N_ELEMENTS(fix); i++) {
+		if (gtk_widget_get_visible(GTK_WIDGET(fix[i])))
+			main = GTK_WIDGET(fix[i]);
+	}
+	gtk_window_set_default_widget(GTK_WINDOW(self), main);
+	if (main)
+		gtk_widget_grab_focus(main);
+}
+
 void vessel_wizard_show_page(VesselWizard *self, enum wizard_page page)
 {
 	self->page = page;
+	focus_main_button(self, page);
 	gtk_stack_set_visible_child_name(self->stack, stack_child(page));
 	gtk_widget_set_visible(GTK_WIDGET(self->back_button),
 			       page >= WIZARD_PAGE_FIRMWARE && page <= WIZARD_PAGE_FINAL);

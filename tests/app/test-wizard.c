@@ -274,7 +274,11 @@ static void test_fwattr_button(void)
 	struct opened o;
 
 	o = open_fixture("amd-firmware-disabled-lenovo", NULL);
+	ok(gtk_window_get_default_widget(GTK_WINDOW(o.w)) == child(o.w, "next_button"),
+	   "page 1: Enter means Show Me How");
 	next(o.w);
+	ok(gtk_window_get_default_widget(GTK_WINDOW(o.w)) == child(o.w, "fwattr_button"),
+	   "firmware page: Enter means Enable It for Me");
 	ok(shown(o.w, "fwattr_button") && !shown(o.w, "restart_button") &&
 	   page_has(o.w, "AmdVt") && page_has(o.w, "AMD V(TM) Technology"),
 	   "think-lmi exports AmdVt = Disable: \"Enable It for Me\" is offered");
