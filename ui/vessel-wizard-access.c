@@ -8,10 +8,12 @@
 
 #define RULE_NAME	"60-vessel-kvm.rules"
 
-/* udev reads rules from these (udev(7), "Rules Files"); /usr/local is a `meson install` default. */
+/*
+ * udev reads rules from these only (udev(7), "Rules Files"). A rule under /usr/local (meson's
+ * default prefix) is not read, so it does not count as installed.
+ */
 static const char *const rule_dirs[] = {
 	"etc/udev/rules.d", "run/udev/rules.d", "lib/udev/rules.d", "usr/lib/udev/rules.d",
-	"usr/local/lib/udev/rules.d",
 };
 
 bool vessel_wizard_udev_rule_installed(const char *root)
