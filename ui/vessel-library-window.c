@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // VesselLibraryWindow: the VMs of the library folders and recent files, one row each.
 #include "vessel-library-window.h"
+#include "vessel-wizard.h"
 #include "vessel-new-vm-window.h"
 #include "vessel-settings-window.h"
 #include "vessel-ui.h"
@@ -182,6 +183,12 @@ static void vessel_library_window_finalize(GObject *o)
 	G_OBJECT_CLASS(vessel_library_window_parent_class)->finalize(o);
 }
 
+/* The virtualization wizard (issue 8): what stops VMs here, and how to fix it. */
+static void action_check_host(GtkWidget *w, const char *name, GVariant *param)
+{
+	gtk_window_present(GTK_WINDOW(vessel_wizard_new(GTK_WINDOW(w), NULL)));
+}
+
 static void vessel_library_window_class_init(VesselLibraryWindowClass *klass)
 {
 	GtkWidgetClass *wc = GTK_WIDGET_CLASS(klass);
@@ -193,6 +200,7 @@ static void vessel_library_window_class_init(VesselLibraryWindowClass *klass)
 	gtk_widget_class_bind_template_child(wc, VesselLibraryWindow, list);
 	gtk_widget_class_bind_template_callback(wc, row_activated);
 	gtk_widget_class_install_action(wc, "library.refresh", NULL, action_refresh);
+	gtk_widget_class_install_action(wc, "library.check-host", NULL, action_check_host);
 	gtk_widget_class_install_action(wc, "library.new-vm", NULL, action_new_vm);
 	gtk_widget_class_install_action(wc, "library.settings", "s", action_settings);
 }

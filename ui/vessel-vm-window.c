@@ -5,6 +5,7 @@
 #include "vessel-settings-window.h"
 #include "vessel-send-keys.h"
 #include "vessel-snapshots-pane.h"
+#include "vessel-wizard.h"
 #include "vessel-ui.h"
 
 
@@ -151,37 +152,10 @@ static void action_pause(GtkWidget *w, const char *name, GVariant *param)
 		vessel_vm1_call_pause(vm, NULL, NULL, NULL);
 }
 
-/* "vesselctl check" in a dialog: what is wrong with this computer's virtualization. */
-static void check_done(GObject *src, GAsyncResult *res, gpointer data)
-{
-	VesselVmWindow *self = data;
-	g_autofree char *out = NULL;
-	GtkWidget *dlg;
-
-	if (!g_subprocess_communicate_utf8_finish(G_SUBPROCESS(src), res, &out, NULL, NULL))
-		out = g_strdup("The check could not be run (vesselctl is missing).");
-	dlg = adw_message_dialog_new(GTK_WINDOW(self), "This Computer's Virtualization", out);
-	adw_message_dialog_add_response(ADW_MESSAGE_DIALOG(dlg), "close", "_Close");
-	gtk_window_present(GTK_WINDOW(dlg));
-	g_object_unref(self);
-}
-
+/* The virtualization wizard (issue 8): why KVM is unavailable here, and the fix. */
 static void action_check_host(GtkWidget *w, const char *name, GVariant *param)
 {
-	g_autofree char *helper = vessel_find_helper();
-	g_autofree char *dir = helper ? g_path_get_dirname(helper) : NULL;
-	g_autofree char *ctl = dir ? g_build_filename(dir, "vesselctl", NULL) : NULL;
-	g_autofree char *built = dir ? g_build_filename(dir, "..", "ctl", "vesselctl", NULL) : NULL;
-	const char *prog = ctl && g_file_test(ctl, G_FILE_TEST_IS_EXECUTABLE) ? ctl :
-			   built && g_file_test(built, G_FILE_TEST_IS_EXECUTABLE) ? built :
-			   "vesselctl";
-	GSubprocess *p = g_subprocess_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-					  G_SUBPROCESS_FLAGS_STDERR_MERGE, NULL, prog, "check", NULL);
-
-	if (p) {
-		g_subprocess_communicate_utf8_async(p, NULL, NULL, check_done, g_object_ref(w));
-		g_object_unref(p);
-	}
+	gtk_window_present(GTK_WINDOW(vessel_wizard_new(GTK_WINDOW(w), NULL)));
 }
 
 static void close_response(AdwMessageDialog *dlg, const char *response, VesselVmWindow *self)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // VesselApplication: activate shows the library; open shows (or raises) a window per VM.
 #include "vessel-application.h"
+#include "vessel-wizard.h"
 #include "vessel-library-window.h"
 #include "vessel-vm-window.h"
 #include "vessel-ui.h"
@@ -62,6 +63,23 @@ static void vessel_application_open(GApplication *app, GFile **files, int n,
 	}
 }
 
+/*
+ * The first time Vessel opens, the virtualization wizard checks this computer (and says so
+ * when all is well). $XDG_STATE_HOME/vessel/first-run-done remembers it; VESSEL_NO_WIZARD=1
+ * (tests) skips it.
+ */
+static void maybe_first_run(GtkWindow *parent)
+{
+	g_autofree char *dir = g_build_filename(g_get_user_state_dir(), "vessel", NULL);
+	g_autofree char *mark = g_build_filename(dir, "first-run-done", NULL);
+
+	if (g_getenv("VESSEL_NO_WIZARD") || g_file_test(mark, G_FILE_TEST_EXISTS))
+		return;
+	g_mkdir_with_parents(dir, 0700);
+	g_file_set_contents(mark, "", 0, NULL);
+	gtk_window_present(GTK_WINDOW(vessel_wizard_new(parent, NULL)));
+}
+
 static void vessel_application_activate(GApplication *app)
 {
 	for (GList *l = gtk_application_get_windows(GTK_APPLICATION(app)); l; l = l->next) {
@@ -70,7 +88,10 @@ static void vessel_application_activate(GApplication *app)
 			return;
 		}
 	}
-	gtk_window_present(GTK_WINDOW(vessel_library_window_new(GTK_APPLICATION(app), NULL)));
+	VesselLibraryWindow *lib = vessel_library_window_new(GTK_APPLICATION(app), NULL);
+
+	gtk_window_present(GTK_WINDOW(lib));
+	maybe_first_run(GTK_WINDOW(lib));
 }
 
 static void vessel_application_startup(GApplication *app)

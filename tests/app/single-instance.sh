@@ -7,7 +7,7 @@
 set -u
 vessel=$1 make=$2
 t=$(mktemp -d) || exit 1
-export HOME="$t" XDG_CONFIG_HOME="$t/cfg"
+export HOME="$t" XDG_CONFIG_HOME="$t/cfg" VESSEL_NO_WIZARD=1
 pid=
 trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$t"' EXIT
 n=0 fail=0
