@@ -356,7 +356,9 @@ def case_keyboard(exe, work):
     h.stop()
     screen = open(text).read() if os.path.exists(text) else ''
     ok(rc != 2 and 'inputs channel open' in out, 'the inputs channel opens', out)
-    ok(menu and 'Select boot device' in screen, 'Esc typed over SPICE opened the boot menu',
+    # SeaBIOS logs the menu on its debug port when it shows it. The screen at exit may have
+    # moved on: the client keeps typing Esc for a few seconds, and Esc in the menu boots.
+    ok(menu, 'Esc typed over SPICE opened the boot menu (SeaBIOS logged "Select boot device")',
        out + screen)
     ok(rc == 0, 'Num Lock typed over SPICE lit the LED the client sees', out)
 
