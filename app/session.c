@@ -379,3 +379,9 @@ void vessel_session_pointer(struct vessel_session *s, int dx, int dy, int dz, un
 		vessel_display1_call_pointer_motion(s->display, dx, dy, dz, buttons, NULL, NULL,
 						    NULL);
 }
+
+void vessel_session_preferred_size(struct vessel_session *s, unsigned width, unsigned height)
+{
+	if (s->display && width >= 320 && height >= 200)
+		vessel_display1_call_set_preferred_size(s->display, width, height, NULL, NULL, NULL);
+}

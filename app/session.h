@@ -53,6 +53,9 @@ VesselDisplay1 *vessel_session_display(struct vessel_session *s);
 void vessel_session_key(struct vessel_session *s, unsigned evdev, gboolean pressed);
 void vessel_session_pointer(struct vessel_session *s, int dx, int dy, int dz, unsigned buttons);
 
+/* The window's size in guest pixels, for the EDID's preferred mode (fire-and-forget). */
+void vessel_session_preferred_size(struct vessel_session *s, unsigned width, unsigned height);
+
 /* A person's sentence for a helper exit status, with the next step; NULL for 0. */
 const char *vessel_exit_message(int status);
 

@@ -64,6 +64,18 @@ static void dispi_mmio_write(struct vga *vga, unsigned off, uint64_t val, unsign
 	}
 }
 
+int vga_set_preferred_size(struct vga *vga, unsigned xres, unsigned yres)
+{
+	if (xres < 320 || xres > VGA_VBE_MAX_XRES || yres < 200 || yres > VGA_VBE_MAX_YRES)
+		return -EINVAL;
+	pthread_mutex_lock(&vga->lock);
+	vga->cfg.edid_xres = xres;
+	vga->cfg.edid_yres = yres;
+	vga_edid_build(vga->edid, xres, yres);
+	pthread_mutex_unlock(&vga->lock);
+	return 0;
+}
+
 /* The 128-byte block, then zeros up to 0x3ff. */
 static uint64_t edid_read(const struct vga *vga, unsigned off, unsigned size)
 {

@@ -131,4 +131,11 @@ int vga_text_dump_json(struct vga *vga, FILE *out);
 /* IBM code page 437 (the VGA ROM font's layout) to Unicode. */
 uint32_t vga_cp437_to_unicode(uint8_t c);
 
+/*
+ * The resolution the EDID offers as preferred (the host window's size): guests that read the
+ * EDID again (a driver reload, a mode-list refresh) offer it. 320x200 up to the VBE maximum;
+ * 0 or -EINVAL.
+ */
+int vga_set_preferred_size(struct vga *vga, unsigned xres, unsigned yres);
+
 #endif

@@ -111,8 +111,16 @@ static void on_relative(VesselDisplay *d, double dx, double dy, VesselVmWindow *
 		vessel_session_pointer(self->session, ix, iy, 0, self->buttons);
 }
 
+/* The window settled at a new size: offer it to the guest as its preferred mode (EDID). */
+static void on_preferred(VesselDisplay *d, int w, int h, VesselVmWindow *self)
+{
+	if (self->session && w > 0 && h > 0)
+		vessel_session_preferred_size(self->session, (unsigned)w, (unsigned)h);
+}
+
 void vessel_vm_window_connect_input(VesselVmWindow *self)
 {
+	g_signal_connect(self->display, "preferred-size", G_CALLBACK(on_preferred), self);
 	g_signal_connect(self->display, "key-event", G_CALLBACK(on_key), self);
 	g_signal_connect(self->display, "button", G_CALLBACK(on_button), self);
 	g_signal_connect(self->display, "pointer-relative", G_CALLBACK(on_relative), self);

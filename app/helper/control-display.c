@@ -16,6 +16,7 @@
 #include "evdev-keymap.h"
 #include "i8042.h"
 #include "ps2.h"
+#include "vga-vm.h"
 #include "vm.h"
 
 #define DISPLAY_REFRESH_MS	16
@@ -228,6 +229,22 @@ static gboolean on_pointer(VesselDisplay1 *skel, GDBusMethodInvocation *inv, gin
 	return TRUE;
 }
 
+static gboolean on_preferred(VesselDisplay1 *skel, GDBusMethodInvocation *inv, guint w, guint h,
+			     gpointer data)
+{
+	struct control_display *d = data;
+	struct vga *vga = vga_from_vm(d->c->vm);
+
+	if (!vga || vga_set_preferred_size(vga, w, h)) {
+		g_dbus_method_invocation_return_error(inv, VESSEL_ERROR,
+			VESSEL_ERROR_INVALID_ARGUMENT, "%ux%u cannot be offered as the preferred "
+			"mode (320x200 up to the display's largest VBE mode).", w, h);
+		return TRUE;
+	}
+	vessel_display1_complete_set_preferred_size(skel, inv);
+	return TRUE;
+}
+
 struct control_display *control_display_new(struct control *c)
 {
 	struct control_display *d;
@@ -241,6 +258,7 @@ struct control_display *control_display_new(struct control *c)
 	g_signal_connect(d->skel, "handle-get-framebuffer", G_CALLBACK(on_get_framebuffer), d);
 	g_signal_connect(d->skel, "handle-keyboard-key", G_CALLBACK(on_key), d);
 	g_signal_connect(d->skel, "handle-pointer-motion", G_CALLBACK(on_pointer), d);
+	g_signal_connect(d->skel, "handle-set-preferred-size", G_CALLBACK(on_preferred), d);
 	return d;
 }
 

@@ -163,6 +163,13 @@ def case_pixels(a, work):
                 ok(False, '%s is refused' % what)
             except Exception as e:  # GLib.Error
                 ok('InvalidArgument' in str(e), '%s is InvalidArgument: %s' % (what, e))
+        p.call('SetPreferredSize', ('(uu)', (1280, 800)))
+        ok(True, 'SetPreferredSize(1280, 800) is taken')
+        try:
+            p.call('SetPreferredSize', ('(uu)', (100, 100)))
+            ok(False, 'a 100x100 preferred size is refused')
+        except Exception as e:
+            ok('InvalidArgument' in str(e), 'a 100x100 preferred size is InvalidArgument')
         p.call('PointerMotion', ('(iiiu)', (5, -3, 0, 1)))
         ok(p.proc.poll() is None, 'a valid PointerMotion is taken and the VM runs on')
     finally:

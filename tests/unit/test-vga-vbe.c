@@ -440,6 +440,18 @@ static void test_edid(void)
 	is_int(bus_rd(&r.mmio, RIG_BAR2 + 200, 4), 0, "past the block reads 0");
 	bus_wr(&r.mmio, RIG_BAR2 + 10, 0xffffffff, 4);
 	is_int(bus_rd(&r.mmio, RIG_BAR2 + 10, 1), e[10], "EDID is read-only");
+	/* The window's size becomes the preferred mode the guest reads next. */
+	is_int(vga_set_preferred_size(r.vga, 1600, 900), 0, "preferred size 1600x900");
+	for (unsigned i = 0; i < 128; i++)
+		e[i] = (uint8_t)bus_rd(&r.mmio, RIG_BAR2 + i, 1);
+	sum = 0;
+	for (unsigned i = 0; i < 128; i++)
+		sum += e[i];
+	ok(((e[54 + 2] | (e[54 + 4] >> 4) << 8) == 1600) &&
+	   ((e[54 + 5] | (e[54 + 7] >> 4) << 8) == 900) && !(sum & 0xff),
+	   "the EDID now prefers 1600x900, checksum still right");
+	is_int(vga_set_preferred_size(r.vga, 100, 100), -EINVAL, "100x100 is refused");
+	is_int(vga_set_preferred_size(r.vga, 100000, 900), -EINVAL, "beyond the VBE maximum too");
 	rig_fini(&r);
 }
 
