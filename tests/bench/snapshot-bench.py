@@ -275,6 +275,7 @@ def fmt(vals, unit):
 
 def report(results, runs):
     keys = (('save', 'ms', 'save'), ('running', 'ms', 'restore->running'),
+            ('restore', 'ms', ' helper restore line'), ('pong', 'ms', ' then guest pong'),
             ('resident', 'ms', 'restore->all RAM touched'), ('size', 'MiB', 'size on disk'),
             ('slowdown', 'x', 'first-touch cold/warm'))
     print('\nSnapshot benchmark: medians [min-max] of %d runs each, alternating; ratio = '
@@ -301,8 +302,10 @@ def goals(results):
                   % (mib, x, 'met' if x >= 2 else 'NOT met'))
         if mib == 2048 and v['running']:
             ms = statistics.median(v['running'])
-            print('  restore->running %s 2 GiB under 10 ms: %.1f ms  %s'
-                  % (fill, ms, 'met' if ms < 10 else 'NOT met'))
+            print('  restore->running %s 2 GiB under 10 ms: %.1f ms  %s (helper restore '
+                  'line %.1f ms; the rest is the serial round trip)'
+                  % (fill, ms, 'met' if ms < 10 else 'NOT met',
+                     statistics.median(v['restore'])))
 
 
 def one(vmm, a, per, mib, fill, i):
