@@ -157,13 +157,13 @@ static int save_fd_range(struct ram_writer *w, const struct vm_mem_region *r, ui
 	pthread_t tid[SAVE_THREADS];
 	bool started[SAVE_THREADS] = { false };
 	uint64_t chunks = (end - start + CHUNK - 1) / CHUNK;
-	unsigned n = chunks < SAVE_THREADS ? (unsigned)chunks : SAVE_THREADS;
+	/* Small data ranges (an idle guest's memfd has many) are not worth a thread. */
+	unsigned n = chunks < 2 * SAVE_THREADS ? 1 : SAVE_THREADS;
 	int ret = 0;
 
 	for (unsigned i = 0; i < n; i++) {
-		s[i] = (struct stripe){ w, r, start, end, file_off, i, n, w->buf, 0 };
-		if (i)
-			s[i].buf = w->spare[i - 1];
+		s[i] = (struct stripe){ w, r, start, end, file_off, i, n,
+					i ? w->spare[i - 1] : w->buf, 0 };
 		if (i)
 			started[i] = !pthread_create(&tid[i], NULL, stripe_run, &s[i]);
 	}
