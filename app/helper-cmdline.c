@@ -46,6 +46,8 @@ void helper_usage(FILE *out)
 "                       serve the display, keyboard and mouse to SPICE clients\n"
 "                       (ADDR defaults to 127.0.0.1; other hosts need a password)\n"
 "  --spice-password-file FILE  the SPICE password: the first line of FILE\n"
+"  --spice-password-expires SECONDS  the password stops working that long after start\n"
+"                       (clients already connected stay; default: never)\n"
 "  --spice-file FILE.vv  write a remote-viewer connection file (mode 0600; tcp: only)\n"
 "  --spice-tls CERT,KEY[,CA]  TLS only on the --spice port (PEM files; tcp: only)\n"
 "  --control-socket PATH|auto  serve the control API (D-Bus VM1) on a private unix\n"
@@ -357,6 +359,8 @@ static int check_spice(struct helper_options *o, char *err, size_t errlen)
 	const struct spice_listen *l = &o->spice_listen;
 	int ret;
 
+	if (o->spice_password_expires && !o->spice_password_file)
+		return fail(err, errlen, "--spice-password-expires needs --spice-password-file");
 	if (o->spice_password_file && !o->spice)
 		return fail(err, errlen, "--spice-password-file needs --spice");
 	ret = check_spice_extras(o, err, errlen);
@@ -457,7 +461,7 @@ enum {
 	OPT_SERIAL, OPT_NO_REBOOT, OPT_TIMEOUT, OPT_EXIT_STATS, OPT_QUIET, OPT_FWLOG,
 	OPT_HELP, OPT_VERSION, OPT_FIRMWARE, OPT_DISK, OPT_CDROM, OPT_BOOT,
 	OPT_VGA, OPT_VRAM, OPT_SHOT_AT, OPT_SHOT_EXIT, OPT_TEXT_EXIT,
-	OPT_SPICE, OPT_SPICE_PW, OPT_SPICE_FILE, OPT_SPICE_TLS,
+	OPT_SPICE, OPT_SPICE_PW, OPT_SPICE_FILE, OPT_SPICE_TLS, OPT_SPICE_PW_EXPIRES,
 	OPT_CONTROL_SOCKET, OPT_CONTROL_FD, OPT_SNAP_AT, OPT_RESTORE,
 	OPT_BALLOON, OPT_BALLOON_TARGET, OPT_BALLOON_STATS,
 };
@@ -484,6 +488,7 @@ static const struct option long_opts[] = {
 	{ "restore", required_argument, NULL, OPT_RESTORE },
 	{ "spice", required_argument, NULL, OPT_SPICE },
 	{ "spice-password-file", required_argument, NULL, OPT_SPICE_PW },
+	{ "spice-password-expires", required_argument, NULL, OPT_SPICE_PW_EXPIRES },
 	{ "spice-file", required_argument, NULL, OPT_SPICE_FILE },
 	{ "spice-tls", required_argument, NULL, OPT_SPICE_TLS },
 	{ "control-socket", required_argument, NULL, OPT_CONTROL_SOCKET },
@@ -561,6 +566,16 @@ static int apply_opt(struct helper_options *o, int c, const char *arg, char *err
 	case OPT_SPICE_PW:
 		o->spice_password_file = arg;
 		return 0;
+	case OPT_SPICE_PW_EXPIRES: {
+		char *end;
+		unsigned long v = strtoul(arg, &end, 10);
+
+		if (end == arg || *end || arg[0] == '-' || v < 1 || v > 366ul * 86400)
+			return fail(err, errlen, "--spice-password-expires %s: expected seconds, 1 "
+				    "to 31622400 (a year)", arg);
+		o->spice_password_expires = (unsigned)v;
+		return 0;
+	}
 	case OPT_SPICE_FILE:
 		o->spice_vv_file = arg;
 		return 0;

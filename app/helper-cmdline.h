@@ -32,6 +32,7 @@ struct helper_options {
 	bool spice;			/* --spice LISTEN */
 	struct spice_listen spice_listen;
 	const char *spice_password_file;	/* --spice-password-file FILE */
+	unsigned spice_password_expires;	/* --spice-password-expires SECONDS; 0: never */
 	const char *spice_vv_file;	/* --spice-file FILE.vv */
 	struct spice_tls spice_tls;	/* --spice-tls CERT,KEY[,CA] (split in argv) */
 	const char *control_socket;	/* --control-socket PATH, or "auto" */

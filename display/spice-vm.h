@@ -42,6 +42,7 @@ struct spice_tls {
 struct spice_config {
 	struct spice_listen listen;
 	const char *password_file;	/* NULL: no password (allowed only when local) */
+	unsigned password_lifetime;	/* seconds the password is valid from start; 0: always */
 	struct spice_tls tls;		/* with a cert, the port is TLS-only (tls-port) */
 	const char *vv_file;		/* NULL, or write a remote-viewer file here (tcp: only) */
 	const char *title;		/* the .vv file's title= */

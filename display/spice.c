@@ -47,8 +47,12 @@ static int set_auth(struct vspice *s)
 		explicit_bzero(pw, sizeof(pw));
 		return ret;
 	}
-	/* Lifetime 0: the ticket never expires; keep connected clients on a change. */
-	ret = spice_server_set_ticket(s->server, pw, 0, 0, 0) ? -EIO : 0;
+	/*
+	 * The ticket expires password_lifetime seconds from now (0: never); clients connected
+	 * then stay connected (spice-server's fail_if_connected/disconnect_if_connected = 0).
+	 */
+	ret = spice_server_set_ticket(s->server, pw, (int)s->cfg.password_lifetime, 0, 0) ?
+	      -EIO : 0;
 	explicit_bzero(pw, sizeof(pw));
 	return ret;
 }

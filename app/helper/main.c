@@ -300,6 +300,7 @@ int main(int argc, char **argv)
 		struct spice_config sc = {
 			.listen = opts.spice_listen,
 			.password_file = opts.spice_password_file,
+			.password_lifetime = opts.spice_password_expires,
 			.tls = opts.spice_tls,
 			.vv_file = opts.spice_vv_file,
 			.title = opts.vessel && opts.vessel->name ? opts.vessel->name : NULL,

@@ -238,6 +238,16 @@ def case_password(exe, work):
     ok(good, 'a client with the right password gets a screenshot', good_out + log)
     ok('s3cret' not in log, 'the password appears nowhere in the helper\'s output', log)
 
+    # An expired password: right, but too late.
+    port = free_port()
+    h = Helper(exe, work, ['--firmware', SEABIOS, '--spice', 'tcp:127.0.0.1:%d' % port,
+                           '--spice-password-file', pwfile, '--spice-password-expires', '3'])
+    time.sleep(5)
+    late, late_out = screenshot(port, os.path.join(work, 'late.ppm'), 's3cret-Vessel')
+    h.stop()
+    ok(not late, 'the right password after --spice-password-expires 3 has run out is refused',
+       late_out)
+
 
 def case_unix(exe, work):
     sock = os.path.join(work, 'spice.sock')

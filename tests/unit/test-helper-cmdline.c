@@ -238,6 +238,16 @@ static void test_spice_flags(void)
 	is_int(parse(&o, err, sizeof(err), "--multiboot", kernel_path, "--spice-password-file",
 		     kernel_path, NULL), -EINVAL, "--spice-password-file alone");
 	ok(strstr(err, "needs --spice") != NULL, "%s", err);
+	is_int(parse(&o, err, sizeof(err), "--multiboot", kernel_path, "--spice", "tcp::5930",
+		     "--spice-password-file", kernel_path, "--spice-password-expires", "600", NULL),
+	       0, "a password that expires after 600 s");
+	is_int(o.spice_password_expires, 600, "lifetime kept");
+	is_int(parse(&o, err, sizeof(err), "--multiboot", kernel_path, "--spice", "tcp::5930",
+		     "--spice-password-file", kernel_path, "--spice-password-expires", "-1", NULL),
+	       -EINVAL, "a negative lifetime");
+	is_int(parse(&o, err, sizeof(err), "--multiboot", kernel_path, "--spice", "tcp::5930",
+		     "--spice-password-expires", "60", NULL), -EINVAL, "a lifetime without password");
+	ok(strstr(err, "needs --spice-password-file") != NULL, "%s", err);
 
 	is_int(parse(&o, err, sizeof(err), "--multiboot", kernel_path, "--spice-file", "/tmp/x.vv",
 		     NULL), -EINVAL, "--spice-file alone");
