@@ -37,3 +37,18 @@ def reexec_with_gi():
     except ImportError:
         if os.path.exists('/usr/bin/python3') and sys.executable != '/usr/bin/python3':
             os.execv('/usr/bin/python3', ['/usr/bin/python3'] + sys.argv)
+
+
+def kvm_gate():
+    """None when KVM is usable; else the exit status after saying why (77 skip, 1 under CI)."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+    from kvmcheck import kvm_problem, ci_requires_kvm
+    problem = kvm_problem()
+    if not problem:
+        return None
+    print('# ' + problem)
+    if ci_requires_kvm():
+        print('not ok 1 - KVM is required under CI=true')
+        return 1
+    print('1..0 # SKIP ' + problem)
+    return 77

@@ -26,18 +26,12 @@ import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
-from kvmcheck import kvm_problem, ci_requires_kvm  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from taputil import checks, done, kvm_gate, ok, wait_for  # noqa: E402,F401
 
 MAGIC = 0x504E5344
-checks = []
 
 
-def ok(cond, what):
-    checks.append(bool(cond))
-    what = ' | '.join(line.strip() for line in str(what).splitlines())
-    print('%s %d - %s' % ('ok' if cond else 'not ok', len(checks), what), flush=True)
-    return cond
 
 
 def run(argv, env, timeout=120):
@@ -45,13 +39,6 @@ def run(argv, env, timeout=120):
     return p.returncode, p.stdout, p.stderr
 
 
-def wait_for(pred, timeout=30.0):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if pred():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 class Vm:
@@ -236,14 +223,9 @@ def main():
     ap.add_argument('--ctl', required=True)
     ap.add_argument('--guest', required=True)
     a = ap.parse_args()
-    problem = kvm_problem()
-    if problem:
-        print('# ' + problem)
-        if ci_requires_kvm():
-            print('not ok 1 - KVM is required under CI=true')
-            return 1
-        print('1..0 # SKIP ' + problem)
-        return 77
+    gate = kvm_gate()
+    if gate is not None:
+        return gate
     with tempfile.TemporaryDirectory(prefix='vessel-disksnap-') as tmp:
         home = os.path.join(tmp, 'home')
         xdg = os.path.join(tmp, 'run')

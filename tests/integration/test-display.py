@@ -22,9 +22,7 @@ import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
-from kvmcheck import kvm_problem, ci_requires_kvm  # noqa: E402
-from taputil import checks, done, ok, reexec_with_gi, wait_for  # noqa: E402,F401
+from taputil import checks, done, kvm_gate, ok, reexec_with_gi, wait_for  # noqa: E402,F401
 
 PATH = '/io/github/vesselvm/Vessel/VM'
 DISPLAY = 'io.github.vesselvm.Vessel.Display1'
@@ -203,14 +201,9 @@ def main():
     ap.add_argument('--vbe-guest', required=True)
     ap.add_argument('--firmware', default='/usr/share/seabios/bios-256k.bin')
     a = ap.parse_args()
-    problem = kvm_problem()
-    if problem:
-        print('# ' + problem)
-        if ci_requires_kvm():
-            print('not ok 1 - KVM is required under CI=true')
-            return 1
-        print('1..0 # SKIP ' + problem)
-        return 77
+    gate = kvm_gate()
+    if gate is not None:
+        return gate
     with tempfile.TemporaryDirectory(prefix='vessel-display-') as work:
         case_pixels(a, work)
         if os.path.exists(a.firmware):
