@@ -140,6 +140,21 @@ void vessel_wizard_load_module(VesselWizard *self)
 	call_start(self, false, "LoadKvmModule", NULL, G_VARIANT_TYPE("(s)"), module_loaded);
 }
 
+static void access_installed(VesselWizard *self, GVariant *ret, const GError *error)
+{
+	if (error) {
+		show_error(self, "Vessel could not give you access to KVM", error);
+		return;
+	}
+	vessel_wizard_recheck(self);
+}
+
+void vessel_wizard_install_access(VesselWizard *self)
+{
+	vessel_wizard_set_message(self, NULL);
+	call_start(self, false, "InstallKvmAccessRule", NULL, NULL, access_installed);
+}
+
 static void fwattr_set(VesselWizard *self, GVariant *ret, const GError *error)
 {
 	if (error) {

@@ -155,6 +155,7 @@ static void reset_fix_page(VesselWizard *self)
 	gtk_widget_set_visible(GTK_WIDGET(self->fwattr_button), FALSE);
 	gtk_widget_set_visible(GTK_WIDGET(self->restart_button), FALSE);
 	gtk_widget_set_visible(GTK_WIDGET(self->load_button), FALSE);
+	gtk_widget_set_visible(GTK_WIDGET(self->access_button), FALSE);
 	gtk_widget_set_visible(GTK_WIDGET(self->recheck_button), TRUE);
 }
 
@@ -278,8 +279,10 @@ static void fill_access(VesselWizard *self)
 			 "back in, then check again.");
 	} else {
 		add_step(self->steps_box, 1, "Vessel's udev rule, which gives /dev/kvm to the person "
-			 "at this computer, is not installed: install Vessel with `meson install` (it "
-			 "adds 60-vessel-kvm.rules), then log out and back in.");
+			 "at this computer, is not installed. “Give Me Access” asks Vessel's helper "
+			 "to install it and apply it at once (an administrator password may be asked "
+			 "for); where it cannot apply at once, log out and back in.");
+		gtk_widget_set_visible(GTK_WIDGET(self->access_button), TRUE);
 	}
 	add_step(self->steps_box, 2, "Logged in remotely, or no rule? Add yourself to the kvm "
 		 "group: `sudo usermod -aG kvm $USER`. Group changes, too, apply from the next "

@@ -45,6 +45,7 @@ struct _VesselWizard {
 	GtkButton *fwattr_button;
 	GtkButton *restart_button;
 	GtkButton *load_button;
+	GtkButton *access_button;
 	GtkButton *recheck_button;
 	GtkLabel *message;
 	AdwStatusPage *final_status;
@@ -95,6 +96,8 @@ bool vessel_wizard_group_needs_relogin(const char *root);
 /* vessel-wizard-bus.c: the broker and logind, answers in plain words */
 void vessel_wizard_enable_fwattr(VesselWizard *self);
 void vessel_wizard_load_module(VesselWizard *self);
+/* Broker InstallKvmAccessRule, then check again. */
+void vessel_wizard_install_access(VesselWizard *self);
 void vessel_wizard_ask_restart(VesselWizard *self);
 /* A D-Bus error as one sentence the user can act on (g_free it). */
 char *vessel_wizard_error_text(const char *what, const GError *error);

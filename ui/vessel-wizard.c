@@ -43,6 +43,7 @@ static void update_actions(VesselWizard *self)
 	gtk_widget_action_set_enabled(w, "wizard.enable-fwattr", idle);
 	gtk_widget_action_set_enabled(w, "wizard.restart-firmware", idle);
 	gtk_widget_action_set_enabled(w, "wizard.load-module", idle);
+	gtk_widget_action_set_enabled(w, "wizard.install-access", idle);
 }
 
 void vessel_wizard_busy(VesselWizard *self, int delta)
@@ -68,7 +69,7 @@ void vessel_wizard_set_error(VesselWizard *self, const char *text)
 static void focus_main_button(VesselWizard *self, enum wizard_page page)
 {
 	GtkButton *const fix[] = { self->fwattr_button, self->restart_button, self->load_button,
-				   self->recheck_button };
+				   self->access_button, self->recheck_button };
 	GtkWidget *main = NULL;
 
 	if (page == WIZARD_PAGE_PROBLEM)
@@ -230,6 +231,11 @@ static void load_activated(GtkWidget *w, const char *name, GVariant *param)
 	vessel_wizard_load_module(VESSEL_WIZARD(w));
 }
 
+static void access_activated(GtkWidget *w, const char *name, GVariant *param)
+{
+	vessel_wizard_install_access(VESSEL_WIZARD(w));
+}
+
 /* --- the object --- */
 
 static void vessel_wizard_dispose(GObject *obj)
@@ -283,6 +289,7 @@ static void vessel_wizard_class_init(VesselWizardClass *klass)
 	gtk_widget_class_bind_template_child(wc, VesselWizard, fwattr_button);
 	gtk_widget_class_bind_template_child(wc, VesselWizard, restart_button);
 	gtk_widget_class_bind_template_child(wc, VesselWizard, load_button);
+	gtk_widget_class_bind_template_child(wc, VesselWizard, access_button);
 	gtk_widget_class_bind_template_child(wc, VesselWizard, recheck_button);
 	gtk_widget_class_bind_template_child(wc, VesselWizard, message);
 	gtk_widget_class_bind_template_child(wc, VesselWizard, final_status);
@@ -294,6 +301,7 @@ static void vessel_wizard_class_init(VesselWizardClass *klass)
 	gtk_widget_class_install_action(wc, "wizard.enable-fwattr", NULL, fwattr_activated);
 	gtk_widget_class_install_action(wc, "wizard.restart-firmware", NULL, restart_activated);
 	gtk_widget_class_install_action(wc, "wizard.load-module", NULL, load_activated);
+	gtk_widget_class_install_action(wc, "wizard.install-access", NULL, access_activated);
 }
 
 static void vessel_wizard_init(VesselWizard *self)

@@ -282,6 +282,23 @@ static gboolean on_fwattr(VesselBroker1 *s, GDBusMethodInvocation *inv, const ch
 	return TRUE;
 }
 
+static void run_rule(struct pending *p)
+{
+	char err[256];
+	int ret = broker_install_kvm_rule(p->b->root, err, sizeof(err));
+
+	if (ret)
+		reply_error(p->inv, ret, err);
+	else
+		g_dbus_method_invocation_return_value(p->inv, NULL);
+}
+
+static gboolean on_rule(VesselBroker1 *s, GDBusMethodInvocation *inv, gpointer data)
+{
+	authorize(pending_new(data, inv, run_rule), "install-kvm-access");
+	return TRUE;
+}
+
 static void name_lost(GDBusConnection *conn, const char *name, gpointer data)
 {
 	struct broker *b = data;
@@ -336,6 +353,7 @@ int main(int argc, char **argv)
 	g_signal_connect(b.skel, "handle-read-msr", G_CALLBACK(on_msr), &b);
 	g_signal_connect(b.skel, "handle-load-kvm-module", G_CALLBACK(on_kvm), &b);
 	g_signal_connect(b.skel, "handle-set-firmware-attribute", G_CALLBACK(on_fwattr), &b);
+	g_signal_connect(b.skel, "handle-install-kvm-access-rule", G_CALLBACK(on_rule), &b);
 	if (!g_dbus_interface_skeleton_export(G_DBUS_INTERFACE_SKELETON(b.skel), b.bus,
 					      BROKER_PATH, &error)) {
 		fprintf(stderr, "vessel-broker: %s\n", error->message);

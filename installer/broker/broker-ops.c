@@ -230,3 +230,68 @@ int broker_set_fwattr(const char *root, const char *driver, const char *name, co
 	close(f);
 	return ret;
 }
+
+/* The same rule `meson install` puts in place (installer/broker/60-vessel-kvm.rules). */
+static const char kvm_rule[] =
+	"# Written by vessel-broker: the person at the active seat may use /dev/kvm\n"
+	"# (systemd's uaccess ACL), so no group membership or new login is needed.\n"
+	"SUBSYSTEM==\"misc\", KERNEL==\"kvm\", TAG+=\"uaccess\"\n";
+
+/* Run root/PROG with fixed arguments, no shell; its exit status or -errno. */
+static int run_fixed(const char *prog, char *const argv[])
+{
+	char *const envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR);
+
+		if (null >= 0) {
+			dup2(null, 0);
+			dup2(null, 1);
+			dup2(null, 2);
+		}
+		execve(prog, argv, envp);
+		_exit(127);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return -ECHILD;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -EINTR;
+}
+
+int broker_install_kvm_rule(const char *root, char *err, size_t errlen)
+{
+	char dir[512], path[600], tmp[620], udevadm[512];
+	size_t len = sizeof(kvm_rule) - 1;
+	int f, ret;
+
+	static const char *const parts[] = { "etc", "etc/udev", "etc/udev/rules.d" };
+
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+		snprintf(dir, sizeof(dir), "%s/%s", root, parts[i]);
+		if (mkdir(dir, 0755) && errno != EEXIST)
+			return fail(err, errlen, -errno, "cannot create %s: %s", dir,
+				    strerror(errno));
+	}
+	snprintf(path, sizeof(path), "%s/60-vessel-kvm.rules", dir);
+	snprintf(tmp, sizeof(tmp), "%s/.60-vessel-kvm.rules.tmp", dir);
+	f = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (f < 0)
+		return fail(err, errlen, -errno, "cannot write %s: %s", tmp, strerror(errno));
+	ret = write(f, kvm_rule, len) == (ssize_t)len && !fsync(f) ? 0 : -EIO;
+	close(f);
+	if (ret || rename(tmp, path)) {
+		unlink(tmp);
+		return fail(err, errlen, -EIO, "cannot install %s", path);
+	}
+	/* udevadm(8): re-run the rules for /dev/kvm so the ACL applies without a new login. */
+	snprintf(udevadm, sizeof(udevadm), "%s/usr/bin/udevadm", root);
+	char *const argv[] = { udevadm, "trigger", "--action=change", "--subsystem-match=misc",
+			       "--sysname-match=kvm", NULL };
+	ret = run_fixed(udevadm, argv);
+	if (ret)
+		return fail(err, errlen, -EIO, "the rule is installed, but udev did not apply it "
+			    "now (udevadm status %d): it applies at the next login", ret);
+	return 0;
+}

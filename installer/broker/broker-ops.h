@@ -19,6 +19,8 @@ int broker_kvm_module(const char *root, const char **module, char *err, size_t e
 int broker_load_kvm(const char *root, const char **module, char *err, size_t errlen);
 int broker_create_tap(const char *root, const char *name, const char *bridge, uid_t owner,
 		      int *fd, char *err, size_t errlen);
+/* Write root/etc/udev/rules.d/60-vessel-kvm.rules (atomically) and run udevadm trigger for kvm. */
+int broker_install_kvm_rule(const char *root, char *err, size_t errlen);
 int broker_set_fwattr(const char *root, const char *driver, const char *name, const char *value,
 		      char *err, size_t errlen);
 

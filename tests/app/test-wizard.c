@@ -438,6 +438,16 @@ static void test_broker(void)
 	   "LoadKvmModule refused (NotAuthorized): the module page says so");
 	app_test_screenshot(GTK_WIDGET(o.w), "wizard-module-refused");
 	close_wizard(&o);
+
+	g_autofree char *access = fixture_path("intel-no-access");
+	o = open_dir(access, NULL, bus);
+	next(o.w);
+	ok(shown(o.w, "access_button"), "no udev rule: a Give Me Access button");
+	gtk_widget_activate_action(GTK_WIDGET(o.w), "wizard.install-access", NULL);
+	app_test_wait_for(answered, o.w, 20000);
+	ok(says(o.w, "could not give you access") && says(o.w, "did not allow"),
+	   "InstallKvmAccessRule refused (NotAuthorized): the access page says so");
+	close_wizard(&o);
 	stop_broker(bus);
 }
 

@@ -38,7 +38,7 @@ def check_files(src):
     actions = sorted(a.get('id') for a in policy.iter('action'))
     iface = ET.parse(os.path.join(src, 'io.github.vesselvm.Vessel.Broker1.xml')).getroot()
     methods = [m.get('name') for m in iface.iter('method')]
-    ok(len(actions) == len(methods) == 5, 'five methods, five polkit actions: %s' % actions)
+    ok(len(actions) == len(methods) == 6, 'six methods, six polkit actions: %s' % actions)
     ok(all(a.startswith('io.github.vesselvm.vessel.') for a in actions), 'action ids are ours')
     msr = [a for a in policy.iter('action') if a.get('id').endswith('read-msr')][0]
     ok(msr.find('defaults/allow_active').text == 'yes' and
@@ -113,7 +113,8 @@ def main():
             ok('InvalidArgument' in r, '%s%s refused before polkit: %s' % (method, args, r))
         for method, sig, args in [('ReadMsr', '(uu)', (0, 0x3a)), ('LoadKvmModule', None, None),
                                   ('OpenUsbDevice', '(s)', ('/dev/bus/usb/001/002',)),
-                                  ('CreateTap', '(ss)', ('tap0', 'br0'))]:
+                                  ('CreateTap', '(ss)', ('tap0', 'br0')),
+                                  ('InstallKvmAccessRule', None, None)]:
             r = call(method, sig, args)
             ok('NotAuthorized' in r and 'polkit' in r,
                '%s goes to polkit, which is absent on this bus: %s' % (method, r))

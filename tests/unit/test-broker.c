@@ -154,6 +154,36 @@ static void test_usb_and_tap(void)
 	       "a bad tap name: %s", err);
 }
 
+static void test_rule(void)
+{
+	char err[256], path[512], body[512] = "", script[512];
+	FILE *f;
+	size_t n;
+
+	snprintf(script, sizeof(script), "#!/bin/sh\necho \"$@\" > '%s/udevadm.args'\n", root);
+	put("usr/bin/udevadm", script, 0755);
+	is_int(broker_install_kvm_rule(root, err, sizeof(err)), 0, "the udev rule is installed");
+	snprintf(path, sizeof(path), "%s/etc/udev/rules.d/60-vessel-kvm.rules", root);
+	f = fopen(path, "r");
+	n = f ? fread(body, 1, sizeof(body) - 1, f) : 0;
+	body[n] = '\0';
+	if (f)
+		fclose(f);
+	ok(strstr(body, "KERNEL==\"kvm\"") && strstr(body, "TAG+=\"uaccess\""),
+	   "it gives /dev/kvm to the seat (uaccess)");
+	snprintf(path, sizeof(path), "%s/udevadm.args", root);
+	f = fopen(path, "r");
+	n = f ? fread(body, 1, sizeof(body) - 1, f) : 0;
+	body[n] = '\0';
+	if (f)
+		fclose(f);
+	ok(!strcmp(body, "trigger --action=change --subsystem-match=misc --sysname-match=kvm\n"),
+	   "udev applies it to /dev/kvm at once");
+	put("usr/bin/udevadm", "#!/bin/sh\nexit 3\n", 0755);
+	is_int(broker_install_kvm_rule(root, err, sizeof(err)), -EIO, "udevadm failing: %s", err);
+	ok(strstr(err, "next login") != NULL, "the message says when it applies instead");
+}
+
 int main(void)
 {
 	char cmd[128];
@@ -165,6 +195,7 @@ int main(void)
 	test_msr();
 	test_kvm();
 	test_usb_and_tap();
+	test_rule();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
 	if (system(cmd))
 		ok(0, "cleanup");
