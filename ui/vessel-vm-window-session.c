@@ -69,6 +69,9 @@ static void on_exited(void *opaque, int status, const char *message)
 	if (message && !self->restore_dir)
 		vessel_vm_window_show_banner(self, message, status == 65 ? "Check This Computer" :
 					     NULL);
+	/* KVM unavailable: the virtualization wizard walks the person to the fix at once. */
+	if (status == 65 && !g_getenv("VESSEL_NO_WIZARD"))
+		gtk_widget_activate_action(GTK_WIDGET(self), "vm.check-host", NULL);
 	/* Not from inside the session's own callback. */
 	g_idle_add(drop_session, g_object_ref(self));
 }
