@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// A firmware-less guest for tests/spice: turns the PS/2 mouse on and prints every packet.
+// A firmware-less guest for tests/spice: turns the PS/2 mouse on and prints every packet
+// and every keyboard byte.
 #include "kit.h"
 
 /*
@@ -96,8 +97,10 @@ void kit_main(uint32_t magic, uint32_t mbi)
 			continue;
 		}
 		b = inb(DATA);
-		if (!(st & ST_AUX))
-			continue;		/* a keyboard byte */
+		if (!(st & ST_AUX)) {		/* a keyboard byte: set 1 after translation */
+			kit_printf("kbd: %02x\n", b);
+			continue;
+		}
 		if (n == 0 && !(b & 0x08))
 			continue;		/* resynchronise on a first byte */
 		pkt[n++] = b;

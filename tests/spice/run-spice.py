@@ -425,6 +425,12 @@ def case_mouse(exe, work, guest):
     after = pkts[pressed[-1] + 1:]
     got = (sum(p[1] for p in after), sum(p[2] for p in after))
     ok(got == (-5, 4), 'motion after the clicks: dx -5 dy +4 (got dx %d dy %d)' % got, pkts)
+    # The keys the client typed, as the guest's i8042 delivered them (set 1, translated):
+    # A make 1e / break 9e; Right Ctrl e0 1d / e0 9d.
+    kbd = [int(l.split('kbd: ')[1][:2], 16) for l in h.output().splitlines() if 'kbd: ' in l]
+    ok(kbd == [0x1e, 0x9e, 0xe0, 0x1d, 0xe0, 0x9d],
+       'keys typed over SPICE reach the guest as their scancodes: %s' %
+       ' '.join('%02x' % b for b in kbd), h.output())
 
 
 def start_client(py, name, args, out):

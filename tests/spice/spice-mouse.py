@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""A SPICE client (spice-gtk's GLib client through GObject introspection) that moves and clicks.
+"""A SPICE client (spice-gtk's GLib client through GObject introspection) that moves, clicks
+and types.
 
   spice-mouse.py PORT   once the inputs channel is open and the main channel reports server
                         mouse mode, play STEPS with 400 ms between steps, print each step
@@ -24,6 +25,8 @@ STEPS = [
     ('press', MIDDLE, 0), ('release', MIDDLE, 0),
     ('press', RIGHT, 0), ('release', RIGHT, 0),
     ('motion', -5, -4),
+    # Keys by SPICE's scancode (PC set 1; 0x100 | code for the 0xe0 keys): A, Right Ctrl.
+    ('key', 0x1e, 0), ('key', 0x11d, 0),
 ]
 
 
@@ -65,6 +68,8 @@ class Mover:
         kind, a, b = STEPS[self.step]
         if kind == 'motion':
             self.inputs.motion(a, b, 0)
+        elif kind == 'key':
+            self.inputs.key_press_and_release(a)
         elif kind == 'press':
             self.inputs.button_press(a, MASK[a])
         else:
