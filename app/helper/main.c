@@ -54,9 +54,14 @@ static void *signal_thread(void *arg)
 	struct signal_waiter *w = arg;
 	struct vm_command *cmd;
 	bool pressed = false;
-	int sig;
+	int sig, ret;
 
-	while (sigwait(&w->set, &sig) == 0) {
+	for (;;) {
+		ret = sigwait(&w->set, &sig);
+		if (ret) {
+			fprintf(stderr, "vessel-helper: sigwait: %s\n", strerror(ret));
+			continue;
+		}
 		if (__atomic_load_n(&w->quit, __ATOMIC_SEQ_CST))
 			break;
 		cmd = pressed || sig != SIGTERM ? &w->off : &w->button;
@@ -240,7 +245,7 @@ static struct control *start_control(struct vm *vm, struct display_hub *hub,
 int main(int argc, char **argv)
 {
 	struct helper_options opts;
-	struct signal_waiter waiter;
+	struct signal_waiter waiter = { 0 };
 	struct vmm_timer *timer = NULL;
 	struct vspice *spice = NULL;
 	struct control *control = NULL;
