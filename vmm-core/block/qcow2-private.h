@@ -132,6 +132,8 @@ struct qcow2 {
 	uint64_t file_size;		/* bytes the file is known to have */
 	uint64_t alloc_end;		/* end of the last cluster we allocated (maybe unwritten) */
 	uint64_t free_hint;		/* no free cluster below this index */
+	uint64_t pool_next, pool_end;	/* reserved data clusters [next, end), durable rc 1 */
+	uint64_t pool_zero;		/* pool clusters from this index read as zeros */
 	bool marked_dirty;		/* we set the dirty bit in the file */
 	bool corrupt;			/* found corrupt at run time: no more writes */
 	bool check_mode;		/* opened by check: tolerate dirty/corrupt */
@@ -209,6 +211,7 @@ int qcow2_pwritev(struct qcow2 *q, uint64_t off, const struct iovec *iov, int cn
 int qcow2_write_table_range(struct qcow2 *q, uint64_t table_off, const uint8_t *table,
 			    size_t table_len, size_t from, size_t to);
 int qcow2_sync(struct qcow2 *q);
+void qcow2_grow_file_size(struct qcow2 *q, uint64_t end);
 int qcow2_barrier(struct qcow2 *q);
 int qcow2_corrupt(struct qcow2 *q, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void *qcow2_alloc_aligned(size_t len);
@@ -256,6 +259,7 @@ int qcow2_read(struct qcow2 *q, uint64_t off, const struct iovec *iov, int cnt);
 /* qcow2-write.c */
 int qcow2_write(struct qcow2 *q, uint64_t off, const struct iovec *iov, int cnt);
 int qcow2_release_entries(struct qcow2 *q, const uint64_t *old, uint64_t n);
+int qcow2_pool_release(struct qcow2 *q, bool closing);
 
 /* qcow2-zero.c */
 int qcow2_zero_or_discard(struct qcow2 *q, uint64_t off, uint64_t len, bool discard);

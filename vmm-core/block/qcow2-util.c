@@ -122,7 +122,7 @@ int qcow2_pread(struct qcow2 *q, uint64_t off, void *buf, size_t len)
 	return rw(q, false, off, buf, len);
 }
 
-static void grow_file_size(struct qcow2 *q, uint64_t end)
+void qcow2_grow_file_size(struct qcow2 *q, uint64_t end)
 {
 	uint64_t cur = __atomic_load_n(&q->file_size, __ATOMIC_RELAXED);
 
@@ -133,7 +133,7 @@ static void grow_file_size(struct qcow2 *q, uint64_t end)
 
 int qcow2_pwrite(struct qcow2 *q, uint64_t off, const void *buf, size_t len)
 {
-	grow_file_size(q, off + len);
+	qcow2_grow_file_size(q, off + len);
 	return rw(q, true, off, (void *)buf, len);
 }
 
@@ -213,7 +213,7 @@ int qcow2_preadv(struct qcow2 *q, uint64_t off, const struct iovec *iov, int cnt
 
 int qcow2_pwritev(struct qcow2 *q, uint64_t off, const struct iovec *iov, int cnt)
 {
-	grow_file_size(q, off + iov_len(iov, cnt));
+	qcow2_grow_file_size(q, off + iov_len(iov, cnt));
 	if (q->direct && !iov_aligned(iov, cnt, off))
 		return rwv_bounce(q, true, off, iov, cnt);
 	return rwv(q, true, off, iov, cnt);

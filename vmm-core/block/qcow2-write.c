@@ -3,10 +3,13 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "qcow2-private.h"
 
 #define QCOW2_MAX_SEGMENT	(64ull << 20)	/* bytes allocated in one go */
+#define QCOW2_POOL_BYTES	(16ull << 20)	/* data space reserved per refcount update */
 #define QCOW2_NEED_EXCLUSIVE	(-EDEADLK)	/* internal: retry holding free_lock exclusive */
 
 /* One run of clusters, inside one L2 table, that a write replaces. */
@@ -19,6 +22,7 @@ struct segment {
 	bool fresh_l2;
 	uint64_t reuse;			/* a preallocated zero cluster to write into, or 0 */
 	uint64_t host;
+	bool blank;			/* new clusters read as zeros, and so did the old ones */
 };
 
 static size_t iov_total(const struct iovec *iov, int cnt)
@@ -117,12 +121,18 @@ static int write_data(struct qcow2 *q, const struct segment *s, const struct iov
 		      int cnt, size_t skip)
 {
 	uint64_t stop = (s->first + s->n) << q->cluster_bits, tail = stop - (s->off + s->len);
+	uint64_t at = s->host;
 	struct iovec *v = malloc(sizeof(*v) * (size_t)(cnt + 2));
-	int k, n, ret;
+	int k = 0, n, ret = 0;
 
 	if (!v)
 		return -ENOMEM;
-	ret = fill_edges(q, s, v, &k);
+	if (s->blank) {		/* head and tail are zeros already: write the guest's bytes only */
+		at += s->off - (s->first << q->cluster_bits);
+		tail = 0;
+	} else {
+		ret = fill_edges(q, s, v, &k);
+	}
 	if (ret)
 		goto out;
 	n = iov_slice(iov, cnt, skip, s->len, v + k, cnt);
@@ -133,14 +143,14 @@ static int write_data(struct qcow2 *q, const struct segment *s, const struct iov
 	k += n;
 	if (tail)
 		v[k++] = (struct iovec){ .iov_base = q->cow + q->cs, .iov_len = tail };
-	ret = qcow2_pwritev(q, s->host, v, k);
+	ret = qcow2_pwritev(q, at, v, k);
 out:
 	free(v);
 	return ret;
 }
 
 /* Point the L2 entries at the new clusters; a new table is written whole, then linked. */
-static int link(struct qcow2 *q, struct segment *s)
+static int link_entries(struct qcow2 *q, struct segment *s)
 {
 	size_t from = s->l2i << q->l2_entry_shift, to = (s->l2i + s->n) << q->l2_entry_shift;
 	int ret;
@@ -156,6 +166,94 @@ static int link(struct qcow2 *q, struct segment *s)
 	if (!ret)
 		ret = qcow2_write_l1_entry(q, s->l1i, s->l2_off | QCOW2_COPIED);
 	return ret;
+}
+
+/*
+ * Data clusters are reserved in runs: one refcount update and one barrier make a whole
+ * run's counts durable, and allocating writes then take clusters from its front with no
+ * refcount write or barrier of their own. The file is extended over the run first, so an
+ * L2 entry that reaches the disk before its data still points inside the file, at zeros.
+ * A crash leaks the rest of the run (a leak, never a corruption); closing frees it.
+ */
+static int pool_refill(struct qcow2 *q, uint64_t n)
+{
+	uint64_t want = QCOW2_POOL_BYTES >> q->cluster_bits, start, end, size;
+	struct stat st;
+	int ret = qcow2_pool_release(q, false);
+
+	if (want > (1ull << q->rb_bits))
+		want = 1ull << q->rb_bits;	/* one refcount block's worth at most */
+	if (want < n)
+		want = n;
+	if (!ret)
+		ret = qcow2_alloc_clusters(q, want, &start);
+	if (ret == -ENOSPC && want > n) {
+		want = n;		/* no room for a run: just what this write needs */
+		ret = qcow2_alloc_clusters(q, want, &start);
+	}
+	if (ret)
+		return ret;
+	end = start + (want << q->cluster_bits);
+	if (fstat(q->fd, &st) < 0)
+		return -errno;
+	if ((uint64_t)st.st_size < end && ftruncate(q->fd, (off_t)end) < 0)
+		return -errno;
+	size = __atomic_load_n(&q->file_size, __ATOMIC_RELAXED);
+	if (size < (uint64_t)st.st_size)
+		size = (uint64_t)st.st_size;	/* zeros only past both */
+	qcow2_grow_file_size(q, end);
+	ret = qcow2_barrier(q);		/* the counts and the size before any entry using them */
+	if (ret)
+		return ret;
+	q->pool_next = start >> q->cluster_bits;
+	q->pool_end = q->pool_next + want;
+	q->pool_zero = (size + q->cs - 1) >> q->cluster_bits;
+	return 0;
+}
+
+/* n contiguous new data clusters; *zero: they read as zeros (past the file's old end). */
+static int alloc_data(struct qcow2 *q, uint64_t n, uint64_t *host, bool *zero)
+{
+	int ret = 0;
+
+	if (q->pool_end - q->pool_next < n)
+		ret = pool_refill(q, n);
+	if (ret)
+		return ret;
+	*host = q->pool_next << q->cluster_bits;
+	*zero = q->pool_next >= q->pool_zero;
+	q->pool_next += n;
+	return 0;
+}
+
+/* The unused rest of the run goes back; on close the file's tail is given back too. */
+int qcow2_pool_release(struct qcow2 *q, bool closing)
+{
+	uint64_t next = q->pool_next, n = q->pool_end - q->pool_next;
+	struct stat st;
+	int ret;
+
+	q->pool_next = q->pool_end = 0;
+	if (!n)
+		return 0;
+	ret = qcow2_refcount_set(q, next, n, 0);
+	if (ret || !closing || fstat(q->fd, &st) < 0)
+		return ret;
+	if ((uint64_t)st.st_size == (next + n) << q->cluster_bits &&
+	    ftruncate(q->fd, (off_t)(next << q->cluster_bits)) < 0)
+		return -errno;
+	return 0;
+}
+
+/* Did the clusters being replaced read as zeros (not data, not the backing file)? */
+static bool old_reads_zero(const struct qcow2 *q, const struct segment *s)
+{
+	if (q->backing && (s->first << q->cluster_bits) < q->backing_size)
+		return false;
+	for (uint64_t i = 0; s->l2 && i < s->n; i++)
+		if (entry_frees(l2_entry(q, s->l2, s->l2i + i)))
+			return false;
+	return true;
 }
 
 /* Old entries' clusters, once nothing points at them any more. */
@@ -196,9 +294,12 @@ static int save_old(struct qcow2 *q, const struct segment *s, uint64_t **old)
 }
 
 /*
- * Ordering (crash consistency): the data and the new clusters' refcounts, then a barrier,
- * then the L2 entries (or a new L2 table, a barrier, the L1 entry); then a barrier and the
- * old clusters' refcount decrements. A crash leaks clusters at worst.
+ * Ordering (crash consistency): the new clusters' refcounts are durable before they are
+ * handed out (pool_refill); then the data, a barrier, the L2 entries (or a new L2 table, a
+ * barrier, the L1 entry); then a barrier and the old clusters' refcount decrements. A crash
+ * leaks clusters at worst. A blank segment needs no barrier between data and L2 entry:
+ * whether or not its data got to the disk, the clusters read as the old contents or the
+ * new (qcow2 spec, "Cluster mapping": the entry is all that makes a cluster allocated).
  */
 static int write_segment(struct qcow2 *q, struct segment *s, const struct iovec *iov, int cnt,
 			 size_t skip)
@@ -209,13 +310,14 @@ static int write_segment(struct qcow2 *q, struct segment *s, const struct iovec 
 	if (!ret && s->reuse)
 		s->host = s->reuse;
 	else if (!ret)
-		ret = qcow2_alloc_clusters(q, s->n, &s->host);
+		ret = alloc_data(q, s->n, &s->host, &s->blank);
+	s->blank = s->blank && old_reads_zero(q, s);
 	if (!ret)
 		ret = write_data(q, s, iov, cnt, skip);
-	if (!ret)
+	if (!ret && !s->blank)
 		ret = qcow2_barrier(q);
 	if (!ret)
-		ret = link(q, s);
+		ret = link_entries(q, s);
 	if (!ret && old)
 		ret = qcow2_release_entries(q, old, s->n);
 	free(old);

@@ -227,6 +227,8 @@ void qcow2_unload(struct qcow2 *q)
 {
 	bool locks = q->path != NULL;	/* set just before the locks are made */
 
+	if (!q->read_only && !q->corrupt && q->pool_end != q->pool_next)
+		qcow2_pool_release(q, true);
 	if (!q->read_only && q->marked_dirty && !q->corrupt && q->hdr &&
 	    !qcow2_sync(q) && !qcow2_set_incompat(q, 0, QCOW2_INCOMPAT_DIRTY))
 		qcow2_sync(q);
