@@ -27,6 +27,8 @@ struct control {
 	GDBusConnection *peer;		/* the launcher's socketpair, if any */
 	GPtrArray *clients;		/* connections accepted on the socket */
 	char *guid;
+	char *socket_path;		/* our copies of cfg's strings the caller may free */
+	char *spice_address;
 	GDBusNodeInfo *hello_info;	/* org.freedesktop.DBus.Hello for bus-minded tools */
 	char hello_name[32];
 	bool socket_bound;		/* we created socket_path: remove it on stop */

@@ -59,6 +59,9 @@ struct control *control_start(const struct control_config *cfg, char *err, size_
 	struct control *c = g_new0(struct control, 1);
 
 	c->cfg = *cfg;
+	/* Ours: the caller's string may go before we do (teardown unlinks this path). */
+	c->cfg.socket_path = c->socket_path = g_strdup(cfg->socket_path);
+	c->cfg.spice_address = c->spice_address = g_strdup(cfg->spice_address);
 	c->vm = cfg->vm;
 	c->ctx = g_main_context_new();
 	c->loop = g_main_loop_new(c->ctx, FALSE);
@@ -100,6 +103,8 @@ void control_stop(struct control *c)
 	g_main_context_unref(c->ctx);
 	g_mutex_clear(&c->start_lock);
 	g_cond_clear(&c->start_cond);
+	g_free(c->socket_path);
+	g_free(c->spice_address);
 	g_free(c);
 }
 

@@ -17,12 +17,11 @@ struct control_config {
 	const char *name, *uuid;	/* from the .vessel file; may be NULL */
 	const char *file;		/* the .vessel file, absolute; may be NULL */
 	int peer_fd;			/* a socketpair end from the launcher, or -1 */
-	const char *socket_path;	/* listen here (headless), or NULL */
+	const char *socket_path;	/* listen here (headless), or NULL; copied */
 	uint64_t balloon_min, balloon_max;	/* guest memory bounds; 0: not set */
 	bool balloon_auto;			/* start with the automatic policy on */
 	struct vspice *spice;		/* the SPICE server, or NULL */
-	const char *spice_address;	/* "tcp:HOST:PORT" or "unix:PATH", or NULL; read only
-					 * while control_start() runs */
+	const char *spice_address;	/* "tcp:HOST:PORT" or "unix:PATH", or NULL */
 };
 
 struct control;

@@ -147,7 +147,8 @@ def test_ctl(a, env, home):
     ok(rc == 0 and 'powered off' in out, 'stop --force: ' + (out + err).strip())
     ok(wait_for(lambda: not os.path.exists(sock), 10), 'the socket is removed when the VM stops')
     rc, out, err = run([ctl, 'status', 'Box'], env)
-    ok(rc == 3, 'status: stopped again')
+    ok(rc == 3, 'status: stopped again (status %d: %s; folder: %s)' % (
+        rc, (out + err).strip(), sorted(os.listdir(os.path.join(home, 'Virtual Machines', 'Box')))))
 
 
 def test_snapshots(a, env, home):
