@@ -394,8 +394,11 @@ static void start_prefetch(int fd)
  * The populate thread: after the readahead thread has the file's data in the page cache,
  * its pages still cost a fault each on first touch (~28 us a page when nested). This thread
  * maps them in advance with madvise(MADV_POPULATE_READ), in POPULATE chunks so vCPU faults
- * interleave with it, at nice 19. Only the file's data ranges: holes read as zeros and
- * populating them would only fill page tables with the zero page.
+ * interleave with it, at nice 19, regions and chunks from the top down. Only the file's
+ * data ranges: holes read as zeros and populating them would only map the zero page.
+ * Measured here (2 GiB random, restore -> all RAM written by the guest): 11.3-11.7 s
+ * without it, 8.9 s top down, 17.6-18.3 s bottom up (the guest and the thread then fault
+ * the same pages in turn: populated read-only, then copied on the guest's write).
  */
 struct snap_prefetch {
 	struct vm_memory *mem;
@@ -424,10 +427,17 @@ static void touch_pages(const uint8_t *p, uint64_t len)
 }
 
 /* [pos, end) of a region mapped privately: 0, or -errno to end the thread. */
-static int populate_range(struct snap_prefetch *pf, uint8_t *hva, uint64_t pos, uint64_t end)
+static int populate_range(struct snap_prefetch *pf, uint8_t *hva, uint64_t start, uint64_t end)
 {
-	for (; pos < end; pos += POPULATE) {
-		uint64_t n = end - pos < POPULATE ? end - pos : POPULATE;
+	/*
+	 * Top down: a guest that walks its RAM upwards (a boot, a memset) meets the thread
+	 * once, instead of both faulting the same pages in turn.
+	 */
+	while (end > start) {
+		uint64_t n = end - start < POPULATE ? end - start : POPULATE;
+		uint64_t pos = end - n;
+
+		end = pos;
 
 		if (prefetch_stopping(pf))
 			return -ECANCELED;
@@ -501,7 +511,7 @@ static void *populate_thread(void *opaque)
 	setpriority(PRIO_PROCESS, (id_t)gettid(), POPULATE_NICE);
 	if (prefetch_wait(pf, POPULATE_DELAY_MS))
 		return NULL;
-	for (unsigned i = 0; i < pf->t.nregions && !ret; i++)
+	for (unsigned i = pf->t.nregions; i-- > 0 && !ret;)
 		ret = populate_region(pf, i);
 	if (ret && ret != -ECANCELED)
 		vmm_warn("snapshot prefetch stopped: %s", strerror(-ret));
