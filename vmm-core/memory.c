@@ -212,6 +212,8 @@ int vm_memory_discard(const struct vm_memory *mem, uint64_t gpa, uint64_t len)
 		return -EINVAL;
 	if (!vm_memory_is_ram(mem, gpa, len))
 		return -EFAULT;
+	if (mem->discarded)
+		__atomic_store_n(mem->discarded, 1, __ATOMIC_RELEASE);
 	while (len) {
 		const struct vm_mem_region *r = mem_find(mem, gpa);
 		uint64_t off = gpa - r->gpa;

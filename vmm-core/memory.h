@@ -63,6 +63,11 @@ struct vm_memory {
 	unsigned nregions;
 	int low_fd, high_fd;
 	uint8_t *low_map, *high_map;
+	/*
+	 * NULL, or a flag vm_memory_discard sets (atomically): a restored snapshot's populate
+	 * thread (snap-ram.c) owns it and stops when the balloon gives pages back.
+	 */
+	int *discarded;
 };
 
 /* Allocate and map; 0 or -errno (-EINVAL for sizes that cannot be a PC). */

@@ -14,6 +14,7 @@
 
 #include "boot.h"
 #include "pam.h"
+#include "snap-ram.h"
 #include "vcpu.h"
 #include "command-private.h"
 #include "vm-devices.h"
@@ -303,6 +304,9 @@ void vm_destroy(struct vm *vm)
 		vcpu_join(&vm->vcpus[i]);
 	if (vm->loop)
 		vmm_loop_stop(vm->loop);
+	/* Its thread touches guest RAM: joined before the devices and RAM go. */
+	snap_prefetch_stop(vm->prefetch);
+	vm->prefetch = NULL;
 	vm_devices_destroy(vm);
 	vm_pam_destroy(vm);
 	for (unsigned i = 0; i < vm->ncpus; i++)

@@ -99,6 +99,8 @@ struct vm {
 	uint32_t tsc_khz;		/* the VM's TSC rate, the same on every vCPU */
 
 	struct vm_memory mem;
+	/* After a snapshot restore: the thread mapping RAM in advance (snap-ram.h), or NULL. */
+	struct snap_prefetch *prefetch;
 	struct vmm_bus pio, mmio;
 	struct vmm_guest_log glog;
 	struct vmm_loop *loop;

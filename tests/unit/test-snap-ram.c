@@ -39,6 +39,7 @@ static void test_save_and_map(const char *path)
 {
 	struct vm_memory a, b;
 	struct snap_ram_table t, t2;
+	struct snap_prefetch *pf;
 	char err[256] = "";
 	struct stat st;
 	uint8_t *pa, *pb;
@@ -60,7 +61,7 @@ static void test_save_and_map(const char *path)
 
 	is_int(snap_ram_check(&b, &t, sizeof(t), path, &t2, err, sizeof(err)), 0, "table checks");
 	vm_memory_write(&b, 0x5000, "fresh", 5);
-	is_int(snap_ram_map(&b, path, &t2, err, sizeof(err)), 0, "mapped privately (%s)", err);
+	is_int(snap_ram_map(&b, path, &t2, &pf, err, sizeof(err)), 0, "mapped privately (%s)", err);
 	ok(b.regions[0].file_private && b.regions[b.nregions - 1].file_private,
 	   "regions marked file-private");
 	pa = vm_memory_ptr(&a, 0, 0xa0000);
@@ -86,8 +87,61 @@ static void test_save_and_map(const char *path)
 	is_int(vm_memory_discard(&b, 0x1000, 4096), 0, "discard a private page");
 	pb = vm_memory_ptr(&b, 0x1000, 1);
 	ok(pb && *pb == 0xA5, "after discard the page reads the snapshot's byte again");
+	snap_prefetch_stop(pf);
+	ok(b.discarded == NULL, "stopping the prefetch unhooks it from discards");
 	vm_memory_destroy(&a);
 	vm_memory_destroy(&b);
+}
+
+/* Wait up to 3 s for the populate thread to reach want bytes; what it reached. */
+static uint64_t wait_populated(const struct snap_prefetch *pf, uint64_t want)
+{
+	for (int i = 0; i < 300 && snap_prefetch_populated(pf) < want; i++)
+		usleep(10000);
+	return snap_prefetch_populated(pf);
+}
+
+/* The populate thread maps exactly the data ranges, and the balloon's discard stops it. */
+static void test_prefetch(const char *path)
+{
+	struct vm_memory a, b, c;
+	struct snap_ram_table t, t2;
+	struct snap_prefetch *pf;
+	char err[256] = "";
+	uint8_t *buf = malloc(8 * MiB);
+	uint64_t got;
+
+	vm_memory_init(&a, 64 * MiB);
+	memset(buf, 0x5A, 8 * MiB);
+	vm_memory_write(&a, 16 * MiB, buf, 8 * MiB);		/* 4 chunks of data */
+	vm_memory_write(&a, 40 * MiB, buf, 4096);		/* and one page */
+	unlink(path);
+	is_int(snap_ram_save(&a, path, &t, NULL, NULL, err, sizeof(err)), 0, "saved (%s)", err);
+	snap_ram_check(&a, &t, sizeof(t), path, &t2, err, sizeof(err));
+
+	vm_memory_init(&b, 64 * MiB);
+	is_int(snap_ram_map(&b, path, &t2, &pf, err, sizeof(err)), 0, "mapped (%s)", err);
+	ok(pf != NULL, "a populate thread started");
+	got = wait_populated(pf, 8 * MiB + 4096);
+	usleep(50000);
+	got = snap_prefetch_populated(pf);
+	ok(got == 8 * MiB + 4096, "it populated the data ranges only: %llu bytes",
+	   (unsigned long long)got);
+	ok(!memcmp(vm_memory_ptr(&b, 16 * MiB, 8 * MiB), buf, 8 * MiB), "populated RAM reads "
+	   "the snapshot");
+	snap_prefetch_stop(pf);
+	vm_memory_destroy(&b);
+
+	/* A discard before its start delay: it never populates anything. */
+	vm_memory_init(&c, 64 * MiB);
+	is_int(snap_ram_map(&c, path, &t2, &pf, err, sizeof(err)), 0, "mapped again");
+	is_int(vm_memory_discard(&c, 16 * MiB, 4096), 0, "the balloon discards a page");
+	usleep(200000);
+	is_int(snap_prefetch_populated(pf), 0, "the discard stopped the populate thread");
+	snap_prefetch_stop(pf);
+	vm_memory_destroy(&c);
+	vm_memory_destroy(&a);
+	free(buf);
 }
 
 static void test_check_hostile(const char *path)
@@ -136,6 +190,7 @@ int main(void)
 		return 1;
 	snprintf(path, sizeof(path), "%s/memory", dir);
 	test_save_and_map(path);
+	test_prefetch(path);
 	test_check_hostile(path);
 	unlink(path);
 	rmdir(dir);

@@ -10,8 +10,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
+
+#include "log.h"
 
 #define PAGE		4096ull
 #define MAX_RUN		(16ull << 20)	/* one pwrite at most; progress between runs */
@@ -19,6 +24,13 @@
 #define CHUNK		(2ull << 20)	/* read from the memfd this much at a time */
 #define SAVE_THREADS	4		/* O_DIRECT writes in flight at once */
 #define PREFETCH	(4ull << 20)	/* readahead(2) request size on restore */
+#define POPULATE	(2ull << 20)	/* one madvise(MADV_POPULATE_READ) at most */
+#define POPULATE_DELAY_MS 20		/* let the vCPUs start before populating */
+#define POPULATE_NICE	19
+
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22		/* Linux 5.14 */
+#endif
 
 static int rfail(char *err, size_t errlen, int ret, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
@@ -378,19 +390,196 @@ static void start_prefetch(int fd)
 	pthread_attr_destroy(&attr);
 }
 
+/*
+ * The populate thread: after the readahead thread has the file's data in the page cache,
+ * its pages still cost a fault each on first touch (~28 us a page when nested). This thread
+ * maps them in advance with madvise(MADV_POPULATE_READ), in POPULATE chunks so vCPU faults
+ * interleave with it, at nice 19, regions and chunks from the top down. Only the file's
+ * data ranges: holes read as zeros and populating them would only map the zero page.
+ * Measured here (2 GiB random, restore -> all RAM written by the guest): 11.3-11.7 s
+ * without it, 8.9 s top down, 17.6-18.3 s bottom up (the guest and the thread then fault
+ * the same pages in turn: populated read-only, then copied on the guest's write).
+ */
+struct snap_prefetch {
+	struct vm_memory *mem;
+	struct snap_ram_table t;
+	int fd;				/* our own, for SEEK_DATA/SEEK_HOLE */
+	pthread_t tid;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool stop;			/* under lock; read atomically between chunks */
+	int discarded;			/* set by vm_memory_discard (the balloon) */
+	bool no_populate;		/* the kernel has no MADV_POPULATE_READ: touch pages */
+	uint64_t populated;		/* bytes */
+};
+
+static bool prefetch_stopping(struct snap_prefetch *pf)
+{
+	return __atomic_load_n(&pf->stop, __ATOMIC_ACQUIRE) ||
+	       __atomic_load_n(&pf->discarded, __ATOMIC_ACQUIRE);
+}
+
+/* Read one byte of each page: what MADV_POPULATE_READ does, a fault at a time. */
+static void touch_pages(const uint8_t *p, uint64_t len)
+{
+	for (uint64_t off = 0; off < len; off += PAGE)
+		(void)*(const volatile uint8_t *)(p + off);
+}
+
+/* [pos, end) of a region mapped privately: 0, or -errno to end the thread. */
+static int populate_range(struct snap_prefetch *pf, uint8_t *hva, uint64_t start, uint64_t end)
+{
+	/*
+	 * Top down: a guest that walks its RAM upwards (a boot, a memset) meets the thread
+	 * once, instead of both faulting the same pages in turn.
+	 */
+	while (end > start) {
+		uint64_t n = end - start < POPULATE ? end - start : POPULATE;
+		uint64_t pos = end - n;
+
+		end = pos;
+
+		if (prefetch_stopping(pf))
+			return -ECANCELED;
+		if (!pf->no_populate && madvise(hva + pos, n, MADV_POPULATE_READ) < 0) {
+			if (errno != EINVAL)
+				return errno == EINTR || errno == EAGAIN ? 0 : -errno;
+			pf->no_populate = true;
+		}
+		if (pf->no_populate)
+			touch_pages(hva + pos, n);
+		__atomic_add_fetch(&pf->populated, n, __ATOMIC_RELAXED);
+	}
+	return 0;
+}
+
+/* Region i: its data ranges in the memory file, in file order. */
+static int populate_region(struct snap_prefetch *pf, unsigned i)
+{
+	const struct snap_ram_entry *e = &pf->t.r[i];
+	uint8_t *hva = pf->mem->regions[i].hva;
+	uint64_t pos = 0;
+
+	while (pos < e->size) {
+		off_t data = lseek(pf->fd, (off_t)(e->offset + pos), SEEK_DATA);
+		off_t hole;
+		uint64_t s, end;
+		int ret;
+
+		if (data < 0 || (uint64_t)data >= e->offset + e->size)
+			return 0;	/* ENXIO: no data after pos */
+		hole = lseek(pf->fd, data, SEEK_HOLE);
+		if (hole < 0)
+			return -errno;
+		s = ((uint64_t)data - e->offset) & ~(PAGE - 1);
+		end = (uint64_t)hole - e->offset;
+		end = (end + PAGE - 1) & ~(PAGE - 1);
+		if (end > e->size)
+			end = e->size;
+		ret = populate_range(pf, hva, s, end);
+		if (ret)
+			return ret;
+		pos = end > pos ? end : pos + PAGE;
+	}
+	return 0;
+}
+
+/* Sleep ms unless stopped first; true if stopped. */
+static bool prefetch_wait(struct snap_prefetch *pf, unsigned ms)
+{
+	struct timespec ts;
+	bool stop;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_nsec += (long)ms * 1000000L;
+	ts.tv_sec += ts.tv_nsec / 1000000000L;
+	ts.tv_nsec %= 1000000000L;
+	pthread_mutex_lock(&pf->lock);
+	while (!pf->stop && pthread_cond_timedwait(&pf->cond, &pf->lock, &ts) != ETIMEDOUT)
+		;
+	stop = pf->stop;
+	pthread_mutex_unlock(&pf->lock);
+	return stop;
+}
+
+static void *populate_thread(void *opaque)
+{
+	struct snap_prefetch *pf = opaque;
+	int ret = 0;
+
+	/* Per-thread on Linux: the vCPUs come first. */
+	setpriority(PRIO_PROCESS, (id_t)gettid(), POPULATE_NICE);
+	if (prefetch_wait(pf, POPULATE_DELAY_MS))
+		return NULL;
+	for (unsigned i = pf->t.nregions; i-- > 0 && !ret;)
+		ret = populate_region(pf, i);
+	if (ret && ret != -ECANCELED)
+		vmm_warn("snapshot prefetch stopped: %s", strerror(-ret));
+	return NULL;
+}
+
+static struct snap_prefetch *start_populate(struct vm_memory *mem, int fd,
+					    const struct snap_ram_table *t)
+{
+	struct snap_prefetch *pf = calloc(1, sizeof(*pf));
+
+	if (!pf)
+		return NULL;
+	pf->mem = mem;
+	pf->t = *t;
+	pf->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	pthread_mutex_init(&pf->lock, NULL);
+	pthread_cond_init(&pf->cond, NULL);
+	mem->discarded = &pf->discarded;
+	if (pf->fd >= 0 && !pthread_create(&pf->tid, NULL, populate_thread, pf))
+		return pf;
+	mem->discarded = NULL;
+	if (pf->fd >= 0)
+		close(pf->fd);
+	pthread_cond_destroy(&pf->cond);
+	pthread_mutex_destroy(&pf->lock);
+	free(pf);
+	return NULL;
+}
+
+void snap_prefetch_stop(struct snap_prefetch *pf)
+{
+	if (!pf)
+		return;
+	pthread_mutex_lock(&pf->lock);
+	__atomic_store_n(&pf->stop, true, __ATOMIC_RELEASE);
+	pthread_cond_broadcast(&pf->cond);
+	pthread_mutex_unlock(&pf->lock);
+	pthread_join(pf->tid, NULL);
+	if (pf->mem->discarded == &pf->discarded)
+		pf->mem->discarded = NULL;
+	close(pf->fd);
+	pthread_cond_destroy(&pf->cond);
+	pthread_mutex_destroy(&pf->lock);
+	free(pf);
+}
+
+uint64_t snap_prefetch_populated(const struct snap_prefetch *pf)
+{
+	return pf ? __atomic_load_n(&pf->populated, __ATOMIC_RELAXED) : 0;
+}
+
 int snap_ram_map(struct vm_memory *mem, const char *path, const struct snap_ram_table *t,
-		 char *err, size_t errlen)
+		 struct snap_prefetch **pf, char *err, size_t errlen)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	int ret = 0;
 
+	*pf = NULL;
 	if (fd < 0)
 		return rfail(err, errlen, -errno, "snapshot %s: cannot open: %s", path,
 			     strerror(errno));
 	for (unsigned i = 0; i < t->nregions && !ret; i++)
 		ret = vm_memory_map_private(mem, i, fd, t->r[i].offset);
-	if (!ret)
+	if (!ret) {
 		start_prefetch(fd);
+		*pf = start_populate(mem, fd, t);
+	}
 	/* The mappings keep the file open. */
 	close(fd);
 	if (ret)

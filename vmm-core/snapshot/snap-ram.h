@@ -10,6 +10,8 @@
 
 #define SNAP_RAM_VERSION 1
 
+struct snap_prefetch;
+
 /* The RAM section: region i of the VM lies at `offset` in the memory file. */
 struct snap_ram_table {
 	uint32_t version;
@@ -31,8 +33,18 @@ int snap_ram_save(const struct vm_memory *mem, const char *path, struct snap_ram
 int snap_ram_check(const struct vm_memory *mem, const void *blob, size_t len, const char *path,
 		   struct snap_ram_table *t, char *err, size_t errlen);
 
-/* Map the memory file privately over each region (pages load lazily). */
+/*
+ * Map the memory file privately over each region (pages load lazily). Behind the VM, one
+ * thread reads the file into the page cache and another (*pf, NULL if it could not start)
+ * maps its data pages in advance, starting a moment later so restore-to-running does not
+ * wait; it stops by itself at the first vm_memory_discard (the balloon).
+ */
 int snap_ram_map(struct vm_memory *mem, const char *path, const struct snap_ram_table *t,
-		 char *err, size_t errlen);
+		 struct snap_prefetch **pf, char *err, size_t errlen);
+
+/* Stop and join the populate thread, free pf (NULL: nothing). Before unmapping guest RAM. */
+void snap_prefetch_stop(struct snap_prefetch *pf);
+/* Bytes it has populated so far (0 for NULL). */
+uint64_t snap_prefetch_populated(const struct snap_prefetch *pf);
 
 #endif

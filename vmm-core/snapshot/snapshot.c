@@ -315,7 +315,7 @@ int vm_snapshot_load(struct vm *vm, const char *dir, char *err, size_t errlen)
 	 * replaces the memfd's, so KSM's MADV_MERGEABLE is given again.
 	 */
 	if (!ret)
-		ret = snap_ram_map(&vm->mem, p.memory, &t, err, errlen);
+		ret = snap_ram_map(&vm->mem, p.memory, &t, &vm->prefetch, err, errlen);
 	if (!ret && vm->cfg.share_pages)
 		vm_memory_set_mergeable(&vm->mem, true);
 	if (!ret)
