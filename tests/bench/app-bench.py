@@ -201,9 +201,7 @@ def remote_viewer(args, env, work):
                                                                     'helper.log'), 'w'))
     rv = None
     try:
-        ser = Serial(sock, helper)
-        if ser.wait(r'bench: ready', 180) is None:
-            raise RuntimeError('the guest never became ready')
+        ser = Serial(sock, helper)      # "bench: ready" may be gone: frame 0 is looked for
         rv = subprocess.Popen(['remote-viewer', 'spice://127.0.0.1:%d' % num], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         scr = Screen(env['DISPLAY'])
