@@ -19,10 +19,11 @@
  * byte B goes to COM1; the guest redraws the whole screen and prints "bench: frame B drawn".
  * After every paint of the window (frame clock "after-paint") the display's counters are
  * sampled; the frame is complete once no texel was uploaded for QUIET_US. Per frame prints
- *   frame B latency_ms L cpu_ms C uploaded_px U draws D draw_s S
+ *   frame B latency_ms L cpu_ms C uploaded_px U draws D draw_s S x_cpu_ms X
  * L: from the serial line's arrival to the paint that uploaded the frame's last damage (both
  * CLOCK_MONOTONIC; 0 if that paint came first); C: this process's CPU time (user+system,
- * getrusage) from the byte to the end, i.e. session + upload + draw; U: texels uploaded.
+ * getrusage) from the byte to the end, i.e. session + upload + draw; U: texels uploaded;
+ * X: the X server's CPU time meanwhile (pid in $APP_BENCH_XPID; 0 without).
  */
 
 #define QUIET_US	(600 * 1000)
@@ -169,6 +170,22 @@ static double cpu_ms(void)
  * Frame 0 shown and settled. "bench: ready" is not awaited: the guest may print it before we
  * are connected to COM1 (the helper drops output with no client).
  */
+/* CPU ms of the process $APP_BENCH_XPID (the X server, where X11 drawing lands), or 0. */
+static double x_cpu_ms(void)
+{
+	const char *pid = g_getenv("APP_BENCH_XPID");
+	g_autofree char *path = g_strdup_printf("/proc/%s/stat", pid ? pid : "0");
+	g_autofree char *text = NULL;
+	unsigned long ut, st;
+	char *p;
+
+	if (!pid || !g_file_get_contents(path, &text, NULL, NULL) || !(p = strrchr(text, ')')))
+		return 0;
+	if (sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
+		return 0;
+	return (double)(ut + st) * 1e3 / (double)sysconf(_SC_CLK_TCK);
+}
+
 static gboolean is_ready(struct bench *b)
 {
 	return b->last_uploaded > 0 && g_get_monotonic_time() - b->upload_at > QUIET_US;
@@ -189,7 +206,7 @@ static int one_frame(struct bench *b, int frame)
 	unsigned char byte = (unsigned char)frame;
 	guint64 up0 = b->last_uploaded;
 	guint d0 = b->draws;
-	double c0 = cpu_ms();
+	double c0 = cpu_ms(), x0 = x_cpu_ms();
 	gint64 sent = g_get_monotonic_time();
 
 	want_frame = frame;
@@ -198,9 +215,9 @@ static int one_frame(struct bench *b, int frame)
 		return -1;
 	}
 	printf("frame %d latency_ms %.2f cpu_ms %.2f uploaded_px %" G_GUINT64_FORMAT
-	       " draws %u draw_s %.2f\n", frame,
+	       " draws %u draw_s %.2f x_cpu_ms %.2f\n", frame,
 	       MAX(0, b->upload_at - b->drawn_at) / 1e3, cpu_ms() - c0, b->last_uploaded - up0,
-	       b->draws - d0, (b->drawn_at - sent) / 1e6);
+	       b->draws - d0, (b->drawn_at - sent) / 1e6, x_cpu_ms() - x0);
 	fflush(stdout);
 	return 0;
 }
