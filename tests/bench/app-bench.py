@@ -14,8 +14,8 @@ colour (drawn last); CPU from /proc/PID/stat (all threads) from the byte until 0
 Neither side counts the helper's CPU; the X server's is shown too, since remote-viewer's
 drawing (X11 images) lands in Xvfb while ours (GL through Mesa's llvmpipe) is in-process.
 Both latencies start at the serial line, which the guest prints after its last store (the
-UART's emulated port writes take tens of ms here, so it is a late clock start for both). Frame 1 is a warm-up. Prints
-medians [min-max] and remote-viewer/ours ratios (above 1: ours is better). Exit 0 when both
+UART's emulated port writes take tens of ms here, so it is a late clock start for both).
+Frame 1 is a warm-up. Prints medians [min-max] and remote-viewer/ours ratios (above 1: ours is better). Exit 0 when both
 ran, 77 when something needed is missing (Xvfb, remote-viewer, /dev/kvm).
 """
 
