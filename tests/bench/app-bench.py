@@ -15,8 +15,9 @@ Neither side counts the helper's CPU; the X server's is shown too, since remote-
 drawing (X11 images) lands in Xvfb while ours (GL through Mesa's llvmpipe) is in-process.
 Both latencies start at the serial line, which the guest prints after its last store (the
 UART's emulated port writes take tens of ms here, so it is a late clock start for both).
-Frame 1 is a warm-up. Prints medians [min-max] and remote-viewer/ours ratios (above 1: ours is better). Exit 0 when both
-ran, 77 when something needed is missing (Xvfb, remote-viewer, /dev/kvm).
+Frame 1 is a warm-up. Prints medians [min-max] and remote-viewer/ours ratios (above 1: ours
+is better). Exit 0 when both ran, 77 when something needed is missing (Xvfb,
+remote-viewer, /dev/kvm).
 """
 
 import argparse
