@@ -13,48 +13,11 @@
  * (frame_mark()) so a screen poller can tell when the last rows arrived.
  */
 
-#define VBE_INDEX	0x1ce		/* Bochs DISPI interface */
-#define VBE_DATA	0x1cf
-#define VBE_XRES	1
-#define VBE_YRES	2
-#define VBE_BPP		3
-#define VBE_ENABLE	4
-#define VBE_ENABLED	0x01
-#define VBE_LFB		0x40
-#define LFB_ADDR	0xE0000000u
+#define LFB_ADDR	KIT_VBE_LFB
 #define UART_LSR	5
 #define WIDTH		1920
 #define HEIGHT		1080
 #define MARK_ROWS	64
-
-static void vbe_write(uint16_t index, uint16_t v)
-{
-	outw(VBE_INDEX, index);
-	outw(VBE_DATA, v);
-}
-
-static void map_lfb(void)
-{
-	for (unsigned dev = 0; dev < 32; dev++) {
-		if (pci_cfg_read32(0, dev, 0, 0) != 0x11111234u)
-			continue;
-		pci_cfg_write32(0, dev, 0, 0x10, LFB_ADDR);
-		pci_cfg_write16(0, dev, 0, 0x04, pci_cfg_read16(0, dev, 0, 0x04) | 0x2);
-		return;
-	}
-	kit_panic("no standard VGA (1234:1111) on bus 0");
-}
-
-static void set_mode(void)
-{
-	vbe_write(VBE_ENABLE, 0);
-	vbe_write(VBE_XRES, WIDTH);
-	vbe_write(VBE_YRES, HEIGHT);
-	vbe_write(VBE_BPP, 32);
-	vbe_write(VBE_ENABLE, VBE_ENABLED | VBE_LFB);
-	inb(0x3da);			/* unblank: attribute controller PAS (FreeVGA) */
-	outb(0x3c0, 0x20);
-}
 
 static void fill(volatile uint32_t *p, uint32_t v, unsigned n)
 {
@@ -82,8 +45,8 @@ void kit_main(uint32_t magic, uint32_t mbi)
 {
 	unsigned frame;
 
-	map_lfb();
-	set_mode();
+	kit_vbe_map_lfb();
+	kit_vbe_set_mode(WIDTH, HEIGHT, 32);
 	draw(0);
 	kit_printf("bench: ready\n");
 	for (;;) {

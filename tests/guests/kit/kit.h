@@ -546,4 +546,10 @@ void *memcpy(void *d, const void *s, size_t n);
 void *memmove(void *d, const void *s, size_t n);
 int memcmp(const void *a, const void *b, size_t n);
 
+/* vbe.c: the standard VGA (PCI 1234:1111) — its BAR0 placed at KIT_VBE_LFB, memory decoding
+ * on (panics without one), and a Bochs DISPI linear mode set and unblanked. */
+#define KIT_VBE_LFB	0xE0000000u
+volatile uint32_t *kit_vbe_map_lfb(void);
+void kit_vbe_set_mode(unsigned width, unsigned height, unsigned bpp);
+
 #endif
