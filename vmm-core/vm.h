@@ -75,6 +75,8 @@ struct vm_config {
 	uint64_t balloon_target;	/* initial balloon size, bytes (given back to the host) */
 	unsigned balloon_stats_interval;	/* seconds between stats requests; 0: off */
 	bool share_pages;		/* guest RAM MADV_MERGEABLE (KSM) */
+	/* virtio-input tablet ([input] tablet in a .vessel file, --tablet): virtio-input.h. */
+	bool tablet;
 };
 
 /* Well-known exits counted per VM (the benchmark prints the histogram). */
@@ -116,6 +118,7 @@ struct vm {
 	struct serial *com1;
 	struct rtc *rtc;
 	struct i8042 *i8042;
+	struct virtio_input *tablet;	/* NULL: no tablet (virtio/virtio-input.h) */
 	struct fw_cfg *fw_cfg;
 	struct pci_bus *pci;		/* bus 0, set by the chipset device */
 	/* The ACPI power button, set by the chipset device (NULL: none). */
