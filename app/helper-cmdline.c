@@ -63,6 +63,9 @@ void helper_usage(FILE *out)
 "  --balloon-target SIZE[@SECONDS]  ask the guest to give SIZE of its RAM back that long\n"
 "                       after start (default 0 s; repeat for a schedule; 0 deflates)\n"
 "  --balloon-stats SECONDS  ask the guest for memory statistics this often\n"
+"  --tablet             add a virtio-input tablet, an absolute pointer, so SPICE clients\n"
+"                       and the app move the guest's pointer without grabbing the mouse\n"
+"                       (a .vessel [input] tablet=true does too)\n"
 "  --exit-stats         print how many exits of each kind the vCPUs took\n"
 "  --quiet              no register dump when the guest faults\n"
 "  --help, --version\n"
@@ -463,7 +466,7 @@ enum {
 	OPT_VGA, OPT_VRAM, OPT_SHOT_AT, OPT_SHOT_EXIT, OPT_TEXT_EXIT,
 	OPT_SPICE, OPT_SPICE_PW, OPT_SPICE_FILE, OPT_SPICE_TLS, OPT_SPICE_PW_EXPIRES,
 	OPT_CONTROL_SOCKET, OPT_CONTROL_FD, OPT_SNAP_AT, OPT_RESTORE,
-	OPT_BALLOON, OPT_BALLOON_TARGET, OPT_BALLOON_STATS,
+	OPT_BALLOON, OPT_BALLOON_TARGET, OPT_BALLOON_STATS, OPT_TABLET,
 };
 
 static const struct option long_opts[] = {
@@ -496,6 +499,7 @@ static const struct option long_opts[] = {
 	{ "balloon", no_argument, NULL, OPT_BALLOON },
 	{ "balloon-target", required_argument, NULL, OPT_BALLOON_TARGET },
 	{ "balloon-stats", required_argument, NULL, OPT_BALLOON_STATS },
+	{ "tablet", no_argument, NULL, OPT_TABLET },
 	{ "no-reboot", no_argument, NULL, OPT_NO_REBOOT },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "exit-stats", no_argument, NULL, OPT_EXIT_STATS },
@@ -593,6 +597,9 @@ static int apply_opt(struct helper_options *o, int c, const char *arg, char *err
 		return parse_balloon_target(arg, o, err, errlen);
 	case OPT_BALLOON_STATS:
 		return parse_balloon_stats(arg, o, err, errlen);
+	case OPT_TABLET:
+		o->vm.tablet = true;
+		return 0;
 	case OPT_FIRMWARE:
 		o->vm.firmware = arg;
 		return 0;

@@ -19,6 +19,7 @@ extern const struct vmm_device_ops ahci_device_ops;
 extern const struct vmm_device_ops virtio_blk_device_ops;
 extern const struct vmm_device_ops virtio_rng_device_ops;
 extern const struct vmm_device_ops virtio_balloon_device_ops;
+extern const struct vmm_device_ops virtio_input_device_ops;
 extern const struct vmm_device_ops serial_device_ops;
 extern const struct vmm_device_ops i8042_device_ops;
 extern const struct vmm_device_ops isa_absent_device_ops;
@@ -43,6 +44,7 @@ static const struct vmm_device_ops *const pc_devices[] = {
 	&virtio_blk_device_ops,
 	&virtio_rng_device_ops,
 	&virtio_balloon_device_ops,
+	&virtio_input_device_ops,
 };
 
 #define PC_NDEVICES (sizeof(pc_devices) / sizeof(pc_devices[0]))

@@ -204,6 +204,20 @@ static void test_balloon_flags(void)
 	ok(strstr(err, "--balloon-stats") != NULL, "message: %s", err);
 }
 
+static void test_tablet_flag(void)
+{
+	struct helper_options o;
+	char err[256];
+
+	is_int(parse(&o, err, sizeof(err), "--multiboot", kernel_path, NULL), 0, "no --tablet");
+	ok(!o.vm.tablet, "no tablet unless asked for");
+	is_int(parse(&o, err, sizeof(err), "--multiboot", kernel_path, "--tablet", NULL), 0,
+	       "--tablet");
+	ok(o.vm.tablet, "--tablet adds the device");
+	is_int(parse(&o, err, sizeof(err), "--multiboot", kernel_path, "--tablet=yes", NULL),
+	       -EINVAL, "--tablet takes no value");
+}
+
 /* --spice and its companions: each refusal names its flag and how to fix it. */
 static void test_spice_flags(void)
 {
@@ -311,6 +325,7 @@ int main(void)
 	test_flags();
 	test_vessel_file();
 	test_balloon_flags();
+	test_tablet_flag();
 	test_spice_flags();
 	unlink(kernel_path);
 	unlink(empty_path);

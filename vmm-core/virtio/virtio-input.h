@@ -17,6 +17,11 @@
  * Each call queues one group of events ended by EV_SYN/SYN_REPORT; the I/O loop hands them
  * to the guest's event queue. When the guest has posted no buffers (no driver yet, or a full
  * queue) the group is dropped and counted — a pointer position is not worth queueing.
+ * A call is refused at once (-EAGAIN) while no driver is ready or the small pending ring is
+ * full; a group the loop later finds too big for the posted buffers is dropped whole (never
+ * half a group) and only counted. Button changes are made into key events against what the
+ * driver last received, so a dropped click is carried by the next group that arrives.
+ * Scaling: v * VIRTIO_INPUT_ABS_MAX / (extent - 1), rounded down (0 when extent is 1).
  */
 #define VIRTIO_INPUT_ABS_MAX		32767u
 
@@ -31,7 +36,7 @@ struct virtio_input;
  * The pointer at (x, y) on a screen of width x height pixels (x < width, y < height;
  * larger values are clamped), scaled to 0..VIRTIO_INPUT_ABS_MAX, with `buttons` held and
  * `dz` wheel steps (positive: toward the user, i.e. scroll down). Button changes since the
- * last call become key events. 0, -EINVAL (width or height 0), -EAGAIN (dropped: no buffers).
+ * last call become key events. 0, -EINVAL (width or height 0), -EAGAIN (refused, see above).
  */
 int virtio_input_tablet_event(struct virtio_input *vi, uint32_t x, uint32_t y,
 			      uint32_t width, uint32_t height, uint32_t buttons, int dz);
