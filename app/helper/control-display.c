@@ -17,6 +17,7 @@
 #include "i8042.h"
 #include "ps2.h"
 #include "vga-vm.h"
+#include "virtio/virtio-input.h"
 #include "vm.h"
 
 #define DISPLAY_REFRESH_MS	16
@@ -229,6 +230,49 @@ static gboolean on_pointer(VesselDisplay1 *skel, GDBusMethodInvocation *inv, gin
 	return TRUE;
 }
 
+/*
+ * The tablet: (x, y) in pixels of the current mode, which the tablet scales to its 0..32767
+ * range. The size comes from the shared framebuffer, so sharing starts here if no client
+ * asked for the picture yet. A guest with no driver loaded yet drops the report, as a real
+ * tablet's host controller would: that is not an error for the caller.
+ */
+static gboolean on_position(VesselDisplay1 *skel, GDBusMethodInvocation *inv, guint x, guint y,
+			    gint dz, guint buttons, gpointer data)
+{
+	struct control_display *d = data;
+	struct virtio_input *tablet = d->c->vm->tablet;
+	int ret;
+
+	if (!tablet) {
+		g_dbus_method_invocation_return_error(inv, VESSEL_ERROR,
+			VESSEL_ERROR_NOT_SUPPORTED, "This VM has no tablet; add one with "
+			"[input] tablet=true in its .vessel file (or --tablet), or use "
+			"PointerMotion.");
+		return TRUE;
+	}
+	if (buttons > 7 || dz < -256 || dz > 256) {
+		g_dbus_method_invocation_return_error(inv, VESSEL_ERROR,
+			VESSEL_ERROR_INVALID_ARGUMENT, "Pointer position out of range (|dz| up "
+			"to 256, buttons 0-7).");
+		return TRUE;
+	}
+	if (!d->map && !start_sharing(d))
+		refresh(d);
+	if (!d->width || !d->height) {
+		g_dbus_method_invocation_return_error(inv, VESSEL_ERROR, VESSEL_ERROR_FAILED,
+			"The display has no picture yet, so a position on it means nothing.");
+		return TRUE;
+	}
+	ret = virtio_input_tablet_event(tablet, x, y, d->width, d->height, buttons, dz);
+	if (ret && ret != -EAGAIN) {
+		g_dbus_method_invocation_return_error(inv, VESSEL_ERROR, VESSEL_ERROR_FAILED,
+			"The tablet refused the position: %s.", strerror(-ret));
+		return TRUE;
+	}
+	vessel_display1_complete_pointer_position(skel, inv);
+	return TRUE;
+}
+
 static gboolean on_preferred(VesselDisplay1 *skel, GDBusMethodInvocation *inv, guint w, guint h,
 			     gpointer data)
 {
@@ -259,6 +303,8 @@ struct control_display *control_display_new(struct control *c)
 	g_signal_connect(d->skel, "handle-keyboard-key", G_CALLBACK(on_key), d);
 	g_signal_connect(d->skel, "handle-pointer-motion", G_CALLBACK(on_pointer), d);
 	g_signal_connect(d->skel, "handle-set-preferred-size", G_CALLBACK(on_preferred), d);
+	g_signal_connect(d->skel, "handle-pointer-position", G_CALLBACK(on_position), d);
+	vessel_display1_set_has_tablet(d->skel, c->vm->tablet != NULL);
 	return d;
 }
 

@@ -11,8 +11,11 @@
  *
  *   vin ev TYPE CODE VALUE      decimal; VALUE signed (REL_WHEEL -1 is "-1")
  *
- * and at the end "vin: done, N events". tests/integration/test-tablet.py runs it with
- * seconds=120 and moves the pointer through Display1.PointerPosition.
+ * and at the end "vin: done, N events". With `width=W height=H` it first sets that VBE
+ * mode (32 bpp) and prints "vin: mode WxH", so the display has a known size. With
+ * `absent=1` it checks there is no tablet, prints "vin: no tablet" and idles as long.
+ * tests/integration/test-tablet.py runs it with seconds=120 width=640 height=480 and moves
+ * the pointer through Display1.PointerPosition.
  */
 KIT_EXPECT("cpus=1 memory=32M timeout=30 exit=0");
 KIT_EXPECT("args=--tablet");
@@ -123,10 +126,12 @@ static void print_config(void)
 	kit_printf("vin: props none, unknown selects read size 0\n");
 }
 
-static void find_and_map(void)
+/* false: absent=1 asked for a VM without the tablet, and there is none. */
+static bool find_and_map(void)
 {
 	struct kit_pci_fn fns[KIT_PCI_MAX_FNS];
-	struct kit_pci_window w = { 0xC000, 0x10000, 0xE0000000u, 0xFEC00000u };
+	/* Above the VGA's framebuffer (KIT_VBE_LFB), which a `width=` run maps. */
+	struct kit_pci_window w = { 0xC000, 0x10000, 0xF0000000u, 0xFEC00000u };
 	unsigned n = pci_scan(fns, KIT_PCI_MAX_FNS), found = 0;
 	char name[8];
 
@@ -136,12 +141,18 @@ static void find_and_map(void)
 			found++;
 		}
 	}
+	if (kit_cmdline_u64("absent", 0)) {
+		KIT_ASSERT_EQ(found, 0);
+		kit_printf("vin: no tablet\n");
+		return false;
+	}
 	KIT_ASSERT_EQ(found, 1);
 	pci_size_bars(&pci);
 	KIT_ASSERT(pci_assign_bars(&pci, &w));
 	pci_command_set(&pci, PCI_CMD_MEM | PCI_CMD_MASTER | PCI_CMD_INTX_OFF, PCI_CMD_IO);
 	kit_printf("vin: found %s 1af4:1052 class 0x%06x\n", pci_name(&pci, name),
 		   pci.class_code);
+	return true;
 }
 
 /* Descriptor i always holds events[i]; posting it again is one avail ring entry. */
@@ -211,10 +222,21 @@ static uint32_t reap_events(void)
 void kit_main(uint32_t magic, uint32_t mbi)
 {
 	uint64_t seconds = kit_cmdline_u64("seconds", 1), start;
+	uint64_t width = kit_cmdline_u64("width", 0), height = kit_cmdline_u64("height", 0);
 	uint32_t total = 0;
 
 	kit_tsc_per_ms();
-	find_and_map();
+	if (width && height) {
+		kit_vbe_map_lfb();
+		kit_vbe_set_mode((unsigned)width, (unsigned)height, 32);
+		kit_printf("vin: mode %ux%u\n", (unsigned)width, (unsigned)height);
+	}
+	start = kit_now_ms();
+	if (!find_and_map()) {
+		while (kit_now_ms() - start < seconds * 1000)
+			pause();
+		return;
+	}
 	start_device();
 	start = kit_now_ms();
 	while (kit_now_ms() - start < seconds * 1000) {
