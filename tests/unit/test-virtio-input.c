@@ -276,6 +276,19 @@ static void test_pending_full(void)
 	reap_events(e, 16);
 }
 
+/* A driver shutting down turns bus mastering off: refused quietly, no guest error per move. */
+static void test_no_master(void)
+{
+	uint64_t errs = gerrs();
+
+	cfg_wr(D.devfn, PCI_COMMAND, PCI_COMMAND_MEMORY, 2);
+	ok(!virtio_input_driver_ready(VI) &&
+	   virtio_input_tablet_event(VI, 1, 1, 640, 480, 0, 0) == -EAGAIN && gerrs() == errs,
+	   "bus mastering off: not ready, -EAGAIN, no guest error");
+	cfg_wr(D.devfn, PCI_COMMAND, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER, 2);
+	ok(virtio_input_driver_ready(VI), "bus mastering on again: ready");
+}
+
 static void test_statusq(void)
 {
 	uint64_t errs = gerrs(), before = counters().status_bufs;
@@ -378,6 +391,7 @@ int main(void)
 	test_groups();
 	test_drop_whole();
 	test_pending_full();
+	test_no_master();
 	test_statusq();
 	test_hostile_buffers();
 	test_state();
