@@ -3,6 +3,9 @@
 #ifndef VMM_VIRTIO_INPUT_PRIVATE_H
 #define VMM_VIRTIO_INPUT_PRIVATE_H
 
+#include <endian.h>
+#include <string.h>
+
 #include "virtio-input.h"
 #include "virtio-pci.h"
 
@@ -82,6 +85,19 @@ struct virtio_input {
 	struct virtio_input_counters c;
 };
 
+/* Little-endian fields of the configuration and of events (§5.8.4, §5.8.6). */
+static inline void vin_put_le16(uint8_t *p, uint16_t v)
+{
+	v = htole16(v);
+	memcpy(p, &v, 2);
+}
+
+static inline void vin_put_le32(uint8_t *p, uint32_t v)
+{
+	v = htole32(v);
+	memcpy(p, &v, 4);
+}
+
 struct pci_bus;
 struct virtio_host;
 
@@ -91,7 +107,7 @@ struct virtio_input *virtio_input_new(struct pci_bus *bus, const struct virtio_h
 void virtio_input_free(struct virtio_input *vi);
 /* A copy of the counters (tests, reports). */
 void virtio_input_get_counters(struct virtio_input *vi, struct virtio_input_counters *c);
-/* The configuration bytes for (select, subsel), as a driver reads them (§5.8.5). */
+/* virtio-input-config.c: the configuration bytes for (select, subsel), as read (§5.8.5). */
 void vin_config_fill(uint8_t cfg[VIN_CONFIG_LEN], uint8_t select, uint8_t subsel);
 
 /* Saved state (virtio-input-vm.c): the transport's blob plus ours. */

@@ -12,103 +12,6 @@
 
 #define STATUS_BATCH	32u	/* status buffers per loop callback before yielding */
 
-/* ---- Configuration space (§5.8.4, §5.8.5) --------------------------------------------- */
-
-static void put_le16(uint8_t *p, uint16_t v)
-{
-	v = htole16(v);
-	memcpy(p, &v, 2);
-}
-
-static void put_le32(uint8_t *p, uint32_t v)
-{
-	v = htole32(v);
-	memcpy(p, &v, 4);
-}
-
-static void set_bit(uint8_t *map, unsigned bit)
-{
-	map[bit / 8] |= (uint8_t)(1u << (bit % 8));
-}
-
-/* EV_BITS for event type `type`: the bitmap of codes; returns its size in bytes. */
-static uint8_t ev_bits(uint8_t *u, uint8_t type)
-{
-	switch (type) {
-	case VIN_EV_KEY:
-		set_bit(u, VIN_BTN_LEFT);
-		set_bit(u, VIN_BTN_RIGHT);
-		set_bit(u, VIN_BTN_MIDDLE);
-		return VIN_BTN_MIDDLE / 8 + 1;
-	case VIN_EV_REL:
-		set_bit(u, VIN_REL_WHEEL);
-		return VIN_REL_WHEEL / 8 + 1;
-	case VIN_EV_ABS:
-		set_bit(u, VIN_ABS_X);
-		set_bit(u, VIN_ABS_Y);
-		return 1;
-	default:
-		return 0;
-	}
-}
-
-/* struct virtio_input_absinfo: min, max, fuzz, flat, res (all le32). */
-static uint8_t abs_info(uint8_t *u, uint8_t axis)
-{
-	if (axis != VIN_ABS_X && axis != VIN_ABS_Y)
-		return 0;
-	put_le32(u + 4, VIRTIO_INPUT_ABS_MAX);	/* min 0, fuzz 0, flat 0, resolution 0 */
-	return 20;
-}
-
-static uint8_t put_string(uint8_t *u, const char *s)
-{
-	size_t n = strlen(s);
-
-	memcpy(u, s, n);
-	return (uint8_t)n;
-}
-
-/*
- * §5.8.5: size is 0 where the device has nothing for (select, subsel), which the driver
- * reads as "not supported". PROP_BITS stays empty: a tablet is a pointer, not a direct
- * (touch screen) device.
- */
-void vin_config_fill(uint8_t cfg[VIN_CONFIG_LEN], uint8_t select, uint8_t subsel)
-{
-	uint8_t *u = cfg + VIN_CFG_UNION, size = 0;
-
-	memset(cfg, 0, VIN_CONFIG_LEN);
-	cfg[VIN_CFG_SELECT] = select;
-	cfg[VIN_CFG_SUBSEL] = subsel;
-	switch (select) {
-	case VIN_CFG_ID_NAME:
-		size = subsel ? 0 : put_string(u, VIN_NAME);
-		break;
-	case VIN_CFG_ID_SERIAL:
-		size = subsel ? 0 : put_string(u, VIN_SERIAL);
-		break;
-	case VIN_CFG_ID_DEVIDS:
-		if (subsel)
-			break;
-		put_le16(u, VIN_BUS_VIRTUAL);
-		put_le16(u + 2, VIN_ID_VENDOR);
-		put_le16(u + 4, VIN_ID_PRODUCT);
-		put_le16(u + 6, VIN_ID_VERSION);
-		size = 8;
-		break;
-	case VIN_CFG_EV_BITS:
-		size = ev_bits(u, subsel);
-		break;
-	case VIN_CFG_ABS_INFO:
-		size = abs_info(u, subsel);
-		break;
-	default:	/* UNSET, PROP_BITS, anything unknown */
-		break;
-	}
-	cfg[VIN_CFG_SIZE] = size;
-}
-
 /* vCPU thread, vdev->lock held. Only select and subsel are writable (§5.8.5). */
 static void vin_config_write(struct virtio_dev *vdev, unsigned off, uint64_t val, unsigned size)
 {
@@ -140,9 +43,9 @@ struct vin_group {
 
 static void group_add(struct vin_group *g, uint16_t type, uint16_t code, uint32_t value)
 {
-	put_le16(g->ev[g->n], type);
-	put_le16(g->ev[g->n] + 2, code);
-	put_le32(g->ev[g->n] + 4, value);
+	vin_put_le16(g->ev[g->n], type);
+	vin_put_le16(g->ev[g->n] + 2, code);
+	vin_put_le32(g->ev[g->n] + 4, value);
 	g->n++;
 }
 
@@ -236,6 +139,18 @@ static void eventq_notify(struct virtio_input *vi)
 		virtio_queue_done(vdev, VIN_EVENTQ);
 }
 
+static void status_consume(struct virtio_input *vi, struct virtq *vq,
+			   const struct virtq_elem *e)
+{
+	struct virtio_dev *vdev = &vi->vdev;
+
+	if (e->nwrite && vdev->host.log)
+		vmm_guest_error(vdev->host.log, "%s: device-writable buffer in the status queue",
+				vdev->name);
+	vi->c.status_bufs++;
+	virtq_push(vq, e, 0);
+}
+
 /* §5.8.6.2: LED and force-feedback events from the driver; a tablet has neither. */
 static void statusq_notify(struct virtio_input *vi)
 {
@@ -247,11 +162,7 @@ static void statusq_notify(struct virtio_input *vi)
 
 	do {
 		while (budget && (ret = virtq_pop(vq, &e)) > 0) {
-			if (e.nwrite && vdev->host.log)
-				vmm_guest_error(vdev->host.log, "%s: device-writable buffer in "
-						"the status queue", vdev->name);
-			vi->c.status_bufs++;
-			virtq_push(vq, &e, 0);
+			status_consume(vi, vq, &e);
 			budget--;
 		}
 		if (!budget) {
