@@ -111,6 +111,49 @@ def expect(x, y, keys=(), wheel=0):
     return evs + [(EV_SYN, 0, 0)]
 
 
+def well_formed(groups):
+    """Each group is ABS_X, ABS_Y, keys, maybe the wheel, SYN; a key only ever changes."""
+    held = {BTN_LEFT: 0, BTN_MIDDLE: 0, BTN_RIGHT: 0}
+    for g in groups:
+        if len(g) < 3 or g[0][:2] != (EV_ABS, 0) or g[1][:2] != (EV_ABS, 1) or \
+           g[-1] != (EV_SYN, 0, 0):
+            return 'malformed group %s' % (g,)
+        for t, c, v in g[2:-1]:
+            if t == EV_KEY and (c not in held or held[c] == v or v not in (0, 1)):
+                return 'key %d to %d while it was %s in %s' % (c, v, held.get(c), g)
+            if t == EV_KEY:
+                held[c] = v
+            elif (t, c) != (EV_REL, REL_WHEEL):
+                return 'unexpected event %s' % ((t, c, v),)
+    return None
+
+
+def burst(p):
+    """Presses and moves faster than the guest prints: groups drop whole, clicks never."""
+    mark = len(p.text())
+    for i in range(300):
+        p.call('PointerPosition', '(uuiu)', (i % W, (7 * i) % H, 0, (i // 3) & 1))
+    p.call('PointerPosition', '(uuiu)', (1, 2, 0, 0))
+    last = [(EV_ABS, 0, scaled(1, W)), (EV_ABS, 1, scaled(2, H))]
+    end = time.monotonic() + 60
+    while True:
+        groups, cur = [], []
+        for e in EVENT_RE.findall(p.text()[mark:]):
+            cur.append(tuple(int(v) for v in e))
+            if cur[-1] == (EV_SYN, 0, 0):
+                groups.append(cur)
+                cur = []
+        if (groups and groups[-1][:2] == last) or time.monotonic() > end:
+            break
+        time.sleep(0.1)
+    ok(not cur and groups and groups[-1][:2] == last,
+       'a burst of 301 positions ends where the last one was (%d groups arrived)' %
+       len(groups))
+    why = well_formed(groups)
+    ok(why is None, 'every group arrived whole, and no press or release was lost or '
+       'repeated: %s' % (why or 'yes'))
+
+
 def guest_args(a, append, tablet=True):
     return (['--memory', '32M', '--multiboot', a.guest, '--serial', 'stdio', '--timeout',
              '300', '--append', append] + (['--tablet'] if tablet else []))
@@ -142,6 +185,7 @@ def case_events(a, work, snap):
         for args, want, what in steps:
             got = p.position(*args)
             ok(got == want, '%s: %s' % (what, got if got != want else 'as expected'))
+        burst(p)
         for bad, what in (((1, 1, 0, 8), 'button bit 3'), ((1, 1, 300, 0), 'dz 300')):
             try:
                 p.call('PointerPosition', '(uuiu)', bad)

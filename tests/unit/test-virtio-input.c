@@ -253,6 +253,21 @@ static void test_drop_whole(void)
 	n = reap_events(e, 16);
 	ok(n == 4 && ev_is(&e[2], VIN_EV_KEY, VIN_BTN_MIDDLE, 1),
 	   "the dropped press is carried by the next group that fits (%u events)", n);
+	virtio_input_tablet_event(VI, 50, 60, 640, 480, VIRTIO_INPUT_BTN_RIGHT, 3);
+	run_loop();
+	ok(reap_events(e, 16) == 0 && counters().dropped == dropped + 3,
+	   "a release with no buffers posted: dropped");
+	post_events(4);
+	mmio_wr(D.bar + D.notify, 0, 2);	/* the driver's kick after posting */
+	run_loop();
+	n = reap_events(e, 16);
+	ok(n == 4 && ev_is(&e[0], VIN_EV_ABS, VIN_ABS_X, 50u * 32767 / 639) &&
+	   ev_is(&e[1], VIN_EV_ABS, VIN_ABS_Y, 60u * 32767 / 479) &&
+	   ev_is(&e[2], VIN_EV_KEY, VIN_BTN_MIDDLE, 0) && ev_is(&e[3], VIN_EV_SYN, 0, 0),
+	   "buffers posted: the dropped state follows, wheel steps not (%u events)", n);
+	mmio_wr(D.bar + D.notify, 0, 2);
+	run_loop();
+	is_int(reap_events(e, 16), 0, "and only once");
 }
 
 static void test_pending_full(void)

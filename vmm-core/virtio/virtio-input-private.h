@@ -82,6 +82,8 @@ struct virtio_input {
 	uint8_t guest_buttons;		/* buttons as the driver last saw them */
 	struct vin_report pending[VIN_PENDING];
 	unsigned head, count;		/* ring of pending reports */
+	struct vin_report owed;		/* the newest dropped state, sent when buffers return */
+	bool owed_valid;
 	struct virtio_input_counters c;
 };
 

@@ -102,6 +102,7 @@ int virtio_input_load(struct virtio_input *vi, const void *blob, size_t len)
 	vi->guest_buttons = s.guest_buttons;
 	vi->c = s.c;
 	vi->head = vi->count = 0;
+	vi->owed_valid = false;
 	vin_config_fill(vi->vdev.config, s.select, s.subsel);
 	pthread_mutex_unlock(&vi->vdev.lock);
 	return virtio_pci_load(&vi->vdev, tp, s.transport_len);

@@ -108,10 +108,8 @@ static int deliver(struct virtio_input *vi, struct virtq *vq, const struct vin_r
 	int ret = 0;
 
 	build_group(r, vi->guest_buttons, &g);
-	if (avail_count(vq) < g.n) {
-		vi->c.dropped++;
+	if (avail_count(vq) < g.n)
 		return 0;
-	}
 	for (unsigned i = 0; i < g.n && !ret; i++)
 		ret = write_event(vq, g.ev[i]);
 	if (ret)
@@ -122,19 +120,43 @@ static int deliver(struct virtio_input *vi, struct virtq *vq, const struct vin_r
 	return 1;
 }
 
+/*
+ * A dropped group's state is owed to the driver: without it a pointer whose last move was
+ * dropped would stay short of where the client put it until the next move. Its wheel
+ * steps are not (relative motion that missed its moment is gone).
+ */
+static void owe(struct virtio_input *vi, const struct vin_report *r)
+{
+	vi->c.dropped++;
+	vi->owed = *r;
+	vi->owed.dz = 0;
+	vi->owed_valid = true;
+}
+
+/*
+ * I/O loop: our kick (reports pending) or the driver's (buffers posted). A report that no
+ * longer fits is dropped whole; the newest state dropped goes out once buffers come back.
+ */
 static void eventq_notify(struct virtio_input *vi)
 {
 	struct virtio_dev *vdev = &vi->vdev;
 	struct virtq *vq = virtio_queue(vdev, VIN_EVENTQ);
-	bool pushed = false;
 	int ret = 0;
+	bool pushed;
 
+	if (!vi->count && vi->owed_valid)
+		ret = deliver(vi, vq, &vi->owed);
+	pushed = ret > 0;
 	while (vi->count && ret >= 0) {
 		ret = deliver(vi, vq, &vi->pending[vi->head]);
+		if (!ret)
+			owe(vi, &vi->pending[vi->head]);
 		pushed |= ret > 0;
 		vi->head = (vi->head + 1) % VIN_PENDING;
 		vi->count--;
 	}
+	if (pushed && ret > 0)
+		vi->owed_valid = false;	/* the last group out carried the newest state */
 	if (pushed)
 		virtio_queue_done(vdev, VIN_EVENTQ);
 }
@@ -192,6 +214,7 @@ static void vin_reset(struct virtio_dev *vdev)
 	vi->select = vi->subsel = 0;
 	vi->guest_buttons = 0;
 	vi->head = vi->count = 0;
+	vi->owed_valid = false;
 	vin_config_fill(vdev->config, 0, 0);
 }
 

@@ -19,8 +19,10 @@
  * queue) the group is dropped and counted — a pointer position is not worth queueing.
  * A call is refused at once (-EAGAIN) while no driver is ready or the small pending ring is
  * full; a group the loop later finds too big for the posted buffers is dropped whole (never
- * half a group) and only counted. Button changes are made into key events against what the
- * driver last received, so a dropped click is carried by the next group that arrives.
+ * half a group) and counted. Button changes are made into key events against what the
+ * driver last received, so a dropped click is carried by the next group that arrives, and
+ * the newest dropped state (position, buttons; not wheel steps) is sent again when the driver
+ * posts buffers, so the guest's pointer ends where the client left it.
  * Scaling: v * VIRTIO_INPUT_ABS_MAX / (extent - 1), rounded down (0 when extent is 1).
  */
 #define VIRTIO_INPUT_ABS_MAX		32767u
