@@ -378,6 +378,8 @@ static int parse_all(struct vessel_file *vf, GError **error)
 		ret = parse_balloon(vf, error);
 	if (!ret)
 		ret = parse_nets(vf, groups, error);
+	if (!ret)	/* absent: false, so files from before the tablet keep their hardware */
+		ret = get_bool(vf, "input", "tablet", &vf->tablet, error);
 	/* [usb], [audio] and anything unknown stay in kf untouched. */
 	return ret;
 }
@@ -470,6 +472,7 @@ void vessel_file_to_vm_config(const struct vessel_file *vf, struct vm_config *cf
 	cfg->vram_size = vf->vram;
 	cfg->balloon = vf->balloon;
 	cfg->share_pages = vf->balloon_share_pages;
+	cfg->tablet = vf->tablet;
 	memset(cfg->disks, 0, sizeof(cfg->disks));
 	cfg->ndisks = 0;
 	/* parse_disks() keeps disks + CD-ROM within VM_MAX_DISKS */
@@ -609,6 +612,8 @@ static int create_initial(struct vessel_file *vf, const char *name, uint64_t mem
 	if (ret)
 		return ret;
 	g_key_file_set_string(vf->kf, "vm", "firmware", "bios");
+	/* New VMs get a tablet (as virt-manager adds one): the pointer needs no grab. */
+	g_key_file_set_boolean(vf->kf, "input", "tablet", true);
 	return vessel_file_save(vf, error);
 }
 

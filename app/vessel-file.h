@@ -68,6 +68,12 @@ struct vessel_file {
 	bool balloon_auto;
 	bool balloon;			/* the group is there: the VM has a balloon device */
 	bool balloon_share_pages;	/* share-pages: guest RAM offered to KSM */
+	/*
+	 * [input] tablet=true|false: a virtio-input tablet (absolute pointer), so SPICE
+	 * clients and the app move the guest's pointer without grabbing the host's. False when
+	 * absent; new VMs (vessel_file_create) are written with true.
+	 */
+	bool tablet;
 	/* [net.N] in order of N */
 	struct vessel_net nets[VESSEL_MAX_NETS];
 	unsigned nnets;
@@ -82,8 +88,9 @@ int vessel_file_load(const char *path, struct vessel_file **out, GError **error)
 void vessel_file_free(struct vessel_file *vf);
 
 /*
- * Fill cfg's memory, cpus, firmware, disks (then the CD-ROM) and vram from vf, replacing its
- * disk list; other fields are left as the caller set them. Strings are borrowed from vf.
+ * Fill cfg's memory, cpus, firmware, disks (then the CD-ROM), vram, balloon and tablet from
+ * vf, replacing its disk list; other fields are left as the caller set them. Strings are
+ * borrowed from vf.
  */
 void vessel_file_to_vm_config(const struct vessel_file *vf, struct vm_config *cfg);
 
@@ -99,8 +106,8 @@ int vessel_file_set_name(struct vessel_file *vf, const char *name, GError **erro
 int vessel_file_save(struct vessel_file *vf, GError **error);
 
 /*
- * Make DIR/NAME/NAME.vessel with a fresh uuid, the given memory and cpus and the default
- * BIOS, and return it loaded; NULL with *error set (VESSEL_FILE_ERROR_EXISTS if DIR/NAME
+ * Make DIR/NAME/NAME.vessel with a fresh uuid, the given memory and cpus, the default
+ * BIOS and [input] tablet=true, and return it loaded; NULL with *error set (VESSEL_FILE_ERROR_EXISTS if DIR/NAME
  * is already there).
  */
 struct vessel_file *vessel_file_create(const char *dir, const char *name, uint64_t memory,

@@ -54,6 +54,9 @@ static const char good_file[] =
 	"[net.0]\n"
 	"mode=user\n"
 	"\n"
+	"[input]\n"
+	"tablet=true\n"
+	"\n"
 	"[usb]\n"
 	"tablet=true\n"
 	"\n"
@@ -141,6 +144,7 @@ static void test_good(const char *base, const char *dir)
 	is_int(vf->balloon_max, 2ull << 30, "balloon max");
 	ok(vf->balloon_auto, "balloon auto");
 	ok(vf->balloon && vf->balloon_share_pages, "[balloon] present, share-pages");
+	ok(vf->tablet, "[input] tablet=true");
 	is_int(vf->nnets, 1, "one network card");
 	ok(vf->nnets == 1 && !strcmp(vf->nets[0].mode, "user"), "net.0 mode=user");
 	vessel_file_free(vf);
@@ -164,6 +168,7 @@ static void test_vm_config(const char *dir)
 	ok(cfg.firmware && !strcmp(cfg.firmware, FIRMWARE_DEFAULT), "vm_config firmware default");
 	is_int(cfg.vram_size, 32ull << 20, "vm_config vram_size");
 	ok(cfg.balloon && cfg.share_pages, "vm_config: a [balloon] group adds the device");
+	ok(cfg.tablet, "vm_config: [input] tablet=true adds the tablet");
 	is_int(cfg.ndisks, 3, "vm_config: two disks and the CD-ROM replace the old list");
 	ok(cfg.disks[0].path == vf->disks[0].path && cfg.disks[0].bus == VM_DISK_AHCI &&
 	   !cfg.disks[0].cdrom, "vm_config disk 0");
@@ -256,6 +261,8 @@ static const struct bad_case bad_cases[] = {
 	  "[disk.7]: too many drives" },
 	{ VM_HEAD "[cdrom]\nfile=missing.iso\n", "[cdrom] file: 'missing.iso' cannot be used" },
 	{ VM_HEAD "[display]\nvram=24M\n", "[display] vram: not a power of two" },
+	{ VM_HEAD "[input]\ntablet=yes\n",
+	  "[input] tablet: 'yes' is not a yes/no value; write true or false" },
 	{ VM_HEAD "[display]\nvram=1G\n", "[display] vram: '1G' is out of range" },
 	{ VM_HEAD "[spice]\nport=70000\n", "[spice] port: '70000' is not allowed" },
 	{ VM_HEAD "[spice]\nlisten=\n", "[spice] listen: empty" },
@@ -288,6 +295,25 @@ static void test_bad(const char *dir)
 		vessel_file_free(ret ? NULL : vf);
 	}
 	write_file(path, keep);
+}
+
+/* Files written before the tablet existed keep their hardware: no [input], no tablet. */
+static void test_tablet_default(const char *dir)
+{
+	g_autofree char *path = g_build_filename(dir, "Old.vessel", NULL);
+	g_autoptr(GError) e = NULL;
+	struct vessel_file *vf = NULL;
+	struct vm_config cfg = { .tablet = true };
+
+	write_file(path, VM_HEAD);
+	is_int(vessel_file_load(path, &vf, &e), 0, "a file without [input] loads");
+	if (!vf)
+		return;
+	ok(!vf->tablet, "no [input] group: no tablet");
+	vessel_file_to_vm_config(vf, &cfg);
+	ok(!cfg.tablet, "vm_config: tablet off for it");
+	vessel_file_free(vf);
+	unlink(path);
 }
 
 static void test_missing(const char *dir)
@@ -414,6 +440,8 @@ static void test_create(const char *base)
 	ok(!strcmp(vf->name, "New VM") && !vf->firmware && !vf->ndisks, "created name, bios");
 	text = slurp(path);
 	ok(text && strstr(text, "memory=4G") && strstr(text, "firmware=bios"), "created text");
+	ok(vf->tablet && text && strstr(text, "[input]\ntablet=true\n"),
+	   "a new VM is written with [input] tablet=true");
 
 	vf2 = vessel_file_create(base, "New VM", 4ull << 30, 2, &e2);
 	ok(!vf2 && g_error_matches(e2, VESSEL_FILE_ERROR, VESSEL_FILE_ERROR_EXISTS),
@@ -452,6 +480,7 @@ int main(void)
 	test_missing(dir);
 	test_interrupted(dir);
 	test_readonly(dir);
+	test_tablet_default(dir);
 	test_create(base);
 	tiny = g_build_filename(base, "Tiny", NULL);
 	ok(!g_file_test(tiny, G_FILE_TEST_EXISTS), "a refused create leaves no folder behind");

@@ -299,13 +299,18 @@ static const struct virtio_dev_ops vin_ops = {
 
 /* ---- Public API ----------------------------------------------------------------------- */
 
+/*
+ * Would the loop write events now? Bus mastering off (a driver shutting down) refuses here
+ * rather than having the kick log a guest error for each pointer move.
+ */
 static bool ready_locked(struct virtio_input *vi)
 {
-	const struct virtio_dev *vdev = &vi->vdev;
+	struct virtio_dev *vdev = &vi->vdev;
 	uint8_t need = VIRTIO_CONFIG_S_DRIVER_OK;
 
 	return (vdev->status & (need | VIRTIO_CONFIG_S_NEEDS_RESET)) == need &&
-	       vdev->queues[VIN_EVENTQ].vq.ready && !vdev->queues[VIN_EVENTQ].vq.broken;
+	       vdev->queues[VIN_EVENTQ].vq.ready && !vdev->queues[VIN_EVENTQ].vq.broken &&
+	       (pci_config_get(&vdev->pci, PCI_COMMAND, 2) & PCI_COMMAND_MASTER);
 }
 
 bool virtio_input_driver_ready(struct virtio_input *vi)
