@@ -238,6 +238,10 @@ int vspice_input_add(struct vspice *s)
 
 void vspice_input_remove(struct vspice *s)
 {
+	/* Unlike keyboards and mice, spice-server can remove a tablet (and frees its state). */
+	if (s->tablet_added)
+		spice_server_remove_interface(&s->tablet.base);
+	s->tablet_added = false;
 	if (s->vm->i8042)
 		ps2_kbd_set_led_handler(i8042_kbd(s->vm->i8042), NULL, NULL);
 }
