@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* SPICE keyboard and mouse into the VM's i8042 (PS/2) or tablet, keyboard LEDs back to the client. */
+/* SPICE keyboard and mouse into the VM's i8042 (PS/2) or its tablet, LEDs back to the client. */
 #include <errno.h>
 
 #include "i8042.h"

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// The VM window with a tablet: XTest pointer input lands in the guest at the framebuffer pixel under it.
+// The VM window with a tablet: XTest pointer input reaches the guest at the pixel under it.
 #include "../unit/tap.h"
 #include "app-test.h"
 #include "session.h"
@@ -20,12 +20,13 @@
 #define diag(...) do { printf("# "); printf(__VA_ARGS__); printf("\n"); } while (0)
 
 /*
- * A real helper with --tablet runs tests/guests/test-tablet.c in a 640x480 VBE mode; its
- * driver prints each virtio-input event on the serial port ("vin ev TYPE CODE VALUE"). The
- * pointer is moved with XTest over the window's VesselDisplay, so events take the user's
- * path: X server, GTK, VesselDisplay's mapping, the window, Display1.PointerPosition, the
- * device. The expected framebuffer pixel is computed here from the widget's size (fit:
- * scale min(w/640, h/480), centred, bars floored), then scaled as virtio-input.h documents.
+ * The window starts the real helper for a .vessel file with [input] tablet=true, running
+ * tests/guests/test-tablet.c in a 640x480 VBE mode; its driver prints each virtio-input
+ * event on the serial port ("vin ev TYPE CODE VALUE"). The pointer is moved with XTest over
+ * the window's VesselDisplay, so events take the user's path: X server, GTK, VesselDisplay's
+ * mapping, the window, Display1.PointerPosition, the device. The expected framebuffer pixel
+ * is computed here from the widget's size (fit: scale min(w/640, h/480), centred, bars
+ * floored), then scaled as virtio-input.h documents.
  */
 #define FB_W		640
 #define FB_H		480
@@ -79,6 +80,32 @@ static void guest_read(gsize mark, struct guest *g)
 			g->reports++;
 		}
 	}
+}
+
+/* On a failure: the guest's serial output and the helper's log (beside it), for the log. */
+static void diag_file(const char *path, const char *what)
+{
+	g_autofree char *text = NULL;
+	g_auto(GStrv) lines = NULL;
+
+	if (!g_file_get_contents(path, &text, NULL, NULL)) {
+		diag("no %s at %s", what, path);
+		return;
+	}
+	lines = g_strsplit(text, "\n", -1);
+	for (guint i = 0; lines[i]; i++)
+		if (!g_str_has_prefix(lines[i], "vin ev "))
+			diag("%s: %s", what, lines[i]);
+}
+
+static void diag_serial(void)
+{
+	g_autofree char *log = g_strndup(serial_path, strlen(serial_path) -
+					 strlen(".serial.log"));
+	g_autofree char *helper_log = g_strconcat(log, ".log", NULL);
+
+	diag_file(serial_path, "serial");
+	diag_file(helper_log, "helper");
 }
 
 static gsize serial_mark(void)
@@ -347,17 +374,43 @@ static gboolean exited(gpointer unused)
 	return vessel_vm_window_get_exit_status(win) >= 0;
 }
 
+static void power_off(void)
+{
+	struct vessel_session *session = vessel_vm_window_get_session(win);
+
+	if (session && vessel_session_vm(session))
+		vessel_vm1_call_power_off(vessel_session_vm(session), NULL, NULL, NULL);
+	ok(app_test_wait_for(exited, NULL, 20000) && vessel_vm_window_get_exit_status(win) == 0,
+	   "power off: the helper exits 0 (status %d)", vessel_vm_window_get_exit_status(win));
+}
+
+/* The VM's hardware, as a person would set it: [input] tablet in its .vessel file. */
+static void set_tablet(struct vessel_file *vf, gboolean on)
+{
+	g_autoptr(GError) error = NULL;
+
+	g_key_file_set_boolean(vf->kf, "input", "tablet", on);
+	ok(vessel_file_save(vf, &error) == 0, "[input] tablet=%s saved%s%s", on ? "true" : "false",
+	   error ? ": " : "", error ? error->message : "");
+}
+
 /* Without a tablet nothing changes: a click captures, Ctrl+Alt releases. */
-static void check_no_tablet(const char *guest)
+static void check_no_tablet(struct vessel_file *vf, const char *guest)
 {
 	const char *extra[] = { "--multiboot", guest, "--append", "seconds=170 absent=1",
 				"--timeout", "180", NULL };
 	Display *dpy = xdpy();
+	gboolean found;
 	struct fit f;
 
-	ok(vessel_vm_window_start(win, extra), "the window starts a helper without --tablet");
-	ok(app_test_wait_for(serial_says, "vin: no tablet", 90000), "the guest finds no tablet");
-	ok(!vessel_session_has_tablet(vessel_vm_window_get_session(win)),
+	set_tablet(vf, FALSE);
+	ok(vessel_vm_window_start(win, extra), "the window starts the VM without a tablet");
+	found = app_test_wait_for(serial_says, "vin: no tablet", 90000);
+	ok(found, "the guest finds no tablet");
+	if (!found)
+		diag_serial();
+	ok(vessel_vm_window_get_session(win) &&
+	   !vessel_session_has_tablet(vessel_vm_window_get_session(win)),
 	   "Display1.HasTablet is false");
 	app_test_wait(500);
 	f = expected_fit(FALSE);
@@ -373,9 +426,7 @@ static void check_no_tablet(const char *guest)
 	XFlush(dpy);
 	app_test_wait(300);
 	ok(!vessel_display_get_captured(disp), "Ctrl+Alt releases it");
-	vessel_vm1_call_power_off(vessel_session_vm(vessel_vm_window_get_session(win)), NULL,
-				  NULL, NULL);
-	ok(app_test_wait_for(exited, NULL, 20000), "power off");
+	power_off();
 }
 
 static gboolean state_is(gpointer want)
@@ -398,8 +449,8 @@ int main(int argc, char **argv)
 	g_autofree char *tmp = NULL;
 	g_autoptr(GError) error = NULL;
 	const char *extra[] = { "--multiboot", argc > 1 ? argv[1] : "test-tablet.elf",
-				"--tablet", "--append", "seconds=170 width=640 height=480",
-				"--timeout", "180", NULL };
+				"--append", "seconds=170 width=640 height=480", "--timeout", "180",
+				NULL };
 	struct vessel_file *vf;
 
 	if (!app_test_init())
@@ -421,7 +472,8 @@ int main(int argc, char **argv)
 	win = vessel_vm_window_new(NULL, vf->path);
 	disp = vessel_vm_window_get_display(win);
 	app_test_show(GTK_WINDOW(win), 900, 600);
-	ok(vessel_vm_window_start(win, extra), "the window starts a helper with --tablet");
+	set_tablet(vf, TRUE);
+	ok(vessel_vm_window_start(win, extra), "the window starts the VM with its tablet");
 	ok(app_test_wait_for(state_is, "running", 30000), "the VM runs");
 	ok(app_test_wait_for(serial_says, "vin: ready", 90000),
 	   "the guest's virtio-input driver is ready");
@@ -435,11 +487,9 @@ int main(int argc, char **argv)
 	check_one_to_one();
 	app_test_screenshot(GTK_WIDGET(win), "vm-window-tablet");
 	ok(!vessel_display_get_captured(disp), "never captured");
-	vessel_vm1_call_power_off(vessel_session_vm(vessel_vm_window_get_session(win)), NULL,
-				  NULL, NULL);
-	ok(app_test_wait_for(exited, NULL, 20000), "power off");
+	power_off();
 	app_test_wait(500);		/* the window drops the old session in an idle */
-	check_no_tablet(extra[1]);
+	check_no_tablet(vf, extra[1]);
 	gtk_window_destroy(GTK_WINDOW(win));
 	vessel_file_free(vf);
 	g_free(serial_path);
