@@ -26,6 +26,7 @@ SERVER_WATCH_S = 8
 STEPS = [
     ('pos', 0, 0), ('pos', 799, 599), ('pos', 123, 456),
     ('pos', 5000, -20),                 # a client may send anything: clamped to (799, 0)
+    ('pos', -2**31, 2**31 - 1),         # the wire's extremes: (0, 599)
     ('pos', 100, 50),
     ('press', LEFT, 0), ('release', LEFT, 0),
     ('press', MIDDLE, 0), ('release', MIDDLE, 0),
