@@ -212,7 +212,8 @@ static void connected(GObject *src, GAsyncResult *res, gpointer data)
 	}
 	vessel_vm1_proxy_new(s->conn, G_DBUS_PROXY_FLAGS_NONE, NULL, VESSEL_VM_OBJECT_PATH,
 			     s->cancel, got_vm, s);
-	vessel_display1_proxy_new(s->conn, G_DBUS_PROXY_FLAGS_DO_NOT_LOAD_PROPERTIES, NULL,
+	/* Properties loaded: HasTablet is known before the first framebuffer is fetched. */
+	vessel_display1_proxy_new(s->conn, G_DBUS_PROXY_FLAGS_NONE, NULL,
 				  VESSEL_VM_OBJECT_PATH, s->cancel, got_display, s);
 }
 
@@ -378,6 +379,19 @@ void vessel_session_pointer(struct vessel_session *s, int dx, int dy, int dz, un
 	if (s->display)
 		vessel_display1_call_pointer_motion(s->display, dx, dy, dz, buttons, NULL, NULL,
 						    NULL);
+}
+
+gboolean vessel_session_has_tablet(struct vessel_session *s)
+{
+	return s->display && vessel_display1_get_has_tablet(s->display);
+}
+
+void vessel_session_pointer_position(struct vessel_session *s, unsigned x, unsigned y, int dz,
+				     unsigned buttons)
+{
+	if (s->display)
+		vessel_display1_call_pointer_position(s->display, x, y, dz, buttons, NULL, NULL,
+						      NULL);
 }
 
 void vessel_session_preferred_size(struct vessel_session *s, unsigned width, unsigned height)

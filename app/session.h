@@ -52,6 +52,11 @@ VesselDisplay1 *vessel_session_display(struct vessel_session *s);
 /* Input, fire-and-forget (errors are logged): evdev key codes; relative motion, buttons 1|2|4. */
 void vessel_session_key(struct vessel_session *s, unsigned evdev, gboolean pressed);
 void vessel_session_pointer(struct vessel_session *s, int dx, int dy, int dz, unsigned buttons);
+/* The VM has a tablet (Display1.HasTablet, known once the framebuffer callback ran). */
+gboolean vessel_session_has_tablet(struct vessel_session *s);
+/* Absolute: framebuffer pixel (x, y), wheel steps (positive down), buttons 1|2|4. */
+void vessel_session_pointer_position(struct vessel_session *s, unsigned x, unsigned y, int dz,
+				     unsigned buttons);
 
 /* The window's size in guest pixels, for the EDID's preferred mode (fire-and-forget). */
 void vessel_session_preferred_size(struct vessel_session *s, unsigned width, unsigned height);

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* SPICE keyboard and mouse into the VM's i8042 (PS/2), keyboard LEDs back to the client. */
+/* SPICE keyboard and mouse into the VM's i8042 (PS/2) or its tablet, LEDs back to the client. */
 #include <errno.h>
 
 #include "i8042.h"
 #include "ps2.h"
 #include "spice-private.h"
+#include "virtio/virtio-input.h"
 #include "vm.h"
 
 /*
@@ -23,6 +24,11 @@ static struct vspice *kbd_to_vspice(SpiceKbdInstance *sin)
 static struct vspice *mouse_to_vspice(SpiceMouseInstance *sin)
 {
 	return vspice_container_of(sin, struct vspice, mouse);
+}
+
+static struct vspice *tablet_to_vspice(SpiceTabletInstance *sin)
+{
+	return vspice_container_of(sin, struct vspice, tablet);
 }
 
 static void push_scan_freg(SpiceKbdInstance *sin, uint8_t byte)
@@ -98,6 +104,64 @@ static void mouse_buttons(SpiceMouseInstance *sin, uint32_t buttons)
 	mouse_motion(sin, 0, 0, 0, buttons);
 }
 
+/*
+ * Client mouse mode (spice-protocol's SPICE_MOUSE_MODE_CLIENT). spice-server offers it once a
+ * tablet is registered and the primary surface allows it (QXLDevSurfaceCreate.mouse_mode
+ * non-zero, spice-qxl.c), and tells the tablet the surface's size before any position;
+ * positions come in surface pixels. A client may send anything, so they are clamped here
+ * (negative) and in virtio_input_tablet_event() (past the edge). A press or release arrives
+ * as wheel(0, buttons) or buttons(buttons), at the last position. Nothing is logged per
+ * event; a report dropped for want of guest buffers (-EAGAIN) is counted by the device.
+ */
+static uint32_t tablet_buttons(uint32_t local)
+{
+	uint32_t b = 0;
+
+	if (local & VSPICE_LOCAL_LEFT)
+		b |= VIRTIO_INPUT_BTN_LEFT;
+	if (local & VSPICE_LOCAL_MIDDLE)
+		b |= VIRTIO_INPUT_BTN_MIDDLE;
+	if (local & VSPICE_LOCAL_RIGHT)
+		b |= VIRTIO_INPUT_BTN_RIGHT;
+	return b;
+}
+
+static void tablet_send(struct vspice *s, uint32_t buttons, int dz)
+{
+	if (!s->vm->tablet || !s->tablet_w || !s->tablet_h)
+		return;		/* no size yet: spice-server sends one before client mode */
+	virtio_input_tablet_event(s->vm->tablet, s->tablet_x, s->tablet_y, s->tablet_w,
+				  s->tablet_h, tablet_buttons(buttons), dz);
+}
+
+static void tablet_set_logical_size(SpiceTabletInstance *sin, int width, int height)
+{
+	struct vspice *s = tablet_to_vspice(sin);
+
+	s->tablet_w = width > 0 ? (uint32_t)width : 0;
+	s->tablet_h = height > 0 ? (uint32_t)height : 0;
+}
+
+static void tablet_position(SpiceTabletInstance *sin, int x, int y, uint32_t buttons)
+{
+	struct vspice *s = tablet_to_vspice(sin);
+
+	s->tablet_x = x > 0 ? (uint32_t)x : 0;
+	s->tablet_y = y > 0 ? (uint32_t)y : 0;
+	tablet_send(s, buttons, 0);
+}
+
+/* spice-server's dz: -1 for SPICE_MOUSE_BUTTON_UP, +1 for DOWN — the contract's sign. */
+static void tablet_wheel(SpiceTabletInstance *sin, int dz, uint32_t buttons)
+{
+	tablet_send(tablet_to_vspice(sin), buttons, dz);
+}
+
+static void tablet_buttons_changed(SpiceTabletInstance *sin, uint32_t buttons)
+{
+	tablet_send(tablet_to_vspice(sin), buttons, 0);
+}
+
 static const SpiceKbdInterface vspice_kbd_interface = {
 	.base = {
 		.type = SPICE_INTERFACE_KEYBOARD,
@@ -118,6 +182,19 @@ static const SpiceMouseInterface vspice_mouse_interface = {
 	},
 	.motion = mouse_motion,
 	.buttons = mouse_buttons,
+};
+
+static const SpiceTabletInterface vspice_tablet_interface = {
+	.base = {
+		.type = SPICE_INTERFACE_TABLET,
+		.description = "vessel virtio-input tablet",
+		.major_version = SPICE_INTERFACE_TABLET_MAJOR,
+		.minor_version = SPICE_INTERFACE_TABLET_MINOR,
+	},
+	.set_logical_size = tablet_set_logical_size,
+	.position = tablet_position,
+	.wheel = tablet_wheel,
+	.buttons = tablet_buttons_changed,
 };
 
 /* On the spice thread: tell the client what the guest set. */
@@ -148,6 +225,12 @@ int vspice_input_add(struct vspice *s)
 	if (spice_server_add_interface(s->server, &s->mouse.base))
 		return -EIO;
 	s->mouse_added = true;
+	if (s->vm->tablet) {
+		s->tablet.base.sif = &vspice_tablet_interface.base;
+		if (spice_server_add_interface(s->server, &s->tablet.base))
+			return -EIO;
+		s->tablet_added = true;
+	}
 	if (s->vm->i8042)
 		ps2_kbd_set_led_handler(i8042_kbd(s->vm->i8042), led_handler, s);
 	return 0;
@@ -155,6 +238,10 @@ int vspice_input_add(struct vspice *s)
 
 void vspice_input_remove(struct vspice *s)
 {
+	/* Unlike keyboards and mice, spice-server can remove a tablet (and frees its state). */
+	if (s->tablet_added)
+		spice_server_remove_interface(&s->tablet.base);
+	s->tablet_added = false;
 	if (s->vm->i8042)
 		ps2_kbd_set_led_handler(i8042_kbd(s->vm->i8042), NULL, NULL);
 }

@@ -44,14 +44,18 @@ struct vspice {
 	SpiceServer *server;
 	SpiceKbdInstance kbd;
 	SpiceMouseInstance mouse;
+	SpiceTabletInstance tablet;	/* registered only when vm->tablet is set */
 	struct vspice_display display;
-	bool kbd_added, mouse_added, qxl_added;
+	bool kbd_added, mouse_added, tablet_added, qxl_added;
 	bool listening;			/* spice_server_init() bound the socket */
 	GHashTable *clients;		/* connection ids of linked main channels */
 	GSource *recount;		/* pending: refresh on or off for the new count */
 	/* Keyboard byte assembly (push_scan_freg gives one byte at a time). */
 	bool kbd_e0;
 	unsigned kbd_e1_left;		/* bytes of a Pause sequence still to swallow */
+	/* Client mouse mode (spice thread): the primary surface's size, the last position. */
+	uint32_t tablet_w, tablet_h;
+	uint32_t tablet_x, tablet_y;
 
 	GMainContext *ctx;
 	GMainLoop *loop;

@@ -96,6 +96,9 @@ gboolean vessel_display_get_captured(VesselDisplay *self)
 
 void vessel_display_set_absolute(VesselDisplay *self, gboolean absolute)
 {
+	g_return_if_fail(VESSEL_IS_DISPLAY(self));
+	if (self->absolute != !!absolute)
+		self->abs_buttons = 0;
 	self->absolute = !!absolute;
 	if (self->absolute)
 		vessel_display_release(self);
@@ -183,6 +186,67 @@ static gboolean recentre(VesselDisplay *self, double x, double y)
 #endif
 }
 
+/*
+ * Absolute pointer (the VM has a tablet): each motion, button change and wheel step becomes
+ * one pointer-position(x, y, dz, buttons) in framebuffer pixels. A point over the letterbox
+ * bars or outside the widget (a held button keeps the motion coming) is clamped to the
+ * frame's nearest pixel, so the guest's pointer reaches every edge however the frame is
+ * scaled.
+ */
+static guint clamp_px(double v, int extent)
+{
+	if (!(v > 0))			/* negative, or NaN */
+		return 0;
+	if (v >= extent)
+		return (guint)extent - 1;
+	return (guint)v;
+}
+
+static gboolean widget_to_fb_clamped(VesselDisplay *self, double wx, double wy)
+{
+	int scale = gtk_widget_get_scale_factor(GTK_WIDGET(self));
+	struct vessel_display_dest d;
+
+	if (!self->map || self->width <= 0 || self->height <= 0)
+		return FALSE;
+	vessel_display_compute_dest(self, gtk_widget_get_width(GTK_WIDGET(self)) * scale,
+				    gtk_widget_get_height(GTK_WIDGET(self)) * scale, &d);
+	if (d.w <= 0 || d.scale <= 0)
+		return FALSE;
+	self->abs_x = clamp_px((wx * scale - d.x) / d.scale, self->width);
+	self->abs_y = clamp_px((wy * scale - d.y) / d.scale, self->height);
+	return TRUE;
+}
+
+static gboolean is_absolute(VesselDisplay *self)
+{
+	return self->absolute && !self->captured && self->map;
+}
+
+static void send_position(VesselDisplay *self, int dz)
+{
+	g_signal_emit(self, vessel_display_signals[SIGNAL_POINTER_POSITION], 0, self->abs_x,
+		      self->abs_y, dz, self->abs_buttons);
+}
+
+/* GDK buttons 1 left, 2 middle, 3 right -> Display1's mask 1, 2, 4; others 0. */
+static guint button_bit(guint button)
+{
+	return button == 1 ? 1 : button == 2 ? 2 : button == 3 ? 4 : 0;
+}
+
+static void absolute_button(VesselDisplay *self, guint button, gboolean pressed, double x,
+			    double y)
+{
+	guint bit = button_bit(button);
+
+	if (!bit)
+		return;
+	self->abs_buttons = pressed ? self->abs_buttons | bit : self->abs_buttons & ~bit;
+	widget_to_fb_clamped(self, x, y);
+	send_position(self, 0);
+}
+
 static void motion(GtkEventControllerMotion *c, double x, double y, VesselDisplay *self)
 {
 	int scale = gtk_widget_get_scale_factor(GTK_WIDGET(self));
@@ -193,6 +257,8 @@ static void motion(GtkEventControllerMotion *c, double x, double y, VesselDispla
 		if (vessel_display_widget_to_guest(self, x, y, &gx, &gy))
 			g_signal_emit(self, vessel_display_signals[SIGNAL_POINTER_MOTION], 0, gx,
 				      gy);
+		if (is_absolute(self) && widget_to_fb_clamped(self, x, y))
+			send_position(self, 0);
 		return;
 	}
 	if (self->have_last) {
@@ -225,6 +291,8 @@ static void click_pressed(GtkGestureClick *g, int n_press, double x, double y,
 		gtk_gesture_set_state(GTK_GESTURE(g), GTK_EVENT_SEQUENCE_DENIED);
 		return;
 	}
+	if (is_absolute(self))
+		absolute_button(self, button, TRUE, x, y);
 	g_signal_emit(self, vessel_display_signals[SIGNAL_BUTTON], 0, button, TRUE);
 }
 
@@ -233,16 +301,24 @@ static void click_released(GtkGestureClick *g, int n_press, double x, double y,
 {
 	guint button = gtk_gesture_single_get_current_button(GTK_GESTURE_SINGLE(g));
 
+	if (is_absolute(self))
+		absolute_button(self, button, FALSE, x, y);
 	g_signal_emit(self, vessel_display_signals[SIGNAL_BUTTON], 0, button, FALSE);
 }
 
-/* Wheel steps become buttons 4 (up) and 5 (down), as PS/2 and USB mice report them. */
+/*
+ * Wheel steps become buttons 4 (up) and 5 (down), as PS/2 and USB mice report them, and
+ * with a tablet also dz steps (positive down, as dy) at the last position.
+ */
 static gboolean scroll(GtkEventControllerScroll *c, double dx, double dy, VesselDisplay *self)
 {
 	guint button = dy < 0 ? 4 : 5;
 
 	if (dy == 0)
 		return FALSE;
+	if (is_absolute(self))
+		send_position(self, dy < 0 ? -(int)CLAMP(-dy + 0.5, 1, 16) :
+			      (int)CLAMP(dy + 0.5, 1, 16));
 	g_signal_emit(self, vessel_display_signals[SIGNAL_BUTTON], 0, button, TRUE);
 	g_signal_emit(self, vessel_display_signals[SIGNAL_BUTTON], 0, button, FALSE);
 	return TRUE;
@@ -250,6 +326,11 @@ static gboolean scroll(GtkEventControllerScroll *c, double dx, double dy, Vessel
 
 static void focus_left(GtkEventControllerFocus *c, VesselDisplay *self)
 {
+	/* A button held when the focus went elsewhere would stay down in the guest. */
+	if (is_absolute(self) && self->abs_buttons) {
+		self->abs_buttons = 0;
+		send_position(self, 0);
+	}
 	vessel_display_release(self);
 }
 
@@ -303,6 +384,13 @@ void vessel_display_input_class_init(GtkWidgetClass *wc)
 	/* pointer-relative(dx, dy): captured motion, guest pixels */
 	vessel_display_signals[SIGNAL_POINTER_RELATIVE] = g_signal_new("pointer-relative", t,
 		G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 2, d, d);
+	/*
+	 * pointer-position(x, y, dz, buttons): with an absolute device (set_absolute), not
+	 * captured: framebuffer pixels clamped into the frame, wheel steps (positive down),
+	 * buttons held (1 left, 2 middle, 4 right) — Display1.PointerPosition's arguments.
+	 */
+	vessel_display_signals[SIGNAL_POINTER_POSITION] = g_signal_new("pointer-position", t,
+		G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 4, u, u, i, u);
 	/* button(GDK button number: 1 left, 2 middle, 3 right, 4/5 wheel, pressed) */
 	vessel_display_signals[SIGNAL_BUTTON] = g_signal_new("button", t, G_SIGNAL_RUN_LAST, 0,
 		NULL, NULL, NULL, G_TYPE_NONE, 2, u, b);

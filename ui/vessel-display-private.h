@@ -11,6 +11,7 @@ enum {
 	SIGNAL_KEY_EVENT,
 	SIGNAL_POINTER_MOTION,
 	SIGNAL_POINTER_RELATIVE,
+	SIGNAL_POINTER_POSITION,
 	SIGNAL_BUTTON,
 	SIGNAL_PREFERRED_SIZE,
 	N_SIGNALS,
@@ -47,6 +48,8 @@ struct _VesselDisplay {
 	gboolean absolute;
 	gboolean have_last;		/* last_x/y valid (relative motion) */
 	double last_x, last_y;
+	guint abs_x, abs_y;		/* absolute: the last position sent, framebuffer pixels */
+	guint abs_buttons;		/* absolute: buttons held, 1 left | 2 middle | 4 right */
 	gboolean inhibited;		/* we asked the toplevel to inhibit shortcuts */
 	gboolean x11_grabbed;		/* we hold an X keyboard grab */
 

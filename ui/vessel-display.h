@@ -44,7 +44,10 @@ gboolean vessel_display_get_captured(VesselDisplay *self);
  */
 void vessel_display_send_keys(VesselDisplay *self, const guint *codes, guint n);
 
-/* TRUE: the guest has an absolute device (tablet); clicks never capture. */
+/*
+ * TRUE: the guest has an absolute device (tablet): clicks never capture, and motion, buttons
+ * and wheel also go out as pointer-position (framebuffer pixels, clamped into the frame).
+ */
 void vessel_display_set_absolute(VesselDisplay *self, gboolean absolute);
 
 /*

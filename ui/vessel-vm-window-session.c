@@ -32,6 +32,8 @@ static void on_framebuffer(void *opaque, int fd, const uint8_t *pixels, unsigned
 		vessel_vm_window_show_banner(self, error->message, NULL);
 		return;
 	}
+	/* With a tablet the pointer goes as absolute positions and is never captured. */
+	vessel_display_set_absolute(self->display, vessel_session_has_tablet(self->session));
 	vessel_vm_window_show_display(self);
 }
 
@@ -94,6 +96,9 @@ static void on_button(VesselDisplay *d, guint button, gboolean pressed, VesselVm
 {
 	guint bit = button == 1 ? 1 : button == 2 ? 2 : button == 3 ? 4 : 0;
 
+	if (self->session && vessel_session_has_tablet(self->session) &&
+	    !vessel_display_get_captured(d))
+		return;			/* on_position carries it */
 	self->buttons = pressed ? self->buttons | bit : self->buttons & ~bit;
 	if (self->session && bit)
 		vessel_session_pointer(self->session, 0, 0, 0, self->buttons);
@@ -114,6 +119,14 @@ static void on_relative(VesselDisplay *d, double dx, double dy, VesselVmWindow *
 		vessel_session_pointer(self->session, ix, iy, 0, self->buttons);
 }
 
+/* Absolute (the VM has a tablet): framebuffer pixels, as Display1.PointerPosition takes. */
+static void on_position(VesselDisplay *d, guint x, guint y, gint dz, guint buttons,
+			VesselVmWindow *self)
+{
+	if (self->session)
+		vessel_session_pointer_position(self->session, x, y, dz, buttons);
+}
+
 /* The window settled at a new size: offer it to the guest as its preferred mode (EDID). */
 static void on_preferred(VesselDisplay *d, int w, int h, VesselVmWindow *self)
 {
@@ -127,6 +140,7 @@ void vessel_vm_window_connect_input(VesselVmWindow *self)
 	g_signal_connect(self->display, "key-event", G_CALLBACK(on_key), self);
 	g_signal_connect(self->display, "button", G_CALLBACK(on_button), self);
 	g_signal_connect(self->display, "pointer-relative", G_CALLBACK(on_relative), self);
+	g_signal_connect(self->display, "pointer-position", G_CALLBACK(on_position), self);
 }
 
 gboolean vessel_vm_window_start(VesselVmWindow *self, const char *const *extra_args)
