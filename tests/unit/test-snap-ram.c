@@ -144,6 +144,41 @@ static void test_prefetch(const char *path)
 	free(buf);
 }
 
+/*
+ * A data range of the memfd with zero pages inside: the saver allocates the range's blocks
+ * before its direct writes (fallocate), and only that range: zero pages read back as
+ * zeros, the rest of RAM stays holes.
+ */
+static void test_zero_pages_in_range(const char *path)
+{
+	struct vm_memory a;
+	struct snap_ram_table t;
+	char err[256] = "";
+	uint8_t *buf = malloc(4 * MiB), *back = malloc(4 * MiB);
+	uint64_t foff;
+	struct stat st;
+	int fd;
+
+	vm_memory_init(&a, 64 * MiB);
+	memset(buf, 0, 4 * MiB);
+	for (uint64_t off = 0; off < 4 * MiB; off += 128 * 1024)
+		memset(buf + off, 0x3C, 64 * 1024);	/* 64 KiB data, 64 KiB zeros, ... */
+	vm_memory_write(&a, 32 * MiB, buf, 4 * MiB);	/* the zeros are memfd data too */
+	unlink(path);
+	is_int(snap_ram_save(&a, path, &t, NULL, NULL, err, sizeof(err)), 0, "saved (%s)", err);
+	foff = t.r[1].offset + 32 * MiB - t.r[1].gpa;
+	fd = open(path, O_RDONLY);
+	ok(fd >= 0 && pread(fd, back, 4 * MiB, (off_t)foff) == (ssize_t)(4 * MiB) &&
+	   !memcmp(back, buf, 4 * MiB), "data and the zero pages between it read back");
+	fstat(fd, &st);
+	ok((uint64_t)st.st_blocks * 512 <= 4 * MiB + 64 * 1024, "blocks only for that range: "
+	   "%llu bytes", (unsigned long long)st.st_blocks * 512);
+	close(fd);
+	vm_memory_destroy(&a);
+	free(buf);
+	free(back);
+}
+
 static void test_check_hostile(const char *path)
 {
 	struct vm_memory m, small;
@@ -191,6 +226,7 @@ int main(void)
 	snprintf(path, sizeof(path), "%s/memory", dir);
 	test_save_and_map(path);
 	test_prefetch(path);
+	test_zero_pages_in_range(path);
 	test_check_hostile(path);
 	unlink(path);
 	rmdir(dir);
