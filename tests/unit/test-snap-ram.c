@@ -93,6 +93,35 @@ static void test_save_and_map(const char *path)
 	vm_memory_destroy(&b);
 }
 
+/*
+ * /proc/self/pagemap (Documentation/admin-guide/mm/pagemap.rst): bit 63 page present, bit
+ * 61 file page or shared anonymous. A private copy is present and anonymous.
+ */
+static uint64_t pagemap_entry(const void *p)
+{
+	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	uint64_t e = 0;
+
+	if (fd < 0)
+		return 0;
+	if (pread(fd, &e, sizeof(e), (off_t)((uintptr_t)p / 4096 * sizeof(e))) != sizeof(e))
+		e = 0;
+	close(fd);
+	return e;
+}
+
+static bool is_private_copy(const void *p)
+{
+	uint64_t e = pagemap_entry(p);
+
+	return (e >> 63 & 1) && !(e >> 61 & 1);
+}
+
+static bool is_present(const void *p)
+{
+	return pagemap_entry(p) >> 63 & 1;
+}
+
 /* Wait up to 3 s for the populate thread to reach want bytes; what it reached. */
 static uint64_t wait_populated(const struct snap_prefetch *pf, uint64_t want)
 {
@@ -127,8 +156,24 @@ static void test_prefetch(const char *path)
 	got = snap_prefetch_populated(pf);
 	ok(got == 8 * MiB + 4096, "it populated the data ranges only: %llu bytes",
 	   (unsigned long long)got);
+	/* MADV_POPULATE_WRITE: the guest's first write finds its own page, no copy to make. */
+	ok(is_private_copy(vm_memory_ptr(&b, 16 * MiB, 1)) &&
+	   is_private_copy(vm_memory_ptr(&b, 24 * MiB - 4096, 1)) &&
+	   is_private_copy(vm_memory_ptr(&b, 40 * MiB, 1)),
+	   "populated pages are the VM's own copies (pagemap %#llx)",
+	   (unsigned long long)pagemap_entry(vm_memory_ptr(&b, 16 * MiB, 1)));
+	ok(!is_present(vm_memory_ptr(&b, 32 * MiB, 1)), "a hole in the file stays unmapped");
 	ok(!memcmp(vm_memory_ptr(&b, 16 * MiB, 8 * MiB), buf, 8 * MiB), "populated RAM reads "
 	   "the snapshot");
+	{
+		int fd = open(path, O_RDONLY);
+		uint8_t byte = 0;
+
+		*(volatile uint8_t *)vm_memory_ptr(&b, 16 * MiB, 1) = 0x11;
+		ok(pread(fd, &byte, 1, (off_t)(t2.r[1].offset + 16 * MiB - t2.r[1].gpa)) == 1 &&
+		   byte == 0x5A, "a write to a populated page stays private; the file keeps 0x5A");
+		close(fd);
+	}
 	snap_prefetch_stop(pf);
 	vm_memory_destroy(&b);
 
@@ -142,6 +187,41 @@ static void test_prefetch(const char *path)
 	vm_memory_destroy(&c);
 	vm_memory_destroy(&a);
 	free(buf);
+}
+
+/*
+ * A data range of the memfd with zero pages inside: the saver allocates the range's blocks
+ * before its direct writes (fallocate), and only that range: zero pages read back as
+ * zeros, the rest of RAM stays holes.
+ */
+static void test_zero_pages_in_range(const char *path)
+{
+	struct vm_memory a;
+	struct snap_ram_table t;
+	char err[256] = "";
+	uint8_t *buf = malloc(4 * MiB), *back = malloc(4 * MiB);
+	uint64_t foff;
+	struct stat st;
+	int fd;
+
+	vm_memory_init(&a, 64 * MiB);
+	memset(buf, 0, 4 * MiB);
+	for (uint64_t off = 0; off < 4 * MiB; off += 128 * 1024)
+		memset(buf + off, 0x3C, 64 * 1024);	/* 64 KiB data, 64 KiB zeros, ... */
+	vm_memory_write(&a, 32 * MiB, buf, 4 * MiB);	/* the zeros are memfd data too */
+	unlink(path);
+	is_int(snap_ram_save(&a, path, &t, NULL, NULL, err, sizeof(err)), 0, "saved (%s)", err);
+	foff = t.r[1].offset + 32 * MiB - t.r[1].gpa;
+	fd = open(path, O_RDONLY);
+	ok(fd >= 0 && pread(fd, back, 4 * MiB, (off_t)foff) == (ssize_t)(4 * MiB) &&
+	   !memcmp(back, buf, 4 * MiB), "data and the zero pages between it read back");
+	fstat(fd, &st);
+	ok((uint64_t)st.st_blocks * 512 <= 4 * MiB + 64 * 1024, "blocks only for that range: "
+	   "%llu bytes", (unsigned long long)st.st_blocks * 512);
+	close(fd);
+	vm_memory_destroy(&a);
+	free(buf);
+	free(back);
 }
 
 static void test_check_hostile(const char *path)
@@ -191,6 +271,7 @@ int main(void)
 	snprintf(path, sizeof(path), "%s/memory", dir);
 	test_save_and_map(path);
 	test_prefetch(path);
+	test_zero_pages_in_range(path);
 	test_check_hostile(path);
 	unlink(path);
 	rmdir(dir);
