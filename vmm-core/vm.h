@@ -207,6 +207,11 @@ void vm_msi_irqfd_free(struct vm *vm, int fd);
  */
 int vm_map_ram(struct vm *vm, uint64_t gpa, uint64_t size, void *hva, bool map);
 /*
+ * The same for device ROM (an expansion ROM BAR): a read-only KVM slot, so reads never
+ * exit; writes still exit as MMIO, to whatever the caller registered on the bus there.
+ */
+int vm_map_rom(struct vm *vm, uint64_t gpa, uint64_t size, const void *hva, bool map);
+/*
  * Pages of the device memory at gpa written since the last call: one bit per 4 KiB page,
  * bitmap sized by the caller for size/4096 bits (rounded up to 64). Clears the log.
  */
