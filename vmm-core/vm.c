@@ -269,6 +269,7 @@ struct vm *vm_create(const struct vm_config *cfg, int *status)
 	pthread_mutex_init(&vm->lock, NULL);
 	pthread_mutex_init(&vm->routing_lock, NULL);
 	pthread_mutex_init(&vm->slots_lock, NULL);
+	pthread_mutex_init(&vm->coalesced_lock, NULL);
 	pthread_cond_init(&vm->cond, NULL);
 	vmm_guest_log_init(&vm->glog, cfg->guest_log ? cfg->guest_log : stderr, 20);
 	vmm_bus_init(&vm->pio, "pio", &vm->glog);
@@ -309,6 +310,8 @@ void vm_destroy(struct vm *vm)
 	vm->prefetch = NULL;
 	vm_devices_destroy(vm);
 	vm_pam_destroy(vm);
+	/* The coalesced ring lives in vCPU 0's kvm_run mapping. */
+	__atomic_store_n(&vm->coalesced_ring, NULL, __ATOMIC_RELEASE);
 	for (unsigned i = 0; i < vm->ncpus; i++)
 		vcpu_destroy(&vm->vcpus[i]);
 	free(vm->vcpus);
@@ -331,6 +334,7 @@ void vm_destroy(struct vm *vm)
 	pthread_cond_destroy(&vm->cond);
 	pthread_mutex_destroy(&vm->routing_lock);
 	pthread_mutex_destroy(&vm->slots_lock);
+	pthread_mutex_destroy(&vm->coalesced_lock);
 	pthread_mutex_destroy(&vm->lock);
 	free(vm);
 }
