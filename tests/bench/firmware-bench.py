@@ -15,7 +15,8 @@ VGA, no rng), the command line this benchmark used before.
 --phases also reads SeaBIOS's debug port (0x402) from both VMMs through a pipe, stamps each
 line on arrival, and prints a phase table: the lines are the same BIOS's, so they align.
 --baseline PATH times an older vessel-helper in the same alternation (before/after under
-the same load). --save-logs DIR keeps the stamped logs.
+the same load). --save-logs DIR keeps the stamped logs. Each VMM's CPU time (all threads,
+user + system) at "BOOT" is printed too: on a shared, loaded host it is the steadier number.
 """
 
 import argparse
@@ -58,8 +59,19 @@ def make_disk(path, bootsect):
         f.truncate(8 << 20)
 
 
+def cpu_seconds(pid):
+    """User + system CPU time of a process, all its threads (proc(5) stat fields 14, 15)."""
+    try:
+        with open('/proc/%d/stat' % pid) as f:
+            fields = f.read().rsplit(')', 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def time_to_marker(cmd, marker=b'BOOT', timeout=60.0, logfd=None):
-    """Seconds from exec to marker on stdout (None if not seen) and the stamped debug lines."""
+    """(seconds from exec to marker on stdout or None, the VMM's CPU seconds by then,
+    the stamped debug lines)."""
     t0 = time.monotonic()
     p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                          stderr=subprocess.DEVNULL, pass_fds=(logfd[1],) if logfd else ())
@@ -67,7 +79,7 @@ def time_to_marker(cmd, marker=b'BOOT', timeout=60.0, logfd=None):
     if logfd:
         os.close(logfd[1])
         fds.append(logfd[0])
-    buf, part, lines, found = b'', b'', [], None
+    buf, part, lines, found, cpu = b'', b'', [], None, None
     try:
         while found is None and fds and time.monotonic() - t0 < timeout:
             ready, _, _ = select.select(fds, [], [], 0.5)
@@ -80,6 +92,7 @@ def time_to_marker(cmd, marker=b'BOOT', timeout=60.0, logfd=None):
                     buf += chunk
                     if marker in buf:
                         found = now
+                        cpu = cpu_seconds(p.pid)
                 else:
                     part += chunk
                     *done, part = part.split(b'\n')
@@ -89,7 +102,7 @@ def time_to_marker(cmd, marker=b'BOOT', timeout=60.0, logfd=None):
         p.wait()
         if logfd:
             os.close(logfd[0])
-    return found, lines
+    return found, cpu, lines
 
 
 def phase_times(lines, total):
@@ -141,6 +154,20 @@ def save_log(a, name, run, t, lines):
         f.write('%9.1f == BOOT on COM1 ==\n' % ((t or 0) * 1000))
 
 
+def print_cpu(cpus):
+    """CPU time is what a loaded, shared host distorts least: wall time is also queueing."""
+    if not all(cpus.values()):
+        return
+    print('  CPU time (user+system, all threads) by "BOOT", ms:')
+    for name, vals in cpus.items():
+        print('  %-8s median %8.1f  [%.1f-%.1f]' % (name, statistics.median(vals),
+                                                    min(vals), max(vals)))
+    for name in [n for n in cpus if n != 'qemu']:
+        print('  QEMU/%s CPU: %.2fx' % ('ours' if name == 'vessel' else name,
+                                       statistics.median(cpus['qemu']) /
+                                       statistics.median(cpus[name])))
+
+
 def print_phases(names, phases):
     cols = ''.join('%12s' % n for n in names)
     print('\nPhases (ms, median of the runs; a phase starts at the debug line named in '
@@ -180,18 +207,21 @@ def main():
     if a.baseline:
         helpers = {'baseline': a.baseline, **helpers}
     res = {n: [] for n in helpers}
+    cpus = {n: [] for n in helpers}
     phases = {n: [] for n in helpers}
     with tempfile.TemporaryDirectory(prefix='vessel-fwbench-') as work:
         disk = os.path.join(work, 'boot.img')
         make_disk(disk, bootsect)
         for i in range(a.runs):
             for name, helper in helpers.items():
-                t, lines = run_one(a, disk, name, helper)
+                t, cpu, lines = run_one(a, disk, name, helper)
                 save_log(a, name, i, t, lines)
                 if t is None:
                     print('%s: no "BOOT" within 60 s (run %d)' % (name, i + 1))
                     continue
                 res[name].append(t * 1000)
+                if cpu is not None:
+                    cpus[name].append(cpu * 1000)
                 if a.phases:
                     phases[name].append(phase_times(lines, t))
     print('SeaBIOS POST to the boot sector (exec -> "BOOT" on COM1), ms, %d runs each, '
@@ -209,6 +239,7 @@ def main():
     if a.baseline and res['baseline'] and res['qemu']:
         print('  QEMU/baseline: %.2fx' % (statistics.median(res['qemu']) /
                                          statistics.median(res['baseline'])))
+    print_cpu(cpus)
     if a.phases:
         print_phases([n for n in helpers if phases[n]], phases)
     return 0
