@@ -240,6 +240,8 @@ int display_update(struct vga *vga)
 	bool full, font;
 	int kind, ret;
 
+	if (vga->cfg.flush_writes)
+		vga->cfg.flush_writes(vga->cfg.opaque);
 	pthread_mutex_lock(&vga->display_lock);
 	take_dirty(vga, &full, &font);
 	fetch_host_dirty(vga);

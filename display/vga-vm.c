@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "device.h"
 #include "vm.h"
@@ -13,6 +14,11 @@
 static int vgavm_fetch_dirty(void *opaque, uint64_t gpa, uint64_t *bitmap)
 {
 	return vm_ram_dirty_log(opaque, gpa, bitmap);
+}
+
+static void vgavm_flush_writes(void *opaque)
+{
+	vm_coalesced_flush(opaque);
 }
 
 static int vgavm_create(struct vm *vm, void **state)
@@ -25,6 +31,7 @@ static int vgavm_create(struct vm *vm, void **state)
 		.vram_size = vm->cfg.vram_size,
 		.dirty_log = true,
 		.fetch_dirty = vgavm_fetch_dirty,
+		.flush_writes = vgavm_flush_writes,
 		.opaque = vm,
 	};
 	int ret = 0;
@@ -32,7 +39,16 @@ static int vgavm_create(struct vm *vm, void **state)
 	if (!host.pci)
 		return 1;		/* no PCI bus, no VGA */
 	*state = vga_new(&host, &cfg, &ret);
-	return *state ? 0 : ret;
+	if (!*state)
+		return ret;
+	/*
+	 * Window writes queue in KVM instead of exiting one by one (a text-mode clear is
+	 * 16,384 of them); without the capability they simply keep exiting.
+	 */
+	ret = vm_coalesce_mmio(vm, VGA_WINDOW_BASE, VGA_WINDOW_SIZE);
+	if (ret && ret != -EOPNOTSUPP)
+		vmm_warn("vga: coalesced MMIO for the legacy window: %s", strerror(-ret));
+	return 0;
 }
 
 static void vgavm_reset(void *state)

@@ -336,7 +336,8 @@ static int setup_buses(struct vga *vga)
 		ret = vmm_bus_register(vga->host.pio, 0x1ce, 3, &vga_dispi_pio_ops, vga);
 	vga->pio_dispi = vga->pio_vga && !ret;
 	if (!ret)
-		ret = vmm_bus_register(vga->host.mmio, 0xa0000, 0x20000, &vga_window_ops, vga);
+		ret = vmm_bus_register(vga->host.mmio, VGA_WINDOW_BASE, VGA_WINDOW_SIZE,
+				       &vga_window_ops, vga);
 	vga->mmio_window = vga->pio_dispi && !ret;
 	return ret;
 }
@@ -384,7 +385,7 @@ void vga_free(struct vga *vga)
 	if (!vga)
 		return;
 	if (vga->mmio_window)
-		vmm_bus_unregister(vga->host.mmio, 0xa0000, vga);
+		vmm_bus_unregister(vga->host.mmio, VGA_WINDOW_BASE, vga);
 	if (vga->pio_dispi)
 		vmm_bus_unregister(vga->host.pio, 0x1ce, vga);
 	if (vga->pio_vga)

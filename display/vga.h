@@ -28,6 +28,8 @@
  * directly through the KVM slot anyway, so a frame may tear, never crash). Order: PCI
  * bus lock, then the device lock (the PCI reset and bar_mapped hooks take it).
  */
+#define VGA_WINDOW_BASE		0xa0000	/* the legacy window */
+#define VGA_WINDOW_SIZE		0x20000
 
 struct pci_bus;
 struct pci_dev;
@@ -71,6 +73,11 @@ struct vga_config {
 	bool dirty_log;
 	bool vram_trap;
 	int (*fetch_dirty)(void *opaque, uint64_t gpa, uint64_t *bitmap);
+	/*
+	 * Optional: deliver window writes the host has queued (KVM coalesced MMIO), called by
+	 * display_update() and other readers before they take the device's locks.
+	 */
+	void (*flush_writes)(void *opaque);
 	/* Blink timing; NULL: CLOCK_MONOTONIC. Tests pin it. */
 	uint64_t (*clock_ns)(void *opaque);
 	void *opaque;

@@ -191,6 +191,8 @@ static bool vcpu_handle_exit(struct vcpu *vcpu)
 {
 	struct kvm_run *run = vcpu->run;
 
+	/* Writes KVM queued before this exit come first (vm-coalesced.c). */
+	vm_coalesced_flush(vcpu->vm);
 	switch (run->exit_reason) {
 	case KVM_EXIT_IO:
 		vcpu->exits[VM_EXITK_IO]++;
@@ -274,6 +276,8 @@ static bool vcpu_check_control(struct vcpu *vcpu)
 	struct vm *vm = vcpu->vm;
 	bool go;
 
+	/* Whatever this vCPU queued reaches its device before the vCPU parks or stops. */
+	vm_coalesced_flush(vm);
 	if (!vcpu_must_wait(vm))
 		return !__atomic_load_n(&vcpu->stop, __ATOMIC_SEQ_CST);
 	vcpu_complete_io(vcpu);

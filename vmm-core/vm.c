@@ -269,6 +269,7 @@ struct vm *vm_create(const struct vm_config *cfg, int *status)
 	pthread_mutex_init(&vm->lock, NULL);
 	pthread_mutex_init(&vm->routing_lock, NULL);
 	pthread_mutex_init(&vm->slots_lock, NULL);
+	pthread_mutex_init(&vm->coalesced_lock, NULL);
 	pthread_cond_init(&vm->cond, NULL);
 	vmm_guest_log_init(&vm->glog, cfg->guest_log ? cfg->guest_log : stderr, 20);
 	vmm_bus_init(&vm->pio, "pio", &vm->glog);
@@ -309,6 +310,8 @@ void vm_destroy(struct vm *vm)
 	vm->prefetch = NULL;
 	vm_devices_destroy(vm);
 	vm_pam_destroy(vm);
+	/* The coalesced ring lives in vCPU 0's kvm_run mapping. */
+	__atomic_store_n(&vm->coalesced_ring, NULL, __ATOMIC_RELEASE);
 	for (unsigned i = 0; i < vm->ncpus; i++)
 		vcpu_destroy(&vm->vcpus[i]);
 	free(vm->vcpus);
@@ -331,6 +334,7 @@ void vm_destroy(struct vm *vm)
 	pthread_cond_destroy(&vm->cond);
 	pthread_mutex_destroy(&vm->routing_lock);
 	pthread_mutex_destroy(&vm->slots_lock);
+	pthread_mutex_destroy(&vm->coalesced_lock);
 	pthread_mutex_destroy(&vm->lock);
 	free(vm);
 }
@@ -665,11 +669,12 @@ void vm_msi_irqfd_free(struct vm *vm, int fd)
 	pthread_mutex_unlock(&vm->routing_lock);
 }
 
-static int vm_set_slot(struct vm *vm, unsigned idx, uint64_t gpa, uint64_t size, void *hva)
+static int vm_set_slot(struct vm *vm, unsigned idx, uint64_t gpa, uint64_t size, void *hva,
+		       uint32_t flags)
 {
 	struct kvm_userspace_memory_region r = {
 		.slot = VM_SLOT_DEVICE_FIRST + idx,
-		.flags = size ? KVM_MEM_LOG_DIRTY_PAGES : 0,
+		.flags = size ? flags : 0,
 		.guest_phys_addr = gpa,
 		.memory_size = size,
 		.userspace_addr = (uintptr_t)hva,
@@ -678,7 +683,8 @@ static int vm_set_slot(struct vm *vm, unsigned idx, uint64_t gpa, uint64_t size,
 	return ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0 ? -errno : 0;
 }
 
-int vm_map_ram(struct vm *vm, uint64_t gpa, uint64_t size, void *hva, bool map)
+static int vm_map_slot(struct vm *vm, uint64_t gpa, uint64_t size, void *hva, bool map,
+		       uint32_t flags)
 {
 	unsigned n = sizeof(vm->ram_slots) / sizeof(vm->ram_slots[0]);
 	int ret = map ? -ENOSPC : -ENOENT;
@@ -690,19 +696,29 @@ int vm_map_ram(struct vm *vm, uint64_t gpa, uint64_t size, void *hva, bool map)
 		struct vm_ram_slot *s = &vm->ram_slots[i];
 
 		if (map && !s->used) {
-			ret = vm_set_slot(vm, i, gpa, size, hva);
+			ret = vm_set_slot(vm, i, gpa, size, hva, flags);
 			if (!ret)
 				*s = (struct vm_ram_slot){ gpa, size, hva, true };
 			break;
 		}
 		if (!map && s->used && s->gpa == gpa) {
-			ret = vm_set_slot(vm, i, gpa, 0, hva);
+			ret = vm_set_slot(vm, i, gpa, 0, hva, 0);
 			s->used = false;
 			break;
 		}
 	}
 	pthread_mutex_unlock(&vm->slots_lock);
 	return ret;
+}
+
+int vm_map_ram(struct vm *vm, uint64_t gpa, uint64_t size, void *hva, bool map)
+{
+	return vm_map_slot(vm, gpa, size, hva, map, KVM_MEM_LOG_DIRTY_PAGES);
+}
+
+int vm_map_rom(struct vm *vm, uint64_t gpa, uint64_t size, const void *hva, bool map)
+{
+	return vm_map_slot(vm, gpa, size, (void *)hva, map, KVM_MEM_READONLY);
 }
 
 int vm_ram_dirty_log(struct vm *vm, uint64_t gpa, uint64_t *bitmap)

@@ -109,6 +109,10 @@ struct vm {
 
 	struct vcpu *vcpus;
 	unsigned ncpus;
+	/* Coalesced MMIO (vm-coalesced.c): KVM's ring, NULL until a zone is registered. */
+	struct kvm_coalesced_mmio_ring *coalesced_ring;
+	unsigned coalesced_max;		/* ring entries */
+	pthread_mutex_t coalesced_lock;	/* one replayer at a time; taken before device locks */
 	uint64_t exits[VM_EXITK_MAX];	/* updated atomically by vCPU threads */
 
 	/* Devices in init order (vm-devices.c). */
@@ -206,6 +210,24 @@ void vm_msi_irqfd_free(struct vm *vm, int fd);
  * or unmap it (map=false; gpa picks the mapping). 0 or -errno (-ENOSPC: no slot left).
  */
 int vm_map_ram(struct vm *vm, uint64_t gpa, uint64_t size, void *hva, bool map);
+/*
+ * Let KVM queue guest writes to [gpa, gpa+size) instead of exiting (vm-coalesced.c); they
+ * reach the MMIO bus, in order, at the next vm_coalesced_flush(). Reads still exit. Call
+ * once the vCPUs exist (a device's create). 0, -EOPNOTSUPP (KVM cannot: writes just exit)
+ * or -errno.
+ */
+int vm_coalesce_mmio(struct vm *vm, uint64_t gpa, uint64_t size);
+/*
+ * Replay queued writes on the MMIO bus. vCPU threads call it before each exit and before
+ * parking; code that reads a coalesced device's state from another thread (the display)
+ * calls it first, holding no device lock. Any thread.
+ */
+void vm_coalesced_flush(struct vm *vm);
+/*
+ * The same for device ROM (an expansion ROM BAR): a read-only KVM slot, so reads never
+ * exit; writes still exit as MMIO, to whatever the caller registered on the bus there.
+ */
+int vm_map_rom(struct vm *vm, uint64_t gpa, uint64_t size, const void *hva, bool map);
 /*
  * Pages of the device memory at gpa written since the last call: one bit per 4 KiB page,
  * bitmap sized by the caller for size/4096 bits (rounded up to 64). Clears the log.

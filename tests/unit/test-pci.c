@@ -24,6 +24,11 @@ struct host {
 	unsigned map_calls;
 	uint64_t map_gpa;
 	bool map_on;
+	unsigned rom_calls;	/* map_rom: calls, last place, its first bytes */
+	uint64_t rom_gpa, rom_size;
+	bool rom_on;
+	uint8_t rom_head[2];
+	int rom_ret;		/* what map_rom answers */
 	uint8_t rst;		/* a fake 0xCF9 owner */
 	unsigned rst_writes;
 };
@@ -58,6 +63,18 @@ static int host_map_ram(void *opaque, uint64_t gpa, uint64_t size, void *hva, bo
 	return 0;
 }
 
+static int host_map_rom(void *opaque, uint64_t gpa, uint64_t size, const void *hva, bool map)
+{
+	struct host *h = opaque;
+
+	h->rom_calls++;
+	h->rom_gpa = gpa;
+	h->rom_size = size;
+	h->rom_on = map;
+	memcpy(h->rom_head, hva, 2);
+	return map ? h->rom_ret : 0;
+}
+
 static uint64_t rst_read(void *opaque, uint64_t off, unsigned size)
 {
 	return ((struct host *)opaque)->rst;
@@ -89,6 +106,7 @@ static void host_init(struct host *h, bool with_map_ram)
 		.pio = &h->pio, .mmio = &h->mmio, .mem = &h->mem, .log = &h->log, .opaque = h,
 		.set_gsi = host_set_gsi, .signal_msi = host_signal_msi,
 		.map_ram = with_map_ram ? host_map_ram : NULL,
+		.map_rom = with_map_ram ? host_map_rom : NULL,
 	};
 	h->bus = pci_bus_new(&cfg);
 }
@@ -462,6 +480,50 @@ static void test_ram_bar(void)
 	is_int(h.mmio.n, 0, "no MMIO range for a RAM BAR mapped as a slot");
 	cfg_wr(&h, d, 0x04, 0, 2);
 	ok(h.map_calls == 2 && !h.map_on, "map_ram(unmap) when decode stops");
+	pci_dev_exit(&t.pci);
+	host_fini(&h);
+}
+
+/* An expansion ROM of whole pages becomes read-only memory; its writes still exit to us. */
+static void test_rom_slot(void)
+{
+	static const uint8_t rom[3000] = { 0x55, 0xaa, 0x06 }, small[1000] = { 0x55, 0xaa };
+	unsigned d = PCI_DEVFN(5, 0);
+	struct host h;
+	struct tdev t;
+	uint64_t errs;
+
+	host_init(&h, true);
+	tdev_init(&t, &h, d, 0);
+	pci_register_rom(&t.pci, rom, sizeof(rom));
+	cfg_wr(&h, d, 0x04, PCI_COMMAND_MEMORY, 2);
+	cfg_wr(&h, d, 0x30, 0xe0200001, 4);
+	ok(h.rom_calls == 1 && h.rom_on && h.rom_gpa == 0xe0200000 && h.rom_size == 4096,
+	   "map_rom(map) on decode: one 4 KiB page at the BAR");
+	ok(h.rom_head[0] == 0x55 && h.rom_head[1] == 0xaa, "the slot holds the ROM's bytes");
+	errs = vmm_guest_log_count(&h.log);
+	wr(&h.mmio, 0xe0200000, 0, 4);
+	ok(vmm_guest_log_count(&h.log) > errs, "a write (KVM exits on read-only slots) is logged");
+	is_int(rd(&h.mmio, 0xe0200000, 2, NULL), 0xaa55, "and the ROM is unchanged");
+	cfg_wr(&h, d, 0x30, 0xe0200000, 4);
+	ok(h.rom_calls == 2 && !h.rom_on, "map_rom(unmap) when the enable bit clears");
+	is_int(h.mmio.n, 0, "nothing left on the MMIO bus");
+
+	h.rom_ret = -ENOSPC;
+	cfg_wr(&h, d, 0x30, 0xe0200001, 4);
+	is_int(rd(&h.mmio, 0xe0200000 + 2, 1, NULL), 0x06, "no slot left: read through MMIO");
+	cfg_wr(&h, d, 0x30, 0xe0200000, 4);
+	is_int(h.rom_calls, 3, "and no unmap for a slot never made");
+	pci_dev_exit(&t.pci);
+	host_fini(&h);
+
+	host_init(&h, true);
+	tdev_init(&t, &h, d, 0);
+	pci_register_rom(&t.pci, small, sizeof(small));
+	cfg_wr(&h, d, 0x04, PCI_COMMAND_MEMORY, 2);
+	cfg_wr(&h, d, 0x30, 0xe0200001, 4);
+	is_int(h.rom_calls, 0, "a 2 KiB ROM (less than a page) stays MMIO");
+	is_int(rd(&h.mmio, 0xe0200000, 2, NULL), 0xaa55, "and reads through the bus");
 	pci_dev_exit(&t.pci);
 	host_fini(&h);
 }
@@ -852,6 +914,7 @@ int main(void)
 	test_bar_sizing();
 	test_bar_mapping();
 	test_ram_bar();
+	test_rom_slot();
 	test_capabilities();
 	test_msi();
 	test_msix();

@@ -38,6 +38,24 @@ static void out8(struct vmm_bus *bus, uint16_t port, uint8_t v)
 	vmm_bus_write(bus, port, &v, 1);
 }
 
+/* Without a log the port reads like an empty one, so the firmware does not write to it. */
+static void test_quiet_debug_port(struct vmm_guest_log *log)
+{
+	struct events ev = { 0 };
+	struct sysctl_config cfg = { on_event, &ev, NULL, log };
+	struct vmm_bus bus;
+	struct sysctl *s;
+
+	vmm_bus_init(&bus, "pio", log);
+	s = sysctl_new(&cfg);
+	vmm_bus_register(&bus, SYSCTL_DEBUG_PORT, 1, &sysctl_debug_ops, s);
+	is_int(in8(&bus, 0x402), 0xff, "no debug log: the port reads 0xFF (firmware stays quiet)");
+	out8(&bus, 0x402, 'x');
+	is_int(ev.exits + ev.resets, 0, "and a write to it is dropped");
+	sysctl_free(s);
+	vmm_bus_destroy(&bus);
+}
+
 int main(void)
 {
 	struct events ev = { 0 };
@@ -79,6 +97,7 @@ int main(void)
 		out8(&bus, 0x402, (uint8_t)*p);
 	fflush(dbg_out);
 	ok(dbg_len == 3 && !memcmp(dbg, "hi\n", 3), "debug port output captured");
+	test_quiet_debug_port(&log);
 
 	uint32_t code = 7;
 	vmm_bus_write(&bus, 0xf4, &code, 4);

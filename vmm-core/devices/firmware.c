@@ -2,6 +2,7 @@
 /* Firmware: the BIOS image as ROM below 4 GiB (its legacy alias for PAM), and fw_cfg for it. */
 #include "firmware.h"
 
+#include <cpuid.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #include "device.h"
 #include "fw_cfg.h"
 #include "memory.h"
+#include "smbios.h"
 #include "vm.h"
 
 struct firmware {
@@ -114,6 +116,31 @@ static const struct vmm_io_ops rom_ops = {
 	.name = "bios-rom", .read = rom_read, .write = rom_write,
 };
 
+/*
+ * SMBIOS tables ready-made: SeaBIOS otherwise builds its own in guest code (~0.3 s of
+ * emulated instructions on a nested host, about 7% of POST). The processor ID is the
+ * host's CPUID leaf 1, which KVM_GET_SUPPORTED_CPUID passes through to the vCPUs.
+ */
+static int firmware_add_smbios(struct firmware *fw)
+{
+	struct vm *vm = fw->vm;
+	struct smbios_config cfg = {
+		.manufacturer = "Vessel",
+		.product = "Vessel PC (i440FX + PIIX3)",
+		.version = VESSEL_VERSION,
+		.ncpus = vm->ncpus,
+		.ram_below_4g = vm->mem.below_4g,
+		.ram_above_4g = vm->mem.above_4g,
+	};
+	unsigned a, b, c, d;
+
+	if (__get_cpuid(1, &a, &b, &c, &d)) {
+		cfg.cpu_signature = a;
+		cfg.cpu_features = d;
+	}
+	return smbios_install(fw->fc, &cfg);
+}
+
 /* The items SeaBIOS reads (platform notes §1, "Legacy keys" and "Files"). */
 static int firmware_fill_fw_cfg(struct firmware *fw)
 {
@@ -140,6 +167,9 @@ static int firmware_fill_fw_cfg(struct firmware *fw)
 		ret |= fw_cfg_add_file(fw->fc, "etc/boot-menu-wait", &menu_wait, 2);
 	if (ret)
 		return -EINVAL;
+	ret = firmware_add_smbios(fw);
+	if (ret)
+		return ret;
 	/* Our own ACPI tables, through the table-loader (SeaBIOS then uses PM base 0x600). */
 	acpi_config_default(&acpi, vm->ncpus);
 	acpi.pci_window_start = (uint32_t)vm->mem.below_4g;
@@ -249,6 +279,9 @@ int firmware_add_bootorder(struct vm *vm)
 				fprintf(f, "%s\n", vm->boot_paths[i]);
 	}
 	fclose(f);
+	/* Lines are separated, not ended: a last '\n' would make SeaBIOS list an empty entry. */
+	if (len)
+		buf[--len] = '\0';
 	ret = len ? fw_cfg_add_file(vm->fw_cfg, "bootorder", buf, len) : 0;
 	free(buf);
 	return ret;

@@ -101,9 +101,16 @@ static void rst_cnt_write(void *opaque, uint64_t off, uint64_t val, unsigned siz
 		sysctl_emit(s, SYSCTL_EV_RESET, 0);
 }
 
+/*
+ * SeaBIOS and SeaVGABIOS read the port once and send their log there only if it answers
+ * 0xE9 (SeaBIOS src/hw/serialio.c, qemu_debug_preinit). Nobody reading the log: answer
+ * like an empty port, so the firmware skips its ~4,000 port writes, each a VM exit.
+ */
 static uint64_t debug_read(void *opaque, uint64_t off, unsigned size)
 {
-	return SYSCTL_DEBUG_MAGIC;
+	struct sysctl *s = opaque;
+
+	return s->cfg.debug_out ? SYSCTL_DEBUG_MAGIC : 0xff;
 }
 
 static void debug_write(void *opaque, uint64_t off, uint64_t val, unsigned size)

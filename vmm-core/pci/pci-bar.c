@@ -69,6 +69,23 @@ static void bar_notify(struct pci_bar *b, bool mapped)
 		dev->ops->bar_mapped(dev, b->index, b->addr, mapped);
 }
 
+/*
+ * A ROM of whole pages becomes read-only guest memory plus the MMIO handler behind it,
+ * which only ever sees the writes (bar_write logs them). Without a slot, reads exit too.
+ */
+static int bar_map_rom(struct pci_bar *b, uint64_t addr)
+{
+	struct pci_bus *bus = b->dev->bus;
+	int ret = vmm_bus_register(bus->cfg.mmio, addr, b->size, &b->wrap, b);
+
+	b->via_map_rom = false;
+	if (ret || !bus->cfg.map_rom || b->size % PCI_PAGE_SIZE)
+		return ret;
+	if (!bus->cfg.map_rom(bus->cfg.opaque, addr, b->size, b->rom, true))
+		b->via_map_rom = true;
+	return 0;
+}
+
 static int bar_map(struct pci_bar *b, uint64_t addr)
 {
 	struct pci_bus *bus = b->dev->bus;
@@ -77,6 +94,8 @@ static int bar_map(struct pci_bar *b, uint64_t addr)
 	b->via_map_ram = b->hva && bus->cfg.map_ram;
 	if (b->via_map_ram)
 		ret = bus->cfg.map_ram(bus->cfg.opaque, addr, b->size, b->hva, true);
+	else if (b->rom)
+		ret = bar_map_rom(b, addr);
 	else
 		ret = vmm_bus_register(b->type == PCI_BAR_IO ? bus->cfg.pio : bus->cfg.mmio,
 				       addr, b->size, &b->wrap, b);
@@ -94,6 +113,9 @@ static void bar_unmap(struct pci_bar *b)
 
 	if (!b->mapped)
 		return;
+	if (b->via_map_rom)
+		bus->cfg.map_rom(bus->cfg.opaque, b->addr, b->size, b->rom, false);
+	b->via_map_rom = false;
 	if (b->via_map_ram)
 		bus->cfg.map_ram(bus->cfg.opaque, b->addr, b->size, b->hva, false);
 	else
@@ -363,9 +385,11 @@ int pci_register_rom(struct pci_dev *dev, const void *data, size_t len)
 		return -EINVAL;
 	while (size < len)
 		size <<= 1;
-	copy = calloc(1, size);
+	/* Page-aligned, so a ROM of whole pages can be a KVM slot (bar_map_rom). */
+	copy = aligned_alloc(PCI_PAGE_SIZE, size < PCI_PAGE_SIZE ? PCI_PAGE_SIZE : size);
 	if (!copy)
 		return -ENOMEM;
+	memset(copy, 0, size);
 	memcpy(copy, data, len);
 	pthread_mutex_lock(&dev->bus->lock);
 	if (b->type != PCI_BAR_UNUSED) {

@@ -16,6 +16,12 @@ static int pci_vm_map_ram(void *opaque, uint64_t gpa, uint64_t size, void *hva, 
 	return vm_map_ram(opaque, gpa, size, hva, map);
 }
 
+static int pci_vm_map_rom(void *opaque, uint64_t gpa, uint64_t size, const void *hva,
+			  bool map)
+{
+	return vm_map_rom(opaque, gpa, size, hva, map);
+}
+
 static int pci_vm_signal_msi(void *opaque, uint64_t addr, uint32_t data)
 {
 	return vm_signal_msi(opaque, addr, data);
@@ -33,6 +39,8 @@ struct pci_bus *pci_bus_new_for_vm(struct vm *vm)
 		.signal_msi = pci_vm_signal_msi,
 		/* RAM BARs (VRAM) become KVM slots with dirty logging: no exits. */
 		.map_ram = pci_vm_map_ram,
+		/* Expansion ROMs (the VGA BIOS) become read-only slots: SeaBIOS copies them. */
+		.map_rom = pci_vm_map_rom,
 	};
 
 	return pci_bus_new(&cfg);

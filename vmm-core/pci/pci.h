@@ -108,6 +108,12 @@ struct pci_bus_config {
 	 * When NULL, RAM BARs are served through MMIO exits instead (slow but correct).
 	 */
 	int (*map_ram)(void *opaque, uint64_t gpa, uint64_t size, void *hva, bool map);
+	/*
+	 * Optional, the same for expansion ROMs as read-only memory: reads never exit, writes
+	 * still reach the ROM BAR's MMIO handler (a guest error). NULL: ROM reads are MMIO
+	 * exits — the firmware copies a whole option ROM that way, ~10,000 of them for a VGA BIOS.
+	 */
+	int (*map_rom)(void *opaque, uint64_t gpa, uint64_t size, const void *hva, bool map);
 };
 
 /*
@@ -159,6 +165,7 @@ struct pci_bar {
 	struct vmm_io_ops wrap;		/* what is registered on the bus (MSI-X window, ...) */
 	bool mapped;
 	bool via_map_ram;
+	bool via_map_rom;		/* also registered on the MMIO bus, for writes */
 	uint64_t addr;			/* where it is mapped */
 	uint64_t refused_addr;		/* last address that overlapped (logged once) */
 };
