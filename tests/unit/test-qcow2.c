@@ -433,8 +433,10 @@ static void test_dirty(void)
 		uint64_t host;
 
 		blk_pwrite(c, 4096, buf, sizeof(buf));
+		blk_flush(c);		/* durable from here on (a disk with a write cache) */
 		pthread_mutex_lock(&q->lock);
-		qcow2_alloc_clusters(q, 1, &host);	/* as if killed mid-allocation */
+		qcow2_alloc_clusters(q, 1, &host);	/* as if killed mid-allocation, */
+		qcow2_rc_writeback(q);		/* after its count reached the file */
 		qcow2_pwrite(q, host, buf, 65536);
 		pthread_mutex_unlock(&q->lock);
 		_exit(0);
@@ -459,7 +461,7 @@ static void test_dirty(void)
 		uint8_t rb[70000];
 
 		blk_pread(b, 4096, rb, sizeof(rb));
-		ok(!memcmp(rb, buf, sizeof(rb)), "the data written before the exit is there");
+		ok(!memcmp(rb, buf, sizeof(rb)), "the data written and flushed before the exit is there");
 	}
 	blk_close(b);
 	if (qt_have_qemu)

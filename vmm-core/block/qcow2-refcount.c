@@ -145,13 +145,13 @@ static bool hits_fixed_metadata(const struct qcow2 *q, uint64_t start, uint64_t 
 	       (a < q->h.rt_off + rt_len && q->h.rt_off < a + len);
 }
 
-static int write_block_range(struct qcow2 *q, uint8_t *blk, uint64_t boff, uint64_t i,
-			     uint64_t k)
+/* Counts [i, i+k) of a cached block changed: dirty bytes, written back later. */
+static void mark_block_range(struct qcow2 *q, uint8_t *blk, uint64_t i, uint64_t k)
 {
 	unsigned order = q->h.refcount_order;
 	size_t from = (size_t)((i << order) >> 3), to = (size_t)((((i + k) << order) + 7) >> 3);
 
-	return qcow2_write_table_range(q, boff, blk, q->cs, from, to);
+	qcow2_cache_mark_dirty(&q->rbc, blk, from, to);
 }
 
 static int set_in_block(struct qcow2 *q, uint64_t c, uint64_t k, uint64_t value)
@@ -167,12 +167,13 @@ static int set_in_block(struct qcow2 *q, uint64_t c, uint64_t k, uint64_t value)
 					     (unsigned long long)c) : 0;
 	for (uint64_t j = 0; j < k; j++)
 		qcow2_rc_write(q, blk, (c & mask) + j, value);
-	ret = write_block_range(q, blk, boff, c & mask, k);
+	mark_block_range(q, blk, c & mask, k);
 	qcow2_cache_put(&q->rbc, blk);
-	return ret;
+	return 0;
 }
 
-/* Set n refcounts starting at `cluster`; their refcount blocks must exist (or value 0). */
+/* Set n refcounts starting at `cluster`; their refcount blocks must exist (or value 0).
+ * In memory: the blocks are written back later (qcow2-cache.c). */
 int qcow2_refcount_set(struct qcow2 *q, uint64_t cluster, uint64_t n, uint64_t value)
 {
 	uint64_t per = 1ull << q->rb_bits;
@@ -228,6 +229,8 @@ static int create_block(struct qcow2 *q, uint64_t bi, unsigned depth)
 	qcow2_cache_put(&q->rbc, blk);
 	if (!ret && pb != bi)
 		ret = qcow2_refcount_set(q, p, 1, 1);
+	if (!ret)
+		ret = qcow2_rc_writeback(q);	/* its count, too, before the pointer to it */
 	if (!ret)
 		ret = qcow2_barrier(q);	/* the block before the pointer to it */
 	if (ret)
@@ -343,6 +346,8 @@ static int grow_reftable(struct qcow2 *q, uint64_t need)
 	ret = write_area_blocks(q, &l, nrt);
 	if (!ret)
 		ret = count_area_in_old_blocks(q, &l);
+	if (!ret)
+		ret = qcow2_rc_writeback(q);
 	if (!ret)
 		ret = qcow2_pwrite(q, table_off, nrt, l.tc * q->cs);
 	if (!ret)
