@@ -597,6 +597,56 @@ static void test_direct(void)
 		is_int(qt_qemu_check("direct.qcow2"), 0, "qemu-img check: clean");
 }
 
+/*
+ * Runs wider than one refcount block (4 KiB clusters, 16-bit counts: 2048 clusters a
+ * block). Allocating 4096 clusters used to fail with ENOSPC: each try created refcount
+ * blocks, gave its candidate up and skipped past it into uncovered clusters again. Then
+ * writes across 64 MiB with no flush in between (new L2 tables beyond the end of the file
+ * while they are only in memory) read back, and the file stays about the size of its data.
+ */
+static void test_wide_runs(void)
+{
+	uint8_t *m = calloc(1, 64 * MIB), buf[4096];
+	struct qcow2_check_report r = { 0 };
+	uint64_t host = 0, step = 104729 * 4096ull % (64 * MIB);
+	struct qcow2 *q;
+	struct blk *b;
+	struct stat st;
+	char err[512];
+	int ret;
+
+	qt_sh("rm -f wide.qcow2");
+	qcow2_create(qt_path("wide.qcow2"), 64 * MIB, NULL, NULL, 4096, err, sizeof(err));
+	b = qt_open(qt_path("wide.qcow2"), false);
+	if (!b || !m)
+		return;
+	q = b->priv;
+	pthread_mutex_lock(&q->lock);
+	ret = qcow2_alloc_clusters(q, 4096, &host);
+	if (!ret)
+		ret = qcow2_refcount_set(q, host >> 12, 4096, 0);
+	pthread_mutex_unlock(&q->lock);
+	is_int(ret, 0, "4096 clusters in one run (two refcount blocks and more)");
+	for (uint64_t i = 0, off = 0; i < 16384 && !ret; i++, off = (off + step) % (64 * MIB)) {
+		qt_fill(buf, sizeof(buf), i + 1);
+		memcpy(m + off, buf, sizeof(buf));
+		ret = blk_pwrite(b, off, buf, sizeof(buf));
+	}
+	is_int(ret, 0, "16384 scattered 4 KiB writes, no flush");
+	ok(qt_blk_equals(b, m, 64 * MIB), "they read back before the flush");
+	blk_close(b);
+	ok(!stat(qt_path("wide.qcow2"), &st) && st.st_size < (off_t)(66 * MIB),
+	   "the file is the data and its tables (%lld bytes)", (long long)st.st_size);
+	b = qt_open(qt_path("wide.qcow2"), true);
+	ok(qt_blk_equals(b, m, 64 * MIB), "and after closing and opening again");
+	blk_close(b);
+	ret = qcow2_check(qt_path("wide.qcow2"), false, &r, err, sizeof(err));
+	ok(!ret && !r.leaks && !r.corruptions, "no leaks, no corruption");
+	if (qt_have_qemu)
+		is_int(qt_qemu_check("wide.qcow2"), 0, "qemu-img check: clean");
+	free(m);
+}
+
 int main(void)
 {
 	qt_setup("qcow2");
@@ -621,5 +671,6 @@ int main(void)
 	test_features();
 	test_other_layouts();
 	test_direct();
+	test_wide_runs();
 	return tap_done();
 }

@@ -112,6 +112,8 @@ int qcow2_l2_table(struct qcow2 *q, uint64_t l1_index, bool alloc, uint8_t **l2,
 		ret = qcow2_alloc_clusters(q, 1, &off);
 		if (ret)
 			return ret;
+		/* Written back later, maybe past today's end of file: it counts as inside. */
+		qcow2_grow_file_size(q, off + q->cs);
 		*fresh = true;
 		*l2_off = off;
 		return qcow2_cache_get(q, &q->l2c, off, true, l2);

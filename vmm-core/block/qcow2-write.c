@@ -179,8 +179,6 @@ static int pool_refill(struct qcow2 *q, uint64_t n)
 	struct stat st;
 	int ret = qcow2_pool_release(q, false);
 
-	if (want > (1ull << q->rb_bits))
-		want = 1ull << q->rb_bits;	/* one refcount block's worth at most */
 	if (want < n)
 		want = n;
 	if (!ret)

@@ -229,7 +229,9 @@ void qcow2_unload(struct qcow2 *q)
 
 	bool flushed = false;
 
-	if (!q->read_only && !q->corrupt && q->pool_end != q->pool_next)
+	/* Tables first, so that giving back the file's tail cannot cut off one written later. */
+	if (!q->read_only && !q->corrupt && q->pool_end != q->pool_next &&
+	    !qcow2_meta_writeback(q))
 		qcow2_pool_release(q, true);
 	if (!q->read_only && !q->corrupt && q->hdr && (flushed = !qcow2_meta_flush(q)) == false)
 		vmm_warn("%s: cannot write the metadata back at close; the image stays marked "
