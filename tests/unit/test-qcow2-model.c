@@ -559,6 +559,57 @@ static void test_reserved_run(void)
 	ok(!ret && !r.leaks && !r.corruptions, "reopened (refcounts rebuilt) and closed: clean");
 }
 
+/* Does a separate read-only open of `name` see `want` (64 KiB) at `off`? */
+static bool other_sees(const char *name, uint64_t off, const uint8_t *want)
+{
+	struct blk *r = qt_open(qt_path(name), true);
+	uint8_t got[65536];
+	bool same = r && !blk_pread(r, off, got, sizeof(got)) && !memcmp(got, want, sizeof(got));
+
+	blk_close(r);
+	return same;
+}
+
+/*
+ * Write-back is real, and every path that hands the file to someone else writes it back
+ * first: a flush, the snapshot hook, blk_switch (the old image) and close.
+ */
+static void test_writeback_paths(void)
+{
+	static const uint8_t zero[65536];
+	uint8_t buf[65536];
+	char err[512];
+	struct blk *b;
+	int ret;
+
+	qt_sh("rm -f wb.qcow2 wb-top.qcow2");
+	qcow2_create(qt_path("wb.qcow2"), 8 * MIB, NULL, NULL, 65536, err, sizeof(err));
+	b = qt_open(qt_path("wb.qcow2"), false);
+	if (!b)
+		return;
+	qt_fill(buf, sizeof(buf), 31);
+	blk_pwrite(b, 1 * MIB, buf, sizeof(buf));
+	ok(other_sees("wb.qcow2", 1 * MIB, zero), "before a flush the file still maps the old "
+	   "contents (the L2 entry is only in memory)");
+	blk_flush(b);
+	ok(other_sees("wb.qcow2", 1 * MIB, buf), "after the flush it maps the new data");
+	qt_fill(buf, sizeof(buf), 32);
+	blk_pwrite(b, 2 * MIB, buf, sizeof(buf));
+	ret = blk_snapshot(b, qt_path("wb-top.qcow2"), err, sizeof(err));
+	ok(!ret && other_sees("wb.qcow2", 2 * MIB, buf), "the snapshot hook writes back first");
+	qt_fill(buf, sizeof(buf), 33);
+	blk_pwrite(b, 3 * MIB, buf, sizeof(buf));
+	ret = blk_switch(b, qt_path("wb-top.qcow2"), err, sizeof(err));
+	ok(!ret && other_sees("wb.qcow2", 3 * MIB, buf), "blk_switch writes the old image back");
+	qt_fill(buf, sizeof(buf), 34);
+	blk_pwrite(b, 4 * MIB, buf, sizeof(buf));
+	blk_close(b);
+	ok(other_sees("wb-top.qcow2", 4 * MIB, buf), "close writes back");
+	if (qt_have_qemu)
+		ok(!qt_qemu_check("wb.qcow2") && !qt_qemu_check("wb-top.qcow2"),
+		   "qemu-img check: both clean");
+}
+
 int main(int argc, char **argv)
 {
 	uint64_t seed = argc > 1 ? strtoull(argv[1], NULL, 0) : 1234567;
@@ -577,5 +628,6 @@ int main(int argc, char **argv)
 	test_crash();
 	test_sync_cost();
 	test_reserved_run();
+	test_writeback_paths();
 	return tap_done();
 }
