@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """Our block layer vs `qemu-img bench` on the same files (raw, fresh and allocated qcow2).
 
-QD1 only (our block layer is synchronous): 4 KiB requests strided by a prime (every block
+QD1 by default; --depth N keeps N requests in flight (our block layer is synchronous, so
+blk-bench runs N threads; qemu-img bench -d N). 4 KiB requests strided by a prime (every block
 once, scattered, the way tests in performance-baselines §2.4 did) and 1 MiB sequential, reads
 and writes. For each directory (tmpfs and a disk file system by default), image kind and
 case, the tools take turns (ours, [ours before a change,] qemu-img bench) with a new image
@@ -28,14 +29,14 @@ QEMU_T = re.compile(r'Run completed in ([0-9.]+) seconds')
 KINDS = ('raw-full', 'raw-sparse', 'qcow2-alloc', 'qcow2-fresh', 'qcow2-4k')
 
 
-def ours(tool, path, mode, count, size, step):
-    out = subprocess.run([tool, path, mode, str(count), str(size), str(step)], check=True,
-                         stdout=subprocess.PIPE, text=True).stdout
+def ours(tool, path, mode, count, size, step, depth):
+    out = subprocess.run([tool, path, mode, str(count), str(size), str(step), str(depth)],
+                         check=True, stdout=subprocess.PIPE, text=True).stdout
     return float(MIBS.search(out).group(1))
 
 
-def qemu(path, fmt, mode, count, size, step):
-    cmd = ['qemu-img', 'bench', '-f', fmt, '-t', 'writeback', '-c', str(count), '-d', '1',
+def qemu(path, fmt, mode, count, size, step, depth):
+    cmd = ['qemu-img', 'bench', '-f', fmt, '-t', 'writeback', '-c', str(count), '-d', str(depth),
            '-s', str(size), '-S', str(step)] + (['-w'] if mode == 'write' else []) + [path]
     out = subprocess.run(cmd, check=True, stdout=subprocess.PIPE, text=True).stdout
     secs = max(float(QEMU_T.search(out).group(1)), 1e-3)  # it prints milliseconds
@@ -65,9 +66,9 @@ def one_case(a, tools, work, kind, case, size):
             if mode == 'write' or not os.path.exists(path):
                 path = make(kind, work, size)
             if tool:
-                res[t].append(ours(tool, path, mode, count, rsize, step))
+                res[t].append(ours(tool, path, mode, count, rsize, step, a.depth))
             else:
-                res[t].append(qemu(path, fmt, mode, count, rsize, step))
+                res[t].append(qemu(path, fmt, mode, count, rsize, step, a.depth))
     os.unlink(path)
     return {t: statistics.median(v) for t, v in res.items()}
 
@@ -87,7 +88,10 @@ def report(tools, table, d, kinds, cases):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--tool', required=True, help='the built blk-bench')
-    ap.add_argument('--before', help='a blk-bench built before a change, run alongside')
+    ap.add_argument('--before', help='a blk-bench built before a change, run alongside '
+                    '(it must understand DEPTH if --depth is not 1)')
+    ap.add_argument('--depth', type=int, default=1, help='requests in flight: our threads, '
+                    'qemu-img bench -d')
     ap.add_argument('--runs', type=int, default=3)
     ap.add_argument('--size-mib', type=int, default=256)
     ap.add_argument('--dir', action='append', help='where the images live (repeatable; '
@@ -112,8 +116,8 @@ def main():
         tools['ours-before'] = a.before
     tools['qemu-img'] = None
     dirs = a.dir or [d for d in ('/dev/shm', '/tmp') if os.path.isdir(d)]
-    print('block layer, QD1, %d MiB images, medians of %d runs; tools take turns'
-          % (a.size_mib, a.runs))
+    print('block layer, QD%d, %d MiB images, medians of %d runs; tools take turns'
+          % (a.depth, a.size_mib, a.runs))
     for d in dirs:
         table = {}
         with tempfile.TemporaryDirectory(prefix='vessel-blk-', dir=d) as work:
