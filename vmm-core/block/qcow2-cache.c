@@ -73,7 +73,7 @@ static struct qcow2_cache_entry *victim(struct qcow2_cache *c)
 /*
  * A slot for a new table. Clean tables go first; when only dirty ones are left, all dirty
  * tables of this cache are written in one batch (L2 tables after the refcounts they need,
- * qcow2-writeback.c), so evictions cost one barrier per cache-full, not one per table.
+ * qcow2_l2_writeback), so evictions cost one barrier per cache-full, not one per table.
  */
 static int make_room(struct qcow2 *q, struct qcow2_cache *c, struct qcow2_cache_entry **out)
 {
@@ -240,7 +240,7 @@ int qcow2_l2_writeback(struct qcow2 *q)
 	if (!ret)
 		ret = qcow2_cache_write_dirty(q, &q->l2c);
 	if (!ret)
-		q->order_pending = true;
+		q->tables_unsynced = true;
 	return ret;
 }
 
@@ -253,7 +253,7 @@ int qcow2_meta_writeback(struct qcow2 *q)
 		ret = qcow2_l2_writeback(q);
 	if (ret || q->l1_lo >= q->l1_hi)
 		return ret;
-	if (q->order_pending)
+	if (q->tables_unsynced || q->order_pending)
 		ret = qcow2_barrier(q);	/* new L2 tables before the L1 entries naming them */
 	return ret ? ret : qcow2_l1_writeback(q);
 }

@@ -86,7 +86,7 @@ struct qcow2_header {
 
 /* A cache of metadata tables (L2 tables or refcount blocks), one cluster each, LRU.
  * Write-back: a changed table is marked dirty and written at a flush, when it would be
- * evicted, or when an ordering rule needs it on disk (qcow2-writeback.c). */
+ * evicted, or when an ordering rule needs it on disk (qcow2-cache.c). */
 struct qcow2_cache_entry {
 	uint64_t off;		/* 0: empty slot */
 	uint64_t used;		/* LRU stamp */
@@ -136,10 +136,11 @@ struct qcow2 {
 	uint64_t file_size;		/* bytes the file is known to have */
 	uint64_t alloc_end;		/* end of the last cluster we allocated (maybe unwritten) */
 	uint64_t free_hint;		/* no free cluster below this index */
-	uint64_t pool_next, pool_end;	/* reserved data clusters [next, end), durable rc 1 */
+	uint64_t pool_next, pool_end;	/* reserved data clusters [next, end), refcount 1 */
 	uint64_t pool_zero;		/* pool clusters from this index read as zeros */
 	uint64_t l1_lo, l1_hi;		/* L1 entries [lo, hi) changed in memory only */
-	bool order_pending;		/* written since the last sync: barrier before L2 tables */
+	bool order_pending;		/* counts or data unsynced: barrier before L2 tables */
+	bool tables_unsynced;		/* L2 tables unsynced: barrier before L1 entries */
 	bool marked_dirty;		/* we set the dirty bit in the file */
 	bool corrupt;			/* found corrupt at run time: no more writes */
 	bool check_mode;		/* opened by check: tolerate dirty/corrupt */

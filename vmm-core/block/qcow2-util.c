@@ -50,13 +50,13 @@ int qcow2_corrupt(struct qcow2 *q, const char *fmt, ...)
 	return -EIO;
 }
 
-/* Under q->lock (or with the image to ourselves): it clears order_pending. */
+/* Under q->lock (or with the image to ourselves): it clears the ordering flags. */
 int qcow2_sync(struct qcow2 *q)
 {
 	__atomic_add_fetch(&q->syncs, 1, __ATOMIC_RELAXED);
 	if (fdatasync(q->fd) < 0)
 		return -errno;
-	q->order_pending = false;
+	q->order_pending = q->tables_unsynced = false;
 	return 0;
 }
 
