@@ -5,14 +5,16 @@
 QD1 by default; --depth N keeps N requests in flight (our block layer is synchronous, so
 blk-bench runs N threads; qemu-img bench -d N). 4 KiB requests strided by a prime (every block
 once, scattered, the way tests in performance-baselines §2.4 did) and 1 MiB sequential, reads
-and writes. For each directory (tmpfs and a disk file system by default), image kind and
-case, the tools take turns (ours, [ours before a change,] qemu-img bench) with a new image
-for every write run, so "fresh" really allocates each time; medians of --runs.
+and writes. For each directory (tmpfs and a disk file system by default), run after run,
+every case and image kind is measured by each tool in turn (ours, [ours before a change,]
+qemu-img bench), with a new image for every write run, so "fresh" really allocates each
+time; medians of --runs, and ratios taken within a run.
 
 Image kinds: raw-full (preallocated, the issue's "raw"), raw-sparse (a new raw file: holes,
 what any fresh image must fill), qcow2-alloc (preallocation=full), qcow2-fresh (64 KiB
 clusters) and qcow2-4k (fresh, 4 KiB clusters: every 4 KiB write allocates). The ratio
-column divides by the same tool's raw-full median in the same directory. Not a timed test.
+column is the median over runs of (this kind / raw-full), same tool, same run, same
+directory. Not a timed test.
 """
 
 import argparse
@@ -56,32 +58,46 @@ def make(kind, work, size):
     return path
 
 
-def one_case(a, tools, work, kind, case, size):
+def measure(a, tools, work, kind, case, size):
+    """One run of every tool on one kind and case; a new image for each write run."""
     name, mode, count, rsize, step = case
     fmt = 'raw' if kind.startswith('raw') else 'qcow2'
-    res = {t: [] for t in tools}
+    out = {}
     path = make(kind, work, size)
-    for _ in range(a.runs):
-        for t, tool in tools.items():
-            if mode == 'write' or not os.path.exists(path):
-                path = make(kind, work, size)
-            if tool:
-                res[t].append(ours(tool, path, mode, count, rsize, step, a.depth))
-            else:
-                res[t].append(qemu(path, fmt, mode, count, rsize, step, a.depth))
+    for t, tool in tools.items():
+        if mode == 'write':
+            path = make(kind, work, size)
+        if tool:
+            out[t] = ours(tool, path, mode, count, rsize, step, a.depth)
+        else:
+            out[t] = qemu(path, fmt, mode, count, rsize, step, a.depth)
     os.unlink(path)
-    return {t: statistics.median(v) for t, v in res.items()}
+    return out
 
 
-def report(tools, table, d, kinds, cases):
-    print('\n%s: MiB/s, medians (ratio to the same tool on raw-full)' % d)
+def run_dir(a, tools, work, kinds, cases, size):
+    """Runs outermost, so that every kind is measured close in time to its raw-full baseline
+    (the load on a shared machine drifts over minutes); ratios are taken run by run."""
+    vals = {}
+    for _ in range(a.runs):
+        for case in cases:
+            for kind in kinds:
+                for t, v in measure(a, tools, work, kind, case, size).items():
+                    vals.setdefault((kind, case[0], t), []).append(v)
+    return vals
+
+
+def report(tools, vals, d, kinds, cases):
+    print('\n%s: MiB/s, medians (median of the run-by-run ratios to the same tool on '
+          'raw-full)' % d)
     print('  %-12s %-14s' % ('image', 'case') + ''.join('%20s' % t for t in tools))
     for kind in kinds:
         for case in cases:
             cells = ''
             for t in tools:
-                v, base = table[(kind, case[0])][t], table[('raw-full', case[0])][t]
-                cells += '%12.1f (%4.2f)' % (v, v / base)
+                v, base = vals[(kind, case[0], t)], vals[('raw-full', case[0], t)]
+                ratio = statistics.median(x / y for x, y in zip(v, base))
+                cells += '%12.1f (%4.2f)' % (statistics.median(v), ratio)
             print('  %-12s %-14s%s' % (kind, case[0], cells))
 
 
@@ -119,12 +135,10 @@ def main():
     print('block layer, QD%d, %d MiB images, medians of %d runs; tools take turns'
           % (a.depth, a.size_mib, a.runs))
     for d in dirs:
-        table = {}
         with tempfile.TemporaryDirectory(prefix='vessel-blk-', dir=d) as work:
-            for kind in kinds:
-                for case in cases:
-                    table[(kind, case[0])] = one_case(a, tools, work, kind, case, size)
-        report(tools, table, d, kinds, cases)
+            vals = run_dir(a, tools, work, kinds, cases, size)
+        report(tools, vals, d, kinds, cases)
+        sys.stdout.flush()
     return 0
 
 
