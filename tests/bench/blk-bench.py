@@ -14,12 +14,15 @@ Image kinds: raw-full (preallocated, the issue's "raw"), raw-sparse (a new raw f
 what any fresh image must fill), qcow2-alloc (preallocation=full), qcow2-fresh (64 KiB
 clusters) and qcow2-4k (fresh, 4 KiB clusters: every 4 KiB write allocates). The ratio
 column is the median over runs of (this kind / raw-full), same tool, same run, same
-directory. Not a timed test.
+directory. A second table gives MiB per CPU-second of the tool's process, which a loaded
+machine disturbs far less than the wall clock (but it leaves out waiting for the disk).
+Not a timed test.
 """
 
 import argparse
 import os
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -31,18 +34,30 @@ QEMU_T = re.compile(r'Run completed in ([0-9.]+) seconds')
 KINDS = ('raw-full', 'raw-sparse', 'qcow2-alloc', 'qcow2-fresh', 'qcow2-4k')
 
 
+def cpu_seconds():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def timed(cmd):
+    """The command's output and the CPU seconds it used (user + system, the whole process:
+    on a loaded machine this moves much less than the wall clock does)."""
+    c0 = cpu_seconds()
+    out = subprocess.run(cmd, check=True, stdout=subprocess.PIPE, text=True).stdout
+    return out, max(cpu_seconds() - c0, 1e-3)
+
+
 def ours(tool, path, mode, count, size, step, depth):
-    out = subprocess.run([tool, path, mode, str(count), str(size), str(step), str(depth)],
-                         check=True, stdout=subprocess.PIPE, text=True).stdout
-    return float(MIBS.search(out).group(1))
+    out, cpu = timed([tool, path, mode, str(count), str(size), str(step), str(depth)])
+    return float(MIBS.search(out).group(1)), count * size / cpu / (1 << 20)
 
 
 def qemu(path, fmt, mode, count, size, step, depth):
     cmd = ['qemu-img', 'bench', '-f', fmt, '-t', 'writeback', '-c', str(count), '-d', str(depth),
            '-s', str(size), '-S', str(step)] + (['-w'] if mode == 'write' else []) + [path]
-    out = subprocess.run(cmd, check=True, stdout=subprocess.PIPE, text=True).stdout
+    out, cpu = timed(cmd)
     secs = max(float(QEMU_T.search(out).group(1)), 1e-3)  # it prints milliseconds
-    return count * size / secs / (1 << 20)
+    return count * size / secs / (1 << 20), count * size / cpu / (1 << 20)
 
 
 def make(kind, work, size):
@@ -83,13 +98,17 @@ def run_dir(a, tools, work, kinds, cases, size):
         for case in cases:
             for kind in kinds:
                 for t, v in measure(a, tools, work, kind, case, size).items():
-                    vals.setdefault((kind, case[0], t), []).append(v)
+                    vals.setdefault((kind, case[0], t), []).append(v[0])
+                    vals.setdefault((kind, case[0], t + ' cpu'), []).append(v[1])
     return vals
 
 
-def report(tools, vals, d, kinds, cases):
-    print('\n%s: MiB/s, medians (median of the run-by-run ratios to the same tool on '
-          'raw-full)' % d)
+def report(tools, vals, d, kinds, cases, cpu):
+    what = ('MiB per CPU-second (user + system of the tool process)' if cpu
+            else 'MiB/s (wall clock)')
+    tools = [t + ' cpu' for t in tools] if cpu else list(tools)
+    print('\n%s: %s, medians (median of the run-by-run ratios to the same tool on '
+          'raw-full)' % (d, what))
     print('  %-12s %-14s' % ('image', 'case') + ''.join('%20s' % t for t in tools))
     for kind in kinds:
         for case in cases:
@@ -137,7 +156,8 @@ def main():
     for d in dirs:
         with tempfile.TemporaryDirectory(prefix='vessel-blk-', dir=d) as work:
             vals = run_dir(a, tools, work, kinds, cases, size)
-        report(tools, vals, d, kinds, cases)
+        report(tools, vals, d, kinds, cases, False)
+        report(tools, vals, d, kinds, cases, True)
         sys.stdout.flush()
     return 0
 
