@@ -379,7 +379,8 @@ static void crash_round(uint64_t seed, uint8_t *m, uint8_t *buf, unsigned delay_
 static void test_crash(void)
 {
 	uint8_t *m = malloc(DISK), *buf = malloc(200 * KIB);
-	uint64_t seed = 20261122, delays = 99, lost = 0;	/* the op sequence, the kill times */
+	uint64_t seed = 20261122, delays = 99;	/* the op sequence, the kill times */
+	uint64_t lost = 0;
 	unsigned rounds = 8, clean = 0, verified = 0, flushed = 0;
 	struct crash_round r = { 0 };
 	char err[512];
@@ -395,13 +396,13 @@ static void test_crash(void)
 		chk = qt_have_qemu ? qt_qemu_check("crash.qcow2") : 0;
 		clean += chk == 0 || chk == 3;
 		flushed += r.flushed - r.first;
-		printf("# round %u: %u writes completed, %u of them flushed; qemu-img check %d\n", i,
-		       r.done - r.first, r.flushed - r.first, chk);
+		printf("# round %u: %u writes completed, %u of them flushed; qemu-img check %d\n",
+		       i, r.done - r.first, r.flushed - r.first, chk);
 		b = qt_open(qt_path("crash.qcow2"), true);
 		verified += verify_crash(b, m, &r, &lost);
 		blk_close(b);
 		free(r.pending);
-		r.first = r.done + 1;	/* the in-flight write is not redone: m is the disk now */
+		r.first = r.done + 1;	/* the in-flight write is not redone: m is the disk */
 	}
 	printf("# %llu bytes of completed, unflushed writes were lost (allowed)\n",
 	       (unsigned long long)lost);

@@ -461,7 +461,8 @@ static void test_dirty(void)
 		uint8_t rb[70000];
 
 		blk_pread(b, 4096, rb, sizeof(rb));
-		ok(!memcmp(rb, buf, sizeof(rb)), "the data written and flushed before the exit is there");
+		ok(!memcmp(rb, buf, sizeof(rb)), "the data written and flushed before the exit "
+		   "is there");
 	}
 	blk_close(b);
 	if (qt_have_qemu)
