@@ -1,16 +1,28 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""Our block layer vs `qemu-img bench` on the same files (raw, fresh qcow2, allocated qcow2).
+"""Our block layer vs `qemu-img bench` on the same files (raw, fresh and allocated qcow2).
 
-QD1 only (our block layer is synchronous): 4 KiB requests strided by a prime (every block
+QD1 by default; --depth N keeps N requests in flight (our block layer is synchronous, so
+blk-bench runs N threads; qemu-img bench -d N). 4 KiB requests strided by a prime (every block
 once, scattered, the way tests in performance-baselines §2.4 did) and 1 MiB sequential, reads
-and writes, alternating ours/QEMU, medians of --runs. The files live on tmpfs by default.
+and writes. For each directory (tmpfs and a disk file system by default), run after run,
+every case and image kind is measured by each tool in turn (ours, [ours before a change,]
+qemu-img bench), with a new image for every write run, so "fresh" really allocates each
+time; medians of --runs, and ratios taken within a run.
+
+Image kinds: raw-full (preallocated, the issue's "raw"), raw-sparse (a new raw file: holes,
+what any fresh image must fill), qcow2-alloc (preallocation=full), qcow2-fresh (64 KiB
+clusters) and qcow2-4k (fresh, 4 KiB clusters: every 4 KiB write allocates). The ratio
+column is the median over runs of (this kind / raw-full), same tool, same run, same
+directory. A second table gives MiB per CPU-second of the tool's process, which a loaded
+machine disturbs far less than the wall clock (but it leaves out waiting for the disk).
 Not a timed test.
 """
 
 import argparse
 import os
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -19,66 +31,134 @@ import tempfile
 
 MIBS = re.compile(r'([0-9.]+) MiB/s')
 QEMU_T = re.compile(r'Run completed in ([0-9.]+) seconds')
+KINDS = ('raw-full', 'raw-sparse', 'qcow2-alloc', 'qcow2-fresh', 'qcow2-4k')
 
 
-def ours(tool, path, mode, count, size, step):
-    out = subprocess.run([tool, path, mode, str(count), str(size), str(step)], check=True,
-                         stdout=subprocess.PIPE, text=True).stdout
-    return float(MIBS.search(out).group(1))
+def cpu_seconds():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
 
 
-def qemu(path, fmt, mode, count, size, step):
-    cmd = ['qemu-img', 'bench', '-f', fmt, '-t', 'writeback', '-c', str(count), '-d', '1',
-           '-s', str(size), '-S', str(step)] + (['-w'] if mode == 'write' else []) + [path]
+def timed(cmd):
+    """The command's output and the CPU seconds it used (user + system, the whole process:
+    on a loaded machine this moves much less than the wall clock does)."""
+    c0 = cpu_seconds()
     out = subprocess.run(cmd, check=True, stdout=subprocess.PIPE, text=True).stdout
-    return count * size / float(QEMU_T.search(out).group(1)) / (1 << 20)
+    return out, max(cpu_seconds() - c0, 1e-3)
+
+
+def ours(tool, path, mode, count, size, step, depth):
+    out, cpu = timed([tool, path, mode, str(count), str(size), str(step), str(depth)])
+    return float(MIBS.search(out).group(1)), count * size / cpu / (1 << 20)
+
+
+def qemu(path, fmt, mode, count, size, step, depth):
+    cmd = ['qemu-img', 'bench', '-f', fmt, '-t', 'writeback', '-c', str(count), '-d', str(depth),
+           '-s', str(size), '-S', str(step)] + (['-w'] if mode == 'write' else []) + [path]
+    out, cpu = timed(cmd)
+    secs = max(float(QEMU_T.search(out).group(1)), 1e-3)  # it prints milliseconds
+    return count * size / secs / (1 << 20), count * size / cpu / (1 << 20)
 
 
 def make(kind, work, size):
-    path = os.path.join(work, kind + ('.img' if kind == 'raw' else '.qcow2'))
+    path = os.path.join(work, kind + ('.img' if kind.startswith('raw') else '.qcow2'))
     if os.path.exists(path):
         os.unlink(path)
-    if kind == 'raw':
-        subprocess.run(['qemu-img', 'create', '-q', '-f', 'raw', '-o', 'preallocation=full',
-                        path, str(size)], check=True)
-    elif kind == 'qcow2-fresh':
-        subprocess.run(['qemu-img', 'create', '-q', '-f', 'qcow2', path, str(size)], check=True)
-    else:
-        subprocess.run(['qemu-img', 'create', '-q', '-f', 'qcow2', '-o',
-                        'preallocation=full', path, str(size)], check=True)
+    opts = {'raw-full': ['-f', 'raw', '-o', 'preallocation=full'],
+            'raw-sparse': ['-f', 'raw'],
+            'qcow2-alloc': ['-f', 'qcow2', '-o', 'preallocation=full'],
+            'qcow2-fresh': ['-f', 'qcow2'],
+            'qcow2-4k': ['-f', 'qcow2', '-o', 'cluster_size=4096']}[kind]
+    subprocess.run(['qemu-img', 'create', '-q'] + opts + [path, str(size)], check=True)
     return path
+
+
+def measure(a, tools, work, kind, case, size):
+    """One run of every tool on one kind and case; a new image for each write run."""
+    name, mode, count, rsize, step = case
+    fmt = 'raw' if kind.startswith('raw') else 'qcow2'
+    out = {}
+    path = make(kind, work, size)
+    for t, tool in tools.items():
+        if mode == 'write':
+            path = make(kind, work, size)
+        if tool:
+            out[t] = ours(tool, path, mode, count, rsize, step, a.depth)
+        else:
+            out[t] = qemu(path, fmt, mode, count, rsize, step, a.depth)
+    os.unlink(path)
+    return out
+
+
+def run_dir(a, tools, work, kinds, cases, size):
+    """Runs outermost, so that every kind is measured close in time to its raw-full baseline
+    (the load on a shared machine drifts over minutes); ratios are taken run by run."""
+    vals = {}
+    for _ in range(a.runs):
+        for case in cases:
+            for kind in kinds:
+                for t, v in measure(a, tools, work, kind, case, size).items():
+                    vals.setdefault((kind, case[0], t), []).append(v[0])
+                    vals.setdefault((kind, case[0], t + ' cpu'), []).append(v[1])
+    return vals
+
+
+def report(tools, vals, d, kinds, cases, cpu):
+    what = ('MiB per CPU-second (user + system of the tool process)' if cpu
+            else 'MiB/s (wall clock)')
+    tools = [t + ' cpu' for t in tools] if cpu else list(tools)
+    print('\n%s: %s, medians (median of the run-by-run ratios to the same tool on '
+          'raw-full)' % (d, what))
+    print('  %-12s %-14s' % ('image', 'case') + ''.join('%20s' % t for t in tools))
+    for kind in kinds:
+        for case in cases:
+            cells = ''
+            for t in tools:
+                v, base = vals[(kind, case[0], t)], vals[('raw-full', case[0], t)]
+                ratio = statistics.median(x / y for x, y in zip(v, base))
+                cells += '%12.1f (%4.2f)' % (statistics.median(v), ratio)
+            print('  %-12s %-14s%s' % (kind, case[0], cells))
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--tool', required=True, help='the built blk-bench')
+    ap.add_argument('--before', help='a blk-bench built before a change, run alongside '
+                    '(it must understand DEPTH if --depth is not 1)')
+    ap.add_argument('--depth', type=int, default=1, help='requests in flight: our threads, '
+                    'qemu-img bench -d')
     ap.add_argument('--runs', type=int, default=3)
     ap.add_argument('--size-mib', type=int, default=256)
-    ap.add_argument('--dir', default='/dev/shm' if os.path.isdir('/dev/shm') else None)
+    ap.add_argument('--dir', action='append', help='where the images live (repeatable; '
+                    'default /dev/shm and /tmp)')
+    ap.add_argument('--writes-only', action='store_true')
+    ap.add_argument('--kinds', default=','.join(KINDS))
     a = ap.parse_args()
     if not shutil.which('qemu-img'):
         print('blk-bench: qemu-img is missing (Debian: qemu-utils)')
         return 1
     size = a.size_mib << 20
-    cases = [('rand-read 4K', 'read', size // 4096, 4096, 104729 * 4096 % size or 4096),
-             ('rand-write 4K', 'write', size // 4096, 4096, 104729 * 4096 % size or 4096),
-             ('seq-read 1M', 'read', size >> 20, 1 << 20, 1 << 20),
+    step = 104729 * 4096 % size or 4096
+    cases = [('rand-write 4K', 'write', size // 4096, 4096, step),
              ('seq-write 1M', 'write', size >> 20, 1 << 20, 1 << 20)]
-    print('block layer, QD1, %d MiB images on %s, MiB/s medians of %d (ours / qemu-img bench)'
-          % (a.size_mib, a.dir or 'the default tmp', a.runs))
-    with tempfile.TemporaryDirectory(prefix='vessel-blk-', dir=a.dir) as work:
-        for kind in ('raw', 'qcow2-alloc', 'qcow2-fresh'):
-            fmt = 'raw' if kind == 'raw' else 'qcow2'
-            for name, mode, count, rsize, step in cases:
-                r = {'ours': [], 'qemu': []}
-                for _ in range(a.runs):
-                    # A fresh image per write run, so "fresh" really allocates each time.
-                    path = make(kind, work, size)
-                    r['ours'].append(ours(a.tool, path, mode, count, rsize, step))
-                    path = make(kind, work, size)
-                    r['qemu'].append(qemu(path, fmt, mode, count, rsize, step))
-                o, q = statistics.median(r['ours']), statistics.median(r['qemu'])
-                print('  %-12s %-14s %8.1f / %8.1f  = %.2fx' % (kind, name, o, q, o / q))
+    if not a.writes_only:
+        cases += [('rand-read 4K', 'read', size // 4096, 4096, step),
+                  ('seq-read 1M', 'read', size >> 20, 1 << 20, 1 << 20)]
+    kinds = [k for k in a.kinds.split(',') if k in KINDS]
+    kinds = ['raw-full'] + [k for k in kinds if k != 'raw-full']
+    tools = {'ours': a.tool}
+    if a.before:
+        tools['ours-before'] = a.before
+    tools['qemu-img'] = None
+    dirs = a.dir or [d for d in ('/dev/shm', '/tmp') if os.path.isdir(d)]
+    print('block layer, QD%d, %d MiB images, medians of %d runs; tools take turns'
+          % (a.depth, a.size_mib, a.runs))
+    for d in dirs:
+        with tempfile.TemporaryDirectory(prefix='vessel-blk-', dir=d) as work:
+            vals = run_dir(a, tools, work, kinds, cases, size)
+        report(tools, vals, d, kinds, cases, False)
+        report(tools, vals, d, kinds, cases, True)
+        sys.stdout.flush()
     return 0
 
 

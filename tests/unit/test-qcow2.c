@@ -433,8 +433,10 @@ static void test_dirty(void)
 		uint64_t host;
 
 		blk_pwrite(c, 4096, buf, sizeof(buf));
+		blk_flush(c);		/* durable from here on (a disk with a write cache) */
 		pthread_mutex_lock(&q->lock);
-		qcow2_alloc_clusters(q, 1, &host);	/* as if killed mid-allocation */
+		qcow2_alloc_clusters(q, 1, &host);	/* as if killed mid-allocation, */
+		qcow2_rc_writeback(q);		/* after its count reached the file */
 		qcow2_pwrite(q, host, buf, 65536);
 		pthread_mutex_unlock(&q->lock);
 		_exit(0);
@@ -459,7 +461,8 @@ static void test_dirty(void)
 		uint8_t rb[70000];
 
 		blk_pread(b, 4096, rb, sizeof(rb));
-		ok(!memcmp(rb, buf, sizeof(rb)), "the data written before the exit is there");
+		ok(!memcmp(rb, buf, sizeof(rb)), "the data written and flushed before the exit "
+		   "is there");
 	}
 	blk_close(b);
 	if (qt_have_qemu)
@@ -595,6 +598,111 @@ static void test_direct(void)
 		is_int(qt_qemu_check("direct.qcow2"), 0, "qemu-img check: clean");
 }
 
+/*
+ * Runs wider than one refcount block (4 KiB clusters, 16-bit counts: 2048 clusters a
+ * block). Allocating 4096 clusters used to fail with ENOSPC: each try created refcount
+ * blocks, gave its candidate up and skipped past it into uncovered clusters again. Then
+ * writes across 64 MiB with no flush in between (new L2 tables beyond the end of the file
+ * while they are only in memory; caches of 4 tables, so dirty tables are evicted all the
+ * time) read back, a copy taken before any flush has no corruption, and the file stays
+ * about the size of its data.
+ */
+static void test_wide_runs(void)
+{
+	uint8_t *m = calloc(1, 64 * MIB), buf[4096];
+	struct qcow2_check_report r = { 0 };
+	struct qcow2_tuning tiny = { 4 * 4096, 4 * 4096, true };
+	struct qcow2_stats qs;
+	uint64_t host = 0, step = 104729 * 4096ull % (64 * MIB);
+	struct qcow2 *q;
+	struct blk *b;
+	struct stat st;
+	char err[512];
+	int ret;
+
+	qt_sh("rm -f wide.qcow2");
+	qcow2_create(qt_path("wide.qcow2"), 64 * MIB, NULL, NULL, 4096, err, sizeof(err));
+	b = qt_open(qt_path("wide.qcow2"), false);
+	if (!b || !m)
+		return;
+	q = b->priv;
+	qcow2_tune(b, &tiny);	/* write-back on eviction all the time */
+	pthread_mutex_lock(&q->lock);
+	ret = qcow2_alloc_clusters(q, 4096, &host);
+	if (!ret)
+		ret = qcow2_refcount_set(q, host >> 12, 4096, 0);
+	pthread_mutex_unlock(&q->lock);
+	is_int(ret, 0, "4096 clusters in one run (two refcount blocks and more)");
+	for (uint64_t i = 0, off = 0; i < 16384 && !ret; i++, off = (off + step) % (64 * MIB)) {
+		qt_fill(buf, sizeof(buf), i + 1);
+		memcpy(m + off, buf, sizeof(buf));
+		ret = blk_pwrite(b, off, buf, sizeof(buf));
+	}
+	is_int(ret, 0, "16384 scattered 4 KiB writes, no flush");
+	ok(qt_blk_equals(b, m, 64 * MIB), "they read back before the flush");
+	qcow2_get_stats(b, &qs);
+	ok(qs.l2_misses > 1000, "the 4-table caches evicted dirty tables (%llu L2 misses)",
+	   (unsigned long long)qs.l2_misses);
+	qt_sh("cp wide.qcow2 wide-copy.qcow2");	/* what a crash now would leave */
+	ret = qt_have_qemu ? qt_qemu_check("wide-copy.qcow2") : 0;
+	ok(ret == 0 || ret == 3, "qemu-img check of a copy taken before any flush: leaks at "
+	   "most (%d)", ret);
+	blk_close(b);
+	ok(!stat(qt_path("wide.qcow2"), &st) && st.st_size < (off_t)(66 * MIB),
+	   "the file is the data and its tables (%lld bytes)", (long long)st.st_size);
+	b = qt_open(qt_path("wide.qcow2"), true);
+	ok(qt_blk_equals(b, m, 64 * MIB), "and after closing and opening again");
+	blk_close(b);
+	ret = qcow2_check(qt_path("wide.qcow2"), false, &r, err, sizeof(err));
+	ok(!ret && !r.leaks && !r.corruptions, "no leaks, no corruption");
+	if (qt_have_qemu)
+		is_int(qt_qemu_check("wide.qcow2"), 0, "qemu-img check: clean");
+	free(m);
+}
+
+/*
+ * Eviction keeps the write-back order: an L2 table that goes out because the cache needs
+ * its slot is written after the refcounts of the clusters it points at. The tables exist on
+ * disk already (written and flushed), the L2 cache holds 4 of them, and writing 28 of the
+ * 32 MiB needs a second reserved run halfway (its counts dirty in the refcount cache, and no
+ * third run whose new refcount block would write them) while it keeps evicting dirty
+ * tables; a copy of the file taken then (what a crash would leave) must have no entry
+ * pointing at a cluster whose count is still 0 on disk.
+ */
+static void test_eviction_order(void)
+{
+	struct qcow2_tuning tiny = { 4 * 4096, 0, true };
+	uint8_t *buf = malloc(1 * MIB);
+	struct qcow2_stats qs;
+	char err[512];
+	struct blk *b;
+	int ret = 0;
+
+	qt_sh("rm -f evict.qcow2 evict-copy.qcow2");
+	qcow2_create(qt_path("evict.qcow2"), 32 * MIB, NULL, NULL, 4096, err, sizeof(err));
+	b = qt_open(qt_path("evict.qcow2"), false);
+	if (!b || !buf)
+		return;
+	qcow2_tune(b, &tiny);
+	qt_fill(buf, 1 * MIB, 5);
+	for (uint64_t t = 0; t < 16 && !ret; t++)	/* all 16 L2 tables, on disk */
+		ret = blk_pwrite(b, t * 2 * MIB + 1 * MIB, buf, 4096);
+	if (!ret)
+		ret = blk_flush(b);
+	for (uint64_t off = 0; off < 28 * MIB && !ret; off += 1 * MIB)
+		ret = blk_pwrite(b, off, buf, 1 * MIB);
+	qcow2_get_stats(b, &qs);
+	is_int(ret, 0, "28 MiB over 14 existing L2 tables, a second reserved run, no flush");
+	ok(qs.l2_misses >= 14, "the L2 cache evicted tables (%llu misses)",
+	   (unsigned long long)qs.l2_misses);
+	qt_sh("cp evict.qcow2 evict-copy.qcow2");
+	blk_close(b);
+	ret = qt_have_qemu ? qt_qemu_check("evict-copy.qcow2") : 0;
+	ok(ret == 0 || ret == 3, "a copy taken then: leaks at most, no entry before its "
+	   "count (%d)", ret);
+	free(buf);
+}
+
 int main(void)
 {
 	qt_setup("qcow2");
@@ -619,5 +727,7 @@ int main(void)
 	test_features();
 	test_other_layouts();
 	test_direct();
+	test_wide_runs();
+	test_eviction_order();
 	return tap_done();
 }

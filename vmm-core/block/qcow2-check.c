@@ -342,7 +342,7 @@ static int repair(struct checker *ck, const struct mismatch *m, uint64_t n, unsi
 			ck->r->leaks_fixed++;
 	}
 	q->free_hint = 0;
-	return ret ? ret : qcow2_sync(q);
+	return ret ? ret : qcow2_meta_flush(q);
 }
 
 /* The image must be exclusively ours (no requests in flight). */

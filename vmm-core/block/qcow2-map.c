@@ -66,11 +66,31 @@ int qcow2_load_l1(struct qcow2 *q, char *err, size_t errlen)
 	return 0;
 }
 
-int qcow2_write_l1_entry(struct qcow2 *q, uint64_t l1_index, uint64_t value)
+/* L1 entries change in memory; qcow2_l1_writeback() writes them after their tables. */
+void qcow2_l1_set(struct qcow2 *q, uint64_t l1_index, uint64_t value)
 {
 	qcow2_put64(q->l1 + l1_index * 8, value);
-	return qcow2_write_table_range(q, q->h.l1_off, q->l1, l1_buf_len(q), l1_index * 8,
-				       l1_index * 8 + 8);
+	if (q->l1_lo >= q->l1_hi) {
+		q->l1_lo = l1_index;
+		q->l1_hi = l1_index + 1;
+	} else if (l1_index < q->l1_lo) {
+		q->l1_lo = l1_index;
+	} else if (l1_index >= q->l1_hi) {
+		q->l1_hi = l1_index + 1;
+	}
+}
+
+int qcow2_l1_writeback(struct qcow2 *q)
+{
+	int ret;
+
+	if (q->l1_lo >= q->l1_hi)
+		return 0;
+	ret = qcow2_write_table_range(q, q->h.l1_off, q->l1, l1_buf_len(q), q->l1_lo * 8,
+				      q->l1_hi * 8);
+	if (!ret)
+		q->l1_lo = q->l1_hi = 0;
+	return ret;
 }
 
 /*
@@ -92,6 +112,8 @@ int qcow2_l2_table(struct qcow2 *q, uint64_t l1_index, bool alloc, uint8_t **l2,
 		ret = qcow2_alloc_clusters(q, 1, &off);
 		if (ret)
 			return ret;
+		/* Written back later, maybe past today's end of file: it counts as inside. */
+		qcow2_grow_file_size(q, off + q->cs);
 		*fresh = true;
 		*l2_off = off;
 		return qcow2_cache_get(q, &q->l2c, off, true, l2);

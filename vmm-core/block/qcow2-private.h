@@ -85,11 +85,14 @@ struct qcow2_header {
 };
 
 /* A cache of metadata tables (L2 tables or refcount blocks), one cluster each, LRU.
- * Write-through: a buffer always equals the file, so eviction never writes. */
+ * Write-back: a changed table is marked dirty and written at a flush, when it would be
+ * evicted, or when an ordering rule needs it on disk (qcow2-cache.c). */
 struct qcow2_cache_entry {
 	uint64_t off;		/* 0: empty slot */
 	uint64_t used;		/* LRU stamp */
 	unsigned pins;
+	bool dirty;		/* bytes [lo, hi) differ from the file */
+	size_t lo, hi;
 	uint8_t *buf;
 };
 
@@ -98,6 +101,7 @@ struct qcow2_cache {
 	unsigned n;
 	size_t table_size;
 	uint64_t clock, hits, misses;
+	unsigned ndirty;
 };
 
 /* What a guest range maps to (qcow2_map). */
@@ -132,8 +136,11 @@ struct qcow2 {
 	uint64_t file_size;		/* bytes the file is known to have */
 	uint64_t alloc_end;		/* end of the last cluster we allocated (maybe unwritten) */
 	uint64_t free_hint;		/* no free cluster below this index */
-	uint64_t pool_next, pool_end;	/* reserved data clusters [next, end), durable rc 1 */
+	uint64_t pool_next, pool_end;	/* reserved data clusters [next, end), refcount 1 */
 	uint64_t pool_zero;		/* pool clusters from this index read as zeros */
+	uint64_t l1_lo, l1_hi;		/* L1 entries [lo, hi) changed in memory only */
+	bool order_pending;		/* counts or data unsynced: barrier before L2 tables */
+	bool tables_unsynced;		/* L2 tables unsynced: barrier before L1 entries */
 	bool marked_dirty;		/* we set the dirty bit in the file */
 	bool corrupt;			/* found corrupt at run time: no more writes */
 	bool check_mode;		/* opened by check: tolerate dirty/corrupt */
@@ -226,6 +233,14 @@ int qcow2_cache_get(struct qcow2 *q, struct qcow2_cache *c, uint64_t off, bool f
 		    uint8_t **out);
 void qcow2_cache_put(struct qcow2_cache *c, uint8_t *buf);
 void qcow2_cache_forget(struct qcow2_cache *c, uint64_t off);
+void qcow2_cache_mark_dirty(struct qcow2_cache *c, uint8_t *buf, size_t from, size_t to);
+int qcow2_cache_write_dirty(struct qcow2 *q, struct qcow2_cache *c);
+
+/* qcow2-cache.c too (under q->lock): dirty metadata to the file, in crash-safe order. */
+int qcow2_rc_writeback(struct qcow2 *q);
+int qcow2_l2_writeback(struct qcow2 *q);
+int qcow2_meta_writeback(struct qcow2 *q);
+int qcow2_meta_flush(struct qcow2 *q);
 
 /* qcow2-refcount.c (all under q->lock) */
 uint64_t qcow2_rc_read(const struct qcow2 *q, const uint8_t *block, uint64_t i);
@@ -242,7 +257,8 @@ int qcow2_load_l1(struct qcow2 *q, char *err, size_t errlen);
 int qcow2_map(struct qcow2 *q, uint64_t off, uint64_t len, struct qcow2_mapping *m);
 int qcow2_l2_table(struct qcow2 *q, uint64_t l1_index, bool alloc, uint8_t **l2,
 		   uint64_t *l2_off, bool *fresh);
-int qcow2_write_l1_entry(struct qcow2 *q, uint64_t l1_index, uint64_t value);
+void qcow2_l1_set(struct qcow2 *q, uint64_t l1_index, uint64_t value);
+int qcow2_l1_writeback(struct qcow2 *q);
 bool qcow2_host_ok(const struct qcow2 *q, uint64_t host, uint64_t len);
 void qcow2_compressed_range(const struct qcow2 *q, uint64_t entry, uint64_t *off,
 			    uint64_t *len);

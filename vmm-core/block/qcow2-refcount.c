@@ -97,12 +97,20 @@ static bool block_missing(const struct qcow2 *q, uint64_t bi)
 	return bi >= q->rt_entries || !qcow2_rt_get(q, bi);
 }
 
-/* A run of n clusters with refcount 0, at or after the hint; never cluster 0. */
-static int find_free(struct qcow2 *q, uint64_t n, uint64_t *start)
+/*
+ * A run of n clusters with refcount 0, at or after the hint; never cluster 0. *first: the
+ * first free cluster seen (the hint once the run is taken). The hint itself moves only when
+ * the run is really taken (take_run): a candidate given up because refcount blocks had to
+ * be created first must be found again, not skipped. (Skipping it was the ENOSPC of runs
+ * wider than one refcount block: every retry moved past its candidate into clusters no
+ * block covered yet, needed a new block again, and the tries ran out.)
+ */
+static int find_free(struct qcow2 *q, uint64_t n, uint64_t *start, uint64_t *first)
 {
-	uint64_t c = q->free_hint ? q->free_hint : 1, run = 0, first = UINT64_MAX;
+	uint64_t c = q->free_hint ? q->free_hint : 1, run = 0;
 	uint64_t mask = (1ull << q->rb_bits) - 1;
 
+	*first = UINT64_MAX;
 	for (;;) {
 		uint64_t bi = c >> q->rb_bits, boff;
 		uint8_t *blk;
@@ -117,8 +125,8 @@ static int find_free(struct qcow2 *q, uint64_t n, uint64_t *start)
 			bool free = !blk || !qcow2_rc_read(q, blk, c & mask);
 
 			run = free ? run + 1 : 0;
-			if (free && first == UINT64_MAX)
-				first = c;
+			if (free && *first == UINT64_MAX)
+				*first = c;
 			c++;
 		} while (run < n && (c & mask));
 		if (blk)
@@ -129,10 +137,15 @@ static int find_free(struct qcow2 *q, uint64_t n, uint64_t *start)
 	*start = c - run;
 	if (*start + n > (QCOW2_MAX_HOST >> q->cluster_bits))
 		return -ENOSPC;
-	q->free_hint = first < *start ? first : *start + n;
 	if (((*start + n) << q->cluster_bits) > q->alloc_end)
 		q->alloc_end = (*start + n) << q->cluster_bits;
 	return 0;
+}
+
+/* The run found by find_free is ours now: move the hint past it (or to an earlier hole). */
+static void take_run(struct qcow2 *q, uint64_t start, uint64_t n, uint64_t first)
+{
+	q->free_hint = first < start ? first : start + n;
 }
 
 /* Refcounts that claim the header, L1 table or refcount table are free are corrupt. */
@@ -145,13 +158,13 @@ static bool hits_fixed_metadata(const struct qcow2 *q, uint64_t start, uint64_t 
 	       (a < q->h.rt_off + rt_len && q->h.rt_off < a + len);
 }
 
-static int write_block_range(struct qcow2 *q, uint8_t *blk, uint64_t boff, uint64_t i,
-			     uint64_t k)
+/* Counts [i, i+k) of a cached block changed: dirty bytes, written back later. */
+static void mark_block_range(struct qcow2 *q, uint8_t *blk, uint64_t i, uint64_t k)
 {
 	unsigned order = q->h.refcount_order;
 	size_t from = (size_t)((i << order) >> 3), to = (size_t)((((i + k) << order) + 7) >> 3);
 
-	return qcow2_write_table_range(q, boff, blk, q->cs, from, to);
+	qcow2_cache_mark_dirty(&q->rbc, blk, from, to);
 }
 
 static int set_in_block(struct qcow2 *q, uint64_t c, uint64_t k, uint64_t value)
@@ -167,12 +180,13 @@ static int set_in_block(struct qcow2 *q, uint64_t c, uint64_t k, uint64_t value)
 					     (unsigned long long)c) : 0;
 	for (uint64_t j = 0; j < k; j++)
 		qcow2_rc_write(q, blk, (c & mask) + j, value);
-	ret = write_block_range(q, blk, boff, c & mask, k);
+	mark_block_range(q, blk, c & mask, k);
 	qcow2_cache_put(&q->rbc, blk);
-	return ret;
+	return 0;
 }
 
-/* Set n refcounts starting at `cluster`; their refcount blocks must exist (or value 0). */
+/* Set n refcounts starting at `cluster`; their refcount blocks must exist (or value 0).
+ * In memory: the blocks are written back later (qcow2-cache.c). */
 int qcow2_refcount_set(struct qcow2 *q, uint64_t cluster, uint64_t n, uint64_t value)
 {
 	uint64_t per = 1ull << q->rb_bits;
@@ -201,7 +215,7 @@ static int grow_reftable(struct qcow2 *q, uint64_t need);
 /* A zeroed block for index bi, written, then made reachable from the table. */
 static int create_block(struct qcow2 *q, uint64_t bi, unsigned depth)
 {
-	uint64_t p, pb, mask = (1ull << q->rb_bits) - 1;
+	uint64_t p, pb, first, mask = (1ull << q->rb_bits) - 1;
 	uint8_t *blk;
 	int ret;
 
@@ -211,9 +225,10 @@ static int create_block(struct qcow2 *q, uint64_t bi, unsigned depth)
 		return ret;
 	if (!block_missing(q, bi))
 		return 0;
-	ret = find_free(q, 1, &p);
+	ret = find_free(q, 1, &p, &first);
 	if (ret)
 		return ret;
+	take_run(q, p, 1, first);
 	pb = p >> q->rb_bits;
 	if (pb != bi && block_missing(q, pb)) {
 		ret = create_block(q, pb, depth + 1);
@@ -228,6 +243,8 @@ static int create_block(struct qcow2 *q, uint64_t bi, unsigned depth)
 	qcow2_cache_put(&q->rbc, blk);
 	if (!ret && pb != bi)
 		ret = qcow2_refcount_set(q, p, 1, 1);
+	if (!ret)
+		ret = qcow2_rc_writeback(q);	/* its count, too, before the pointer to it */
 	if (!ret)
 		ret = qcow2_barrier(q);	/* the block before the pointer to it */
 	if (ret)
@@ -344,6 +361,8 @@ static int grow_reftable(struct qcow2 *q, uint64_t need)
 	if (!ret)
 		ret = count_area_in_old_blocks(q, &l);
 	if (!ret)
+		ret = qcow2_rc_writeback(q);
+	if (!ret)
 		ret = qcow2_pwrite(q, table_off, nrt, l.tc * q->cs);
 	if (!ret)
 		ret = qcow2_barrier(q);
@@ -399,9 +418,9 @@ int qcow2_refcount_repair(struct qcow2 *q, uint64_t cluster, uint64_t value)
 int qcow2_alloc_clusters(struct qcow2 *q, uint64_t n, uint64_t *host)
 {
 	for (int i = 0; i < QCOW2_ALLOC_TRIES; i++) {
-		uint64_t start;
+		uint64_t start, first;
 		bool created;
-		int ret = find_free(q, n, &start);
+		int ret = find_free(q, n, &start, &first);
 
 		if (!ret && hits_fixed_metadata(q, start, n))
 			ret = qcow2_corrupt(q, "refcounts say the header or a table is free");
@@ -414,6 +433,7 @@ int qcow2_alloc_clusters(struct qcow2 *q, uint64_t n, uint64_t *host)
 		ret = qcow2_refcount_set(q, start, n, 1);
 		if (ret)
 			return ret;
+		take_run(q, start, n, first);
 		q->allocs += n;
 		*host = start << q->cluster_bits;
 		return 0;

@@ -50,10 +50,14 @@ int qcow2_corrupt(struct qcow2 *q, const char *fmt, ...)
 	return -EIO;
 }
 
+/* Under q->lock (or with the image to ourselves): it clears the ordering flags. */
 int qcow2_sync(struct qcow2 *q)
 {
 	__atomic_add_fetch(&q->syncs, 1, __ATOMIC_RELAXED);
-	return fdatasync(q->fd) < 0 ? -errno : 0;
+	if (fdatasync(q->fd) < 0)
+		return -errno;
+	q->order_pending = q->tables_unsynced = false;
+	return 0;
 }
 
 /* An ordering point between dependent writes (see qcow2_tuning.ordered_writes). */

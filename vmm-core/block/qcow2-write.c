@@ -149,31 +149,29 @@ out:
 	return ret;
 }
 
-/* Point the L2 entries at the new clusters; a new table is written whole, then linked. */
-static int link_entries(struct qcow2 *q, struct segment *s)
+/* Point the L2 entries at the new clusters, in memory; a new table also gets its L1 entry. */
+static void link_entries(struct qcow2 *q, struct segment *s)
 {
 	size_t from = s->l2i << q->l2_entry_shift, to = (s->l2i + s->n) << q->l2_entry_shift;
-	int ret;
 
 	for (uint64_t i = 0; i < s->n; i++)
 		qcow2_put64(s->l2 + ((s->l2i + i) << q->l2_entry_shift),
 			    (s->host + (i << q->cluster_bits)) | QCOW2_COPIED);
-	if (!s->fresh_l2)
-		return qcow2_write_table_range(q, s->l2_off, s->l2, q->cs, from, to);
-	ret = qcow2_pwrite(q, s->l2_off, s->l2, q->cs);
-	if (!ret)
-		ret = qcow2_barrier(q);
-	if (!ret)
-		ret = qcow2_write_l1_entry(q, s->l1i, s->l2_off | QCOW2_COPIED);
-	return ret;
+	if (!s->fresh_l2) {
+		qcow2_cache_mark_dirty(&q->l2c, s->l2, from, to);
+		return;
+	}
+	qcow2_cache_mark_dirty(&q->l2c, s->l2, 0, q->cs);	/* a new table goes out whole */
+	qcow2_l1_set(q, s->l1i, s->l2_off | QCOW2_COPIED);
 }
 
 /*
- * Data clusters are reserved in runs: one refcount update and one barrier make a whole
- * run's counts durable, and allocating writes then take clusters from its front with no
- * refcount write or barrier of their own. The file is extended over the run first, so an
- * L2 entry that reaches the disk before its data still points inside the file, at zeros.
- * A crash leaks the rest of the run (a leak, never a corruption); closing frees it.
+ * Data clusters are reserved in runs: one refcount update covers a whole run, and
+ * allocating writes then take clusters from its front with no refcount change of their
+ * own. The file is extended over the run first, so an L2 entry that reaches the disk
+ * before its data still points inside the file, at zeros; the counts and the new size are
+ * made durable before any L2 table is written (order_pending, qcow2-cache.c). A crash
+ * leaks the rest of the run (a leak, never a corruption); closing frees it.
  */
 static int pool_refill(struct qcow2 *q, uint64_t n)
 {
@@ -181,8 +179,6 @@ static int pool_refill(struct qcow2 *q, uint64_t n)
 	struct stat st;
 	int ret = qcow2_pool_release(q, false);
 
-	if (want > (1ull << q->rb_bits))
-		want = 1ull << q->rb_bits;	/* one refcount block's worth at most */
 	if (want < n)
 		want = n;
 	if (!ret)
@@ -202,9 +198,7 @@ static int pool_refill(struct qcow2 *q, uint64_t n)
 	if (size < (uint64_t)st.st_size)
 		size = (uint64_t)st.st_size;	/* zeros only past both */
 	qcow2_grow_file_size(q, end);
-	ret = qcow2_barrier(q);		/* the counts and the size before any entry using them */
-	if (ret)
-		return ret;
+	q->order_pending = true;	/* the counts and the size before any entry using them */
 	q->pool_next = start >> q->cluster_bits;
 	q->pool_end = q->pool_next + want;
 	q->pool_zero = (size + q->cs - 1) >> q->cluster_bits;
@@ -266,7 +260,9 @@ int qcow2_release_entries(struct qcow2 *q, const uint64_t *old, uint64_t n)
 		any |= entry_frees(old[i]);
 	if (!any)
 		return 0;
-	ret = qcow2_barrier(q);		/* the new entries before the decrements */
+	ret = qcow2_meta_writeback(q);	/* the new entries on disk before the decrements */
+	if (!ret)
+		ret = qcow2_barrier(q);
 	for (uint64_t i = 0; i < n && !ret; i++) {
 		uint64_t e = old[i], off, len;
 
@@ -294,12 +290,13 @@ static int save_old(struct qcow2 *q, const struct segment *s, uint64_t **old)
 }
 
 /*
- * Ordering (crash consistency): the new clusters' refcounts are durable before they are
- * handed out (pool_refill); then the data, a barrier, the L2 entries (or a new L2 table, a
- * barrier, the L1 entry); then a barrier and the old clusters' refcount decrements. A crash
- * leaks clusters at worst. A blank segment needs no barrier between data and L2 entry:
- * whether or not its data got to the disk, the clusters read as the old contents or the
- * new (qcow2 spec, "Cluster mapping": the entry is all that makes a cluster allocated).
+ * Ordering (crash consistency): the data is written now, the L2 entries (or a new L2 table
+ * and its L1 entry) change in memory and reach the file later, after the new clusters'
+ * counts and, unless the segment is blank, after a barrier behind the data (qcow2-cache.c);
+ * old clusters are released only once the new entries are on disk. A crash leaks clusters
+ * at worst. A blank segment needs no barrier between data and L2 entry: whether or not its
+ * data got to the disk, the clusters read as the old contents or the new (qcow2 spec,
+ * "Cluster mapping": the entry is all that makes a cluster allocated).
  */
 static int write_segment(struct qcow2 *q, struct segment *s, const struct iovec *iov, int cnt,
 			 size_t skip)
@@ -315,9 +312,9 @@ static int write_segment(struct qcow2 *q, struct segment *s, const struct iovec 
 	if (!ret)
 		ret = write_data(q, s, iov, cnt, skip);
 	if (!ret && !s->blank)
-		ret = qcow2_barrier(q);
+		q->order_pending = true;	/* the data before the entry (a barrier later) */
 	if (!ret)
-		ret = link_entries(q, s);
+		link_entries(q, s);
 	if (!ret && old)
 		ret = qcow2_release_entries(q, old, s->n);
 	free(old);

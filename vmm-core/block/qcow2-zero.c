@@ -45,7 +45,8 @@ static int set_entries(struct qcow2 *q, uint8_t *l2, uint64_t l2i, uint64_t n, u
 /*
  * Clusters [first, first+n), all in one L2 table, read as zeros afterwards: unallocated
  * when nothing shows through from a backing file, the zero flag (v3) when something would.
- * Their clusters are released after the new entries are written (qcow2_release_entries).
+ * The table changes in memory (write-back, qcow2-cache.c); clusters the old entries held
+ * are released after the new entries are on disk (qcow2_release_entries).
  */
 static int zero_clusters(struct qcow2 *q, uint64_t first, uint64_t n)
 {
@@ -65,19 +66,13 @@ static int zero_clusters(struct qcow2 *q, uint64_t first, uint64_t n)
 	}
 	set_entries(q, l2, l2i, n, value, old);
 	if (!fresh) {
-		ret = qcow2_write_table_range(q, l2_off, l2, q->cs, from, to);
+		qcow2_cache_mark_dirty(&q->l2c, l2, from, to);
 	} else {
-		ret = qcow2_pwrite(q, l2_off, l2, q->cs);
-		if (!ret)
-			ret = qcow2_barrier(q);
-		if (!ret)
-			ret = qcow2_write_l1_entry(q, l1i, l2_off | QCOW2_COPIED);
+		qcow2_cache_mark_dirty(&q->l2c, l2, 0, q->cs);
+		qcow2_l1_set(q, l1i, l2_off | QCOW2_COPIED);
 	}
-	if (!ret)
-		ret = qcow2_release_entries(q, old, n);
+	ret = qcow2_release_entries(q, old, n);
 	qcow2_cache_put(&q->l2c, l2);
-	if (ret && fresh)
-		qcow2_cache_forget(&q->l2c, l2_off);
 	free(old);
 	return ret;
 }

@@ -227,10 +227,16 @@ void qcow2_unload(struct qcow2 *q)
 {
 	bool locks = q->path != NULL;	/* set just before the locks are made */
 
-	if (!q->read_only && !q->corrupt && q->pool_end != q->pool_next)
+	bool flushed = false;
+
+	/* Tables first, so that giving back the file's tail cannot cut off one written later. */
+	if (!q->read_only && !q->corrupt && q->pool_end != q->pool_next &&
+	    !qcow2_meta_writeback(q))
 		qcow2_pool_release(q, true);
-	if (!q->read_only && q->marked_dirty && !q->corrupt && q->hdr &&
-	    !qcow2_sync(q) && !qcow2_set_incompat(q, 0, QCOW2_INCOMPAT_DIRTY))
+	if (!q->read_only && !q->corrupt && q->hdr && (flushed = !qcow2_meta_flush(q)) == false)
+		vmm_warn("%s: cannot write the metadata back at close; the image stays marked "
+			 "dirty", q->path);
+	if (flushed && q->marked_dirty && !qcow2_set_incompat(q, 0, QCOW2_INCOMPAT_DIRTY))
 		qcow2_sync(q);
 	if (q->backing)
 		blk_close(q->backing);
@@ -388,12 +394,19 @@ static int qcow2_drv_pwritev(struct blk *b, uint64_t off, const struct iovec *io
 	return qcow2_write(b->priv, off, iov, iovcnt);
 }
 
-/* Metadata is written through before a request completes, so a flush is one fdatasync. */
+/* Every write completed before the flush is durable after it (dirty metadata, then a
+ * sync: virtio 1.2 §5.2.6.2, VIRTIO_BLK_T_FLUSH). */
 static int qcow2_flush(struct blk *b)
 {
 	struct qcow2 *q = b->priv;
+	int ret;
 
-	return q->read_only ? 0 : qcow2_sync(q);
+	if (q->read_only)
+		return 0;
+	pthread_mutex_lock(&q->lock);
+	ret = q->corrupt ? qcow2_sync(q) : qcow2_meta_flush(q);	/* corrupt: data only */
+	pthread_mutex_unlock(&q->lock);
+	return ret;
 }
 
 static int qcow2_discard(struct blk *b, uint64_t off, uint64_t len)
@@ -437,7 +450,7 @@ static int qcow2_snapshot(struct blk *b, const char *overlay, char *err, size_t 
 	char *name;
 	int ret;
 
-	if (!q->read_only && (ret = qcow2_sync(q))) {
+	if ((ret = qcow2_flush(b))) {
 		qcow2_msg(err, errlen, "%s: cannot flush before the snapshot: %s", b->path,
 			  strerror(-ret));
 		return ret;
@@ -463,7 +476,9 @@ int qcow2_tune(struct blk *b, const struct qcow2_tuning *t)
 		return -EINVAL;
 	pthread_rwlock_wrlock(&q->free_lock);
 	pthread_mutex_lock(&q->lock);
-	if (t->l2_cache_bytes)
+	if (!q->read_only && (t->l2_cache_bytes || t->refcount_cache_bytes))
+		ret = qcow2_meta_writeback(q);	/* resizing drops the buffers */
+	if (!ret && t->l2_cache_bytes)
 		ret = qcow2_cache_resize(&q->l2c, t->l2_cache_bytes);
 	if (!ret && t->refcount_cache_bytes)
 		ret = qcow2_cache_resize(&q->rbc, t->refcount_cache_bytes);
