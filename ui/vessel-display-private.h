@@ -37,6 +37,7 @@ struct _VesselDisplay {
 	int width, height, stride;
 	cairo_region_t *damage;		/* guest pixels not yet uploaded */
 	gboolean need_full_upload;	/* new framebuffer or new texture */
+	guint tick_id;			/* frame-clock callback that queues the render */
 
 	/* owned: GL objects, valid between realize and unrealize */
 	GLuint program, vao, vbo, tex;

@@ -138,6 +138,21 @@ gboolean vessel_display_set_framebuffer(VesselDisplay *self, int memfd, int widt
 	return TRUE;
 }
 
+/*
+ * Damage arrives in many small D-Bus batches while the guest draws. It is only collected
+ * here; one render per frame-clock tick uploads and draws everything pending (the GLArea
+ * does not auto-render, so nothing else makes it draw the whole frame again).
+ */
+static gboolean render_tick(GtkWidget *w, GdkFrameClock *clock, gpointer unused)
+{
+	VesselDisplay *self = VESSEL_DISPLAY(w);
+
+	self->tick_id = 0;
+	if (self->damage && !cairo_region_is_empty(self->damage))
+		gtk_gl_area_queue_render(self->area);
+	return G_SOURCE_REMOVE;
+}
+
 void vessel_display_invalidate(VesselDisplay *self, int x, int y, int w, int h)
 {
 	cairo_rectangle_int_t r;
@@ -156,7 +171,9 @@ void vessel_display_invalidate(VesselDisplay *self, int x, int y, int w, int h)
 	r.width = (int)(x1 - r.x);
 	r.height = (int)(y1 - r.y);
 	cairo_region_union_rectangle(self->damage, &r);
-	gtk_gl_area_queue_render(self->area);
+	if (!self->tick_id)
+		self->tick_id = gtk_widget_add_tick_callback(GTK_WIDGET(self), render_tick, NULL,
+							     NULL);
 }
 
 void vessel_display_compute_dest(VesselDisplay *self, int dev_w, int dev_h,
@@ -251,6 +268,7 @@ static void area_realize(GtkGLArea *area, VesselDisplay *self)
 	glGenTextures(1, &self->tex);
 	self->tex_w = self->tex_h = 0;
 	self->need_full_upload = TRUE;
+	gtk_gl_area_queue_render(area);
 }
 
 static void area_unrealize(GtkGLArea *area, VesselDisplay *self)
@@ -274,6 +292,36 @@ static void upload_rect(VesselDisplay *self, const cairo_rectangle_int_t *r)
 	self->uploaded_pixels += (guint64)r->width * r->height;
 }
 
+/*
+ * Upload the damage: its rectangles one by one, or their bounding box in one call when the
+ * box is mostly damage anyway (a guest redrawing a band sends many thin rectangles, and
+ * every glTexSubImage2D has a fixed cost on top of its texels).
+ */
+#define MERGE_MAX_RECTS	8
+
+static void upload_damage(VesselDisplay *self)
+{
+	int n = cairo_region_num_rectangles(self->damage);
+	cairo_rectangle_int_t r, box;
+	guint64 area = 0;
+
+	if (n <= 0)
+		return;
+	cairo_region_get_extents(self->damage, &box);
+	for (int i = 0; i < n; i++) {
+		cairo_region_get_rectangle(self->damage, i, &r);
+		area += (guint64)r.width * r.height;
+	}
+	if (n > MERGE_MAX_RECTS || area * 4 >= (guint64)box.width * box.height * 3) {
+		upload_rect(self, &box);
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		cairo_region_get_rectangle(self->damage, i, &r);
+		upload_rect(self, &r);
+	}
+}
+
 /* Bring the texture up to date: all of it after a change of frame, else the damage only. */
 static void upload(VesselDisplay *self)
 {
@@ -283,6 +331,7 @@ static void upload(VesselDisplay *self)
 	glPixelStorei(GL_UNPACK_ALIGNMENT, 4);
 	glPixelStorei(GL_UNPACK_ROW_LENGTH, self->stride / 4);
 	if (self->need_full_upload || self->tex_w != self->width || self->tex_h != self->height) {
+		/* storage is allocated once per frame size; later uploads only replace texels */
 		glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA8, self->width, self->height, 0, GL_RGBA,
 			     GL_UNSIGNED_BYTE, NULL);
 		self->tex_w = self->width;
@@ -291,21 +340,18 @@ static void upload(VesselDisplay *self)
 		upload_rect(self, &r);
 		self->need_full_upload = FALSE;
 	} else {
-		for (int i = 0; i < cairo_region_num_rectangles(self->damage); i++) {
-			cairo_region_get_rectangle(self->damage, i, &r);
-			upload_rect(self, &r);
-		}
+		upload_damage(self);
 	}
 	cairo_region_subtract(self->damage, self->damage);
 	glPixelStorei(GL_UNPACK_ROW_LENGTH, 0);
 }
 
-static void draw_frame(VesselDisplay *self, int dev_w, int dev_h)
+static void draw_frame(VesselDisplay *self, const struct vessel_display_dest *dp, int dev_w,
+		       int dev_h)
 {
-	struct vessel_display_dest d;
+	struct vessel_display_dest d = *dp;
 	GLint filter;
 
-	vessel_display_compute_dest(self, dev_w, dev_h, &d);
 	/* exact multiples stay sharp; anything else is filtered */
 	filter = d.scale == floor(d.scale) ? GL_NEAREST : GL_LINEAR;
 	glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, filter);
@@ -330,13 +376,23 @@ static gboolean area_render(GtkGLArea *area, GdkGLContext *ctx, VesselDisplay *s
 	int dev_w = gtk_widget_get_width(GTK_WIDGET(area)) * scale;
 	int dev_h = gtk_widget_get_height(GTK_WIDGET(area)) * scale;
 
-	glClearColor(0, 0, 0, 1);
-	glClear(GL_COLOR_BUFFER_BIT);
+	struct vessel_display_dest d;
+
 	self->draw_count++;
+	vessel_display_compute_dest(self, dev_w, dev_h, &d);
+	/*
+	 * On a software rasterizer every full-area pass costs milliseconds: clear only when
+	 * the frame leaves bars (or there is none); the quad itself overwrites what it covers.
+	 */
+	if (!self->map || !self->program || d.x > 0 || d.y > 0 || d.x + d.w < dev_w ||
+	    d.y + d.h < dev_h) {
+		glClearColor(0, 0, 0, 1);
+		glClear(GL_COLOR_BUFFER_BIT);
+	}
 	if (!self->map || !self->program)
 		return TRUE;
 	upload(self);
-	draw_frame(self, dev_w, dev_h);
+	draw_frame(self, &d, dev_w, dev_h);
 	return TRUE;
 }
 
@@ -420,6 +476,8 @@ static void vessel_display_size_allocate(GtkWidget *w, int width, int height, in
 
 	if (child)
 		gtk_widget_allocate(child, width, height, baseline, NULL);
+	/* without auto-render a new size (or scale) is drawn only when asked for */
+	gtk_gl_area_queue_render(self->area);
 	if (self->one_to_one || (width * scale == self->pref_w && height * scale == self->pref_h))
 		return;
 	self->pref_w = width * scale;
@@ -454,6 +512,9 @@ static void vessel_display_dispose(GObject *o)
 	GtkWidget *child;
 
 	unmap_framebuffer(self);
+	if (self->tick_id)
+		gtk_widget_remove_tick_callback(GTK_WIDGET(self), self->tick_id);
+	self->tick_id = 0;
 	g_clear_handle_id(&self->pref_source, g_source_remove);
 	gtk_widget_dispose_template(GTK_WIDGET(o), VESSEL_TYPE_DISPLAY);
 	while ((child = gtk_widget_get_first_child(GTK_WIDGET(o))))
@@ -489,10 +550,16 @@ static void vessel_display_class_init(VesselDisplayClass *klass)
 	vessel_display_input_class_init(wc);
 }
 
+static void scale_changed(VesselDisplay *self, GParamSpec *pspec, gpointer unused)
+{
+	gtk_gl_area_queue_render(self->area);
+}
+
 static void vessel_display_init(VesselDisplay *self)
 {
 	self->fd = -1;
 	gtk_widget_init_template(GTK_WIDGET(self));
+	g_signal_connect(self, "notify::scale-factor", G_CALLBACK(scale_changed), NULL);
 	vessel_display_input_init(self);
 }
 

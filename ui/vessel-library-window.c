@@ -14,7 +14,7 @@ struct _VesselLibraryWindow {
 	GtkListBox *list;
 
 	/* owned */
-	struct vessel_vm_list *lib;
+	struct vessel_library *lib;
 	GPtrArray *rows;	/* AdwActionRow *, borrowed from list */
 };
 
@@ -111,8 +111,8 @@ static void new_vm_created(VesselNewVmWindow *win, const char *path, VesselLibra
 {
 	g_autoptr(GError) error = NULL;
 
-	vessel_vm_list_add_recent(self->lib, path);
-	if (!vessel_vm_list_save(self->lib, &error))
+	vessel_library_push_recent(self->lib, path);
+	if (vessel_library_save(self->lib, &error) < 0)
 		g_warning("%s", error->message);
 	vessel_library_window_refresh(self);
 }
@@ -121,7 +121,7 @@ static void action_new_vm(GtkWidget *w, const char *name, GVariant *param)
 {
 	VesselLibraryWindow *self = VESSEL_LIBRARY_WINDOW(w);
 	VesselNewVmWindow *win = vessel_new_vm_window_new(GTK_WINDOW(self),
-		vessel_vm_list_default_folder(self->lib));
+		vessel_library_first_folder(self->lib));
 
 	g_signal_connect_object(win, "created", G_CALLBACK(new_vm_created), self, 0);
 	gtk_window_present(GTK_WINDOW(win));
@@ -144,17 +144,17 @@ VesselLibraryWindow *vessel_library_window_new(GtkApplication *app, const char *
 						 NULL);
 	g_autoptr(GError) error = NULL;
 
-	self->lib = vessel_vm_list_load(conf_path, &error);
+	self->lib = vessel_library_load(conf_path, &error);
 	if (!self->lib) {
 		/* a broken library.conf must not hide the VMs: scan the default folder */
 		g_warning("%s; using the default library folder", error->message);
-		self->lib = vessel_vm_list_load("", NULL);
+		self->lib = vessel_library_new_default(conf_path);
 	}
 	vessel_library_window_refresh(self);
 	return self;
 }
 
-struct vessel_vm_list *vessel_library_window_get_vm_list(VesselLibraryWindow *self)
+struct vessel_library *vessel_library_window_get_library(VesselLibraryWindow *self)
 {
 	return self->lib;
 }
@@ -178,7 +178,7 @@ static void vessel_library_window_finalize(GObject *o)
 {
 	VesselLibraryWindow *self = VESSEL_LIBRARY_WINDOW(o);
 
-	vessel_vm_list_free(self->lib);
+	vessel_library_free(self->lib);
 	g_ptr_array_unref(self->rows);
 	G_OBJECT_CLASS(vessel_library_window_parent_class)->finalize(o);
 }

@@ -20,7 +20,7 @@ VesselLibraryWindow *vessel_library_window_new(GtkApplication *app, const char *
 void vessel_library_window_refresh(VesselLibraryWindow *self);
 
 /* The library (borrowed), e.g. to add a recent file; refresh afterwards. */
-struct vessel_vm_list *vessel_library_window_get_vm_list(VesselLibraryWindow *self);
+struct vessel_library *vessel_library_window_get_library(VesselLibraryWindow *self);
 
 /* The rows shown (AdwActionRow, one per VM) and whether the empty state is up. */
 guint vessel_library_window_get_n_rows(VesselLibraryWindow *self);

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// Settings fields from and to the .vessel key file; the project's parser does the checking.
+// Settings fields from the .vessel file, and only the changed ones back onto it at save.
 #include "vessel-settings-private.h"
 
 #include <errno.h>
@@ -49,6 +49,11 @@ static void fill_disks(VesselSettingsWindow *self)
 	}
 	g_ptr_array_sort(self->disk_list, disk_cmp);
 	vessel_settings_refresh_disks(self);
+	g_strfreev(self->opened_disks);
+	self->opened_disks = g_new0(char *, self->disk_list->len + 1);
+	for (guint i = 0; i < self->disk_list->len; i++)
+		self->opened_disks[i] = g_strdup(((struct settings_disk *)
+						  self->disk_list->pdata[i])->group);
 }
 
 static void set_entry(AdwEntryRow *row, GKeyFile *kf, const char *group, const char *key)
@@ -56,6 +61,36 @@ static void set_entry(AdwEntryRow *row, GKeyFile *kf, const char *group, const c
 	g_autofree char *v = g_key_file_get_string(kf, group, key, NULL);
 
 	gtk_editable_set_text(GTK_EDITABLE(row), v ? v : "");
+}
+
+static char *entry_text(AdwEntryRow *row)
+{
+	const char *t = gtk_editable_get_text(GTK_EDITABLE(row));
+
+	return t && *t ? g_strdup(t) : NULL;
+}
+
+static void read_form(VesselSettingsWindow *self, struct settings_form *f)
+{
+	f->memory = gtk_spin_button_get_value_as_int(self->memory);
+	f->cpus = gtk_spin_button_get_value_as_int(self->cpus);
+	f->vram = gtk_spin_button_get_value_as_int(self->vram);
+	f->spice_port = gtk_spin_button_get_value_as_int(self->spice_port);
+	f->balloon_min = gtk_spin_button_get_value_as_int(self->balloon_min);
+	f->balloon_max = gtk_spin_button_get_value_as_int(self->balloon_max);
+	f->cdrom = entry_text(self->cdrom);
+	f->spice_password = entry_text(self->spice_password);
+	f->spice = gtk_switch_get_active(self->spice);
+	f->spice_tls = gtk_switch_get_active(self->spice_tls);
+	f->balloon = gtk_switch_get_active(self->balloon);
+	f->balloon_auto = gtk_switch_get_active(self->balloon_auto);
+}
+
+void vessel_settings_form_clear(struct settings_form *f)
+{
+	g_free(f->cdrom);
+	g_free(f->spice_password);
+	*f = (struct settings_form){ 0 };
 }
 
 void vessel_settings_fill(VesselSettingsWindow *self)
@@ -77,6 +112,8 @@ void vessel_settings_fill(VesselSettingsWindow *self)
 	gtk_spin_button_set_value(self->balloon_min, MIB(vf->balloon_min));
 	gtk_spin_button_set_value(self->balloon_max, MIB(vf->balloon_max));
 	gtk_switch_set_active(self->balloon_auto, vf->balloon_auto);
+	vessel_settings_form_clear(&self->opened);
+	read_form(self, &self->opened);
 }
 
 /* Write key=value, or drop the key (and an emptied group) when value is NULL. */
@@ -95,87 +132,99 @@ static void put(GKeyFile *kf, const char *group, const char *key, const char *va
 		g_key_file_remove_group(kf, group, NULL);
 }
 
-static void put_mib(GKeyFile *kf, const char *group, const char *key, GtkSpinButton *spin)
+static void put_mib(GKeyFile *kf, const char *group, const char *key, int mib)
 {
-	int v = gtk_spin_button_get_value_as_int(spin);
-	g_autofree char *s = v > 0 ? g_strdup_printf("%dM", v) : NULL;
+	g_autofree char *s = mib > 0 ? g_strdup_printf("%dM", mib) : NULL;
 
 	put(kf, group, key, s);
 }
 
-static const char *nonempty(AdwEntryRow *row)
+static gboolean in_strv(char **v, const char *s)
 {
-	const char *t = gtk_editable_get_text(GTK_EDITABLE(row));
-
-	return t && *t ? t : NULL;
+	return v && s && g_strv_contains((const char *const *)v, s);
 }
 
-static void apply_disks(VesselSettingsWindow *self)
+static gboolean has_row(VesselSettingsWindow *self, const char *group)
 {
-	GKeyFile *kf = self->vf->kf;
+	for (guint i = 0; i < self->disk_list->len; i++) {
+		struct settings_disk *d = self->disk_list->pdata[i];
+
+		if (d->group && !strcmp(d->group, group))
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/*
+ * Drives against the file as it is now: a group the user removed goes, every other group
+ * stays as the file has it (a snapshot may have pointed file= at a new overlay, another
+ * tool may have added one), and added rows become new groups after the highest index.
+ */
+static void apply_disks(VesselSettingsWindow *self, GKeyFile *kf)
+{
 	g_auto(GStrv) groups = g_key_file_get_groups(kf, NULL);
 	int next = 0;
 
-	/* groups whose row was removed go; the others keep their keys, unknown ones too */
 	for (char **g = groups; *g; g++) {
-		gboolean kept = FALSE;
-
 		if (disk_index(*g) < 0)
 			continue;
 		next = MAX(next, disk_index(*g) + 1);
-		for (guint i = 0; i < self->disk_list->len; i++) {
-			struct settings_disk *d = self->disk_list->pdata[i];
-
-			kept |= d->group && !strcmp(d->group, *g);
-		}
-		if (!kept)
+		if (in_strv(self->opened_disks, *g) && !has_row(self, *g))
 			g_key_file_remove_group(kf, *g, NULL);
 	}
 	for (guint i = 0; i < self->disk_list->len; i++) {
 		struct settings_disk *d = self->disk_list->pdata[i];
+		g_autofree char *group = NULL;
 
 		if (d->group)
 			continue;
-		d->group = g_strdup_printf("disk.%d", next++);
-		g_key_file_set_string(kf, d->group, "file", d->file);
-		g_key_file_set_string(kf, d->group, "bus", d->bus);
+		group = g_strdup_printf("disk.%d", next++);
+		g_key_file_set_string(kf, group, "file", d->file);
+		g_key_file_set_string(kf, group, "bus", d->bus);
 	}
 }
 
-static void apply_spice(VesselSettingsWindow *self)
+static void apply_spice(GKeyFile *kf, const struct settings_form *f,
+			const struct settings_form *o)
 {
-	GKeyFile *kf = self->vf->kf;
 	g_autofree char *listen = g_key_file_get_string(kf, "spice", "listen", NULL);
 	g_autofree char *port = NULL;
 
-	if (gtk_switch_get_active(self->spice)) {
-		port = g_strdup_printf("%d", gtk_spin_button_get_value_as_int(self->spice_port));
+	if (f->spice && (!o->spice || f->spice_port != o->spice_port)) {
+		port = g_strdup_printf("%d", f->spice_port);
 		/* loopback unless the file already says otherwise: sharing wider is a choice */
 		put(kf, "spice", "listen", listen && *listen ? listen : "127.0.0.1");
 		put(kf, "spice", "port", port);
-	} else {
+	} else if (!f->spice && o->spice) {
 		put(kf, "spice", "listen", NULL);
 		put(kf, "spice", "port", NULL);
 	}
-	put(kf, "spice", "password-file", nonempty(self->spice_password));
-	put(kf, "spice", "tls", gtk_switch_get_active(self->spice_tls) ? "true" : NULL);
+	if (g_strcmp0(f->spice_password, o->spice_password))
+		put(kf, "spice", "password-file", f->spice_password);
+	if (f->spice_tls != o->spice_tls)
+		put(kf, "spice", "tls", f->spice_tls ? "true" : NULL);
 }
 
 /*
  * The [balloon] group itself means "this VM has a balloon device", so the switch adds or
- * drops the group; auto is always written while it is on, which keeps the group present.
+ * drops the group; auto is always written when it is turned on, which keeps the group.
  */
-static void apply_balloon(VesselSettingsWindow *self)
+static void apply_balloon(GKeyFile *kf, const struct settings_form *f,
+			  const struct settings_form *o)
 {
-	GKeyFile *kf = self->vf->kf;
+	gboolean turned_on = f->balloon && !o->balloon;
 
-	if (!gtk_switch_get_active(self->balloon)) {
-		g_key_file_remove_group(kf, "balloon", NULL);
+	if (!f->balloon) {
+		if (o->balloon)
+			g_key_file_remove_group(kf, "balloon", NULL);
 		return;
 	}
-	g_key_file_set_boolean(kf, "balloon", "auto", gtk_switch_get_active(self->balloon_auto));
-	put_mib(kf, "balloon", "min", self->balloon_min);
-	put_mib(kf, "balloon", "max", self->balloon_max);
+	if (turned_on || f->balloon_auto != o->balloon_auto)
+		g_key_file_set_boolean(kf, "balloon", "auto", f->balloon_auto);
+	if (turned_on || f->balloon_min != o->balloon_min)
+		put_mib(kf, "balloon", "min", f->balloon_min);
+	if (turned_on || f->balloon_max != o->balloon_max)
+		put_mib(kf, "balloon", "max", f->balloon_max);
 }
 
 /* The section showing a parser message: by the group it names first ("x: [spice] port: ..."). */
@@ -229,35 +278,62 @@ static int check(VesselSettingsWindow *self, GError **error)
 	return ret;
 }
 
-static int apply_fields(VesselSettingsWindow *self, GError **error)
+/* Read the file again, whole (comments, unknown keys), as the base the changes go onto. */
+static int reload(VesselSettingsWindow *self, GError **error)
 {
-	GKeyFile *kf = self->vf->kf;
-	int ret;
+	g_autoptr(GError) e = NULL;
+	GKeyFile *kf = g_key_file_new();
 
-	ret = vessel_file_set_memory(self->vf,
-		(uint64_t)gtk_spin_button_get_value_as_int(self->memory) << 20, error);
-	if (!ret)
-		ret = vessel_file_set_cpus(self->vf,
-			(unsigned)gtk_spin_button_get_value_as_int(self->cpus), error);
+	if (!g_key_file_load_from_file(kf, self->vf->path, G_KEY_FILE_KEEP_COMMENTS |
+				       G_KEY_FILE_KEEP_TRANSLATIONS, &e)) {
+		g_set_error(error, VESSEL_FILE_ERROR, VESSEL_FILE_ERROR_IO,
+			    "cannot read %s again before saving: %s", self->vf->path, e->message);
+		g_key_file_free(kf);
+		return -EIO;
+	}
+	g_key_file_free(self->vf->kf);
+	self->vf->kf = kf;
+	return 0;
+}
+
+static int apply_fields(VesselSettingsWindow *self, const struct settings_form *f,
+			GError **error)
+{
+	const struct settings_form *o = &self->opened;
+	GKeyFile *kf = self->vf->kf;
+	int ret = 0;
+
+	if (f->memory != o->memory)
+		ret = vessel_file_set_memory(self->vf, (uint64_t)f->memory << 20, error);
+	if (!ret && f->cpus != o->cpus)
+		ret = vessel_file_set_cpus(self->vf, (unsigned)f->cpus, error);
 	if (ret)
 		return ret;
-	apply_disks(self);
-	put(kf, "cdrom", "file", nonempty(self->cdrom));
-	put_mib(kf, "display", "vram", self->vram);
-	apply_spice(self);
-	apply_balloon(self);
+	apply_disks(self, kf);
+	if (g_strcmp0(f->cdrom, o->cdrom))
+		put(kf, "cdrom", "file", f->cdrom);
+	if (f->vram != o->vram)
+		put_mib(kf, "display", "vram", f->vram);
+	apply_spice(kf, f, o);
+	apply_balloon(kf, f, o);
 	return 0;
 }
 
 int vessel_settings_apply(VesselSettingsWindow *self)
 {
 	g_autoptr(GError) error = NULL;
-	int ret = apply_fields(self, &error);
+	struct settings_form f = { 0 };
+	int ret;
 
+	read_form(self, &f);
+	ret = reload(self, &error);
+	if (!ret)
+		ret = apply_fields(self, &f, &error);
 	if (!ret)
 		ret = check(self, &error);
 	if (!ret)
 		ret = vessel_file_save(self->vf, &error);
+	vessel_settings_form_clear(&f);
 	if (ret) {
 		vessel_settings_show_error(self, section_of(error->message),
 					   strip_file(error->message));

@@ -13,6 +13,13 @@ struct settings_disk {
 	char *bus;		/* NULL: the file's default */
 };
 
+/* What the fields showed: kept from opening so that saving writes only what the user changed. */
+struct settings_form {
+	int memory, cpus, vram, spice_port, balloon_min, balloon_max;	/* MiB or counts */
+	char *cdrom, *spice_password;
+	gboolean spice, spice_tls, balloon, balloon_auto;
+};
+
 struct _VesselSettingsWindow {
 	AdwWindow parent_instance;
 
@@ -24,8 +31,10 @@ struct _VesselSettingsWindow {
 	GtkSwitch *spice, *spice_tls, *balloon, *balloon_auto;
 
 	/* owned */
-	struct vessel_file *vf;	/* its kf is edited in place and is what gets saved */
+	struct vessel_file *vf;	/* as opened; saving starts again from the file on disk */
 	GPtrArray *disk_list;	/* struct settings_disk * */
+	struct settings_form opened;	/* the fields as filled from the file */
+	char **opened_disks;		/* the [disk.N] groups the file had when opened */
 };
 
 /* vessel-settings-window.c */
@@ -35,7 +44,12 @@ void vessel_settings_refresh_disks(VesselSettingsWindow *self);
 
 /* vessel-settings-apply.c */
 void vessel_settings_fill(VesselSettingsWindow *self);
-/* Fields into the key file, checked by the parser, saved; -errno after showing why. */
+void vessel_settings_form_clear(struct settings_form *f);
+/*
+ * Save: the file is read again (a snapshot may have rewritten [disk.N] file= meanwhile),
+ * only the fields the user changed since opening are applied to it, unknown keys stay, the
+ * parser checks the result and it is written atomically; -errno after showing why.
+ */
 int vessel_settings_apply(VesselSettingsWindow *self);
 
 #endif

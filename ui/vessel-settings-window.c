@@ -166,6 +166,8 @@ static void vessel_settings_window_finalize(GObject *o)
 
 	vessel_file_free(self->vf);
 	g_ptr_array_unref(self->disk_list);
+	vessel_settings_form_clear(&self->opened);
+	g_strfreev(self->opened_disks);
 	G_OBJECT_CLASS(vessel_settings_window_parent_class)->finalize(o);
 }
 

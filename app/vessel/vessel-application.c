@@ -25,16 +25,9 @@ static VesselVmWindow *find_vm_window(GtkApplication *app, const char *path)
 static void remember_recent(const char *path)
 {
 	g_autoptr(GError) error = NULL;
-	struct vessel_vm_list *lib = vessel_vm_list_load(NULL, &error);
 
-	if (!lib) {
+	if (vessel_library_add_recent(path, &error) < 0)
 		g_warning("%s", error->message);
-		return;
-	}
-	vessel_vm_list_add_recent(lib, path);
-	if (!vessel_vm_list_save(lib, &error))
-		g_warning("%s", error->message);
-	vessel_vm_list_free(lib);
 }
 
 static void vessel_application_open(GApplication *app, GFile **files, int n,

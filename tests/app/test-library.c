@@ -16,39 +16,51 @@ static char *write_file(const char *dir, const char *name, const char *text)
 	return p;
 }
 
+/* library.conf through app/library.c, the one implementation the window uses too. */
 static void test_conf(const char *tmp)
 {
 	g_autofree char *conf = g_build_filename(tmp, "cfg", "vessel", "library.conf", NULL);
 	g_autofree char *bad = write_file(tmp, "bad.conf", "[library\nfolders=");
 	g_autofree char *home_vms = g_build_filename(g_get_home_dir(), "Virtual Machines", NULL);
+	g_autofree char *text = NULL, *bad_after = NULL;
 	g_autoptr(GError) error = NULL;
-	struct vessel_vm_list *lib = vessel_vm_list_load(conf, &error);
+	struct vessel_library *lib = vessel_library_load(conf, &error);
 
 	ok(lib && lib->folders->len == 1 && !strcmp(lib->folders->pdata[0], home_vms) &&
 	   lib->recent->len == 0, "no library.conf: ~/Virtual Machines, no recent files");
-	for (int i = 0; i < VESSEL_VM_LIST_RECENT_MAX + 5; i++) {
+	for (int i = 0; i < VESSEL_LIBRARY_RECENT_MAX + 5; i++) {
 		g_autofree char *p = g_strdup_printf("/vms/%d.vessel", i);
 
-		vessel_vm_list_add_recent(lib, p);
+		vessel_library_push_recent(lib, p);
 	}
-	vessel_vm_list_add_recent(lib, "/vms/3.vessel");
-	is_int(lib->recent->len, VESSEL_VM_LIST_RECENT_MAX, "recent list is capped");
+	vessel_library_push_recent(lib, "/vms/3.vessel");
+	is_int(lib->recent->len, VESSEL_LIBRARY_RECENT_MAX, "recent list is capped");
 	ok(!strcmp(lib->recent->pdata[0], "/vms/3.vessel") &&
 	   !strcmp(lib->recent->pdata[1], "/vms/24.vessel"),
 	   "re-opening moves a file to the front without duplicating it");
 	g_free(lib->folders->pdata[0]);
 	lib->folders->pdata[0] = g_strdup(tmp);
-	ok(vessel_vm_list_save(lib, &error), "library.conf saved (its folder created)");
-	vessel_vm_list_free(lib);
-	lib = vessel_vm_list_load(conf, &error);
+	g_key_file_set_comment(lib->kf, NULL, NULL, " kept by every save", NULL);
+	ok(vessel_library_save(lib, &error) == 0, "library.conf saved (its folder created)");
+	vessel_library_free(lib);
+	lib = vessel_library_load(conf, &error);
 	ok(lib && lib->folders->len == 1 && !strcmp(lib->folders->pdata[0], tmp) &&
-	   lib->recent->len == VESSEL_VM_LIST_RECENT_MAX &&
+	   lib->recent->len == VESSEL_LIBRARY_RECENT_MAX &&
 	   !strcmp(lib->recent->pdata[0], "/vms/3.vessel"), "and read back the same");
-	vessel_vm_list_free(lib);
+	vessel_library_free(lib);
+	g_file_get_contents(conf, &text, NULL, NULL);
+	ok(text && strstr(text, "# kept by every save"), "comments in library.conf survive");
 	g_clear_error(&error);
-	lib = vessel_vm_list_load(bad, &error);
+	lib = vessel_library_load(bad, &error);
 	ok(!lib && error && strstr(error->message, "bad.conf"),
 	   "a malformed library.conf is an error naming it: %s", error ? error->message : "");
+	lib = vessel_library_new_default(bad);
+	g_clear_error(&error);
+	ok(vessel_library_save(lib, &error) < 0 && error, "and is never overwritten: %s",
+	   error ? error->message : "");
+	vessel_library_free(lib);
+	g_file_get_contents(bad, &bad_after, NULL, NULL);
+	ok(bad_after && !strcmp(bad_after, "[library\nfolders="), "the malformed file is as it was");
 }
 
 /* A 4x3 PNG as FOLDER/screenshot.png: the row's thumbnail. */
@@ -117,7 +129,7 @@ static void test_window(const char *tmp)
 	g_autoptr(GError) error = NULL;
 	struct vessel_file *a, *b, *outside;
 	VesselLibraryWindow *win;
-	struct vessel_vm_list *lib;
+	struct vessel_library *lib;
 
 	g_mkdir_with_parents(vms, 0755);
 	g_mkdir_with_parents(other, 0755);
@@ -135,14 +147,20 @@ static void test_window(const char *tmp)
 	outside = vessel_file_create(other, "Recent One", 256ull << 20, 2, &error);
 	ok(a && b && outside, "three VMs made with vessel_file_create");
 	write_screenshot(a->dir);
-	broken = write_file(vms, "broken.vessel", "[vm]\nname=Broken\nuuid=nope\n");
+	g_autofree char *broken_dir = g_build_filename(vms, "broken", NULL);
+	g_autofree char *stray = write_file(vms, "stray.vessel", "[vm]\nname=Stray\n");
+
+	g_mkdir(broken_dir, 0755);
+	broken = write_file(broken_dir, "broken.vessel", "[vm]\nname=Broken\nuuid=nope\n");
 	outside_path = g_strdup(outside->path);
-	lib = vessel_library_window_get_vm_list(win);
-	vessel_vm_list_add_recent(lib, outside_path);
+	lib = vessel_library_window_get_library(win);
+	vessel_library_push_recent(lib, outside_path);
 	gtk_widget_activate_action(GTK_WIDGET(win), "library.refresh", NULL);
 	app_test_wait(200);
 
-	is_int(vessel_library_window_get_n_rows(win), 4, "library.refresh finds 4 VMs");
+	is_int(vessel_library_window_get_n_rows(win), 4,
+	       "library.refresh finds 4 VMs (FOLDER/NAME/NAME.vessel and the recent one, "
+	       "not a stray file beside the VM folders)");
 	ok(!vessel_library_window_is_empty(win), "the list replaces the empty state");
 	ok(!strcmp(row_title(win, 0), "Alpha BSD") && !strcmp(row_title(win, 1), "broken.vessel") &&
 	   !strcmp(row_title(win, 2), "Recent One") && !strcmp(row_title(win, 3), "Zeta Linux"),

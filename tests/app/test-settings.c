@@ -167,6 +167,64 @@ static void test_remove(const char *path)
 	vessel_file_free(vf);
 }
 
+/* Replace the first "from" in path's text with "to" (as another writer of the file would). */
+static gboolean rewrite(const char *path, const char *from, const char *to)
+{
+	g_autofree char *text = contents(path);
+	g_autofree char *out = NULL;
+	char *at = text ? strstr(text, from) : NULL;
+
+	if (!at)
+		return FALSE;
+	*at = 0;
+	out = g_strconcat(text, to, at + strlen(from), NULL);
+	return g_file_set_contents(path, out, -1, NULL);
+}
+
+/*
+ * A snapshot rewrites [disk.0] file= (and something else changes memory) while the dialog is
+ * open; saving must keep both and land only what the user edited.
+ */
+static void test_changed_on_disk(const char *tmp)
+{
+	g_autofree char *sub = g_build_filename(tmp, "concurrent", NULL);
+	g_autofree char *path = NULL, *dir = NULL, *overlay = NULL, *text = NULL;
+	struct vessel_file *vf = NULL;
+	VesselSettingsWindow *w;
+	int saved = 0;
+
+	g_mkdir_with_parents(sub, 0755);
+	path = make_vm(sub);
+	dir = g_path_get_dirname(path);
+	overlay = g_build_filename(dir, "system.snap-1.qcow2", NULL);
+	w = vessel_settings_window_new(NULL, path);
+	g_signal_connect(w, "saved", G_CALLBACK(on_saved), &saved);
+	app_test_show(GTK_WINDOW(w), 560, 900);
+	set_spin(w, "cpus", 3);
+	set_spin(w, "vram", 32);
+
+	g_file_set_contents(overlay, "", -1, NULL);
+	ok(rewrite(path, "file=system.img", "file=system.snap-1.qcow2") &&
+	   rewrite(path, "memory=256M", "memory=384M") &&
+	   rewrite(path, "[usb]", "[snapshot]\ncurrent=snap-1\n\n[usb]"),
+	   "meanwhile the file changes on disk: new disk overlay, memory, a new group");
+	gtk_widget_activate_action(GTK_WIDGET(w), "settings.save", NULL);
+	is_int(saved, 1, "the dialog saves");
+	ok(vessel_file_load(path, &vf, NULL) == 0, "the result loads");
+	if (!vf)
+		return;
+	ok(vf->ndisks == 1 && !strcmp(vf->disks[0].file, "system.snap-1.qcow2"),
+	   "the snapshot's disk path survives (not the stale one from opening): %s",
+	   vf->ndisks ? vf->disks[0].file : "none");
+	ok(vf->memory == 384ull << 20, "a field the user did not touch keeps the on-disk value");
+	ok(vf->cpus == 3 && vf->vram == 32ull << 20, "the user's edits land");
+	vessel_file_free(vf);
+	text = contents(path);
+	ok(text && strstr(text, "[snapshot]\ncurrent=snap-1") && strstr(text, "x-vendor-hint=keep") &&
+	   strstr(text, "future-key=42") && strstr(text, "# my own note, keep me"),
+	   "keys added on disk and unknown keys are kept");
+}
+
 int main(void)
 {
 	g_autofree char *tmp = NULL, *path = NULL, *dir = NULL, *broken = NULL;
@@ -188,6 +246,7 @@ int main(void)
 	test_refusals(w, path, &saved);
 	test_save(w, path, dir, &saved);
 	test_remove(path);
+	test_changed_on_disk(tmp);
 
 	broken = g_build_filename(tmp, "broken.vessel", NULL);
 	g_file_set_contents(broken, "[vm]\nname=x\n", -1, NULL);
