@@ -15,37 +15,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define RINGS	0x100000ull
 #define BUFS	0x800000ull
 
-struct input {
-	const uint8_t *p;
-	size_t left;
-};
-
 static struct virtio_balloon *B;
 static struct drv D;
 static uint16_t avail_idx[4], next_desc[4];
 
-static uint32_t take(struct input *in, unsigned n)
-{
-	uint32_t v = 0;
-
-	for (unsigned i = 0; i < n && in->left; i++, in->left--)
-		v |= (uint32_t)*in->p++ << (8 * i);
-	return v;
-}
-
-static void setup_queue(unsigned q)
-{
-	uint64_t base = RINGS + q * 0x10000ull;
-
-	memset(gptr(base, 0x3000), 0, 0x3000);
-	avail_idx[q] = next_desc[q] = 0;
-	cm_wr(&D, VIRTIO_PCI_COMMON_Q_SELECT, q, 2);
-	cm_wr(&D, VIRTIO_PCI_COMMON_Q_SIZE, QS, 2);
-	cm_wr(&D, VIRTIO_PCI_COMMON_Q_DESCLO, (uint32_t)base, 4);
-	cm_wr(&D, VIRTIO_PCI_COMMON_Q_AVAILLO, (uint32_t)base + 0x1000, 4);
-	cm_wr(&D, VIRTIO_PCI_COMMON_Q_USEDLO, (uint32_t)base + 0x2000, 4);
-	cm_wr(&D, VIRTIO_PCI_COMMON_Q_ENABLE, 1, 2);
-}
+#include "fuzz-virtio-rig.h"
 
 static void driver_init(uint8_t fbits)
 {
@@ -59,14 +33,7 @@ static void driver_init(uint8_t fbits)
 	for (unsigned i = 0; i < sizeof(bits) / sizeof(bits[0]); i++)
 		if (fbits >> i & 1)
 			f |= 1ull << bits[i];
-	cm_wr(&D, VIRTIO_PCI_COMMON_STATUS, 0, 1);
-	cm_wr(&D, VIRTIO_PCI_COMMON_STATUS, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER,
-	      1);
-	for (unsigned w = 0; w < 2; w++) {
-		cm_wr(&D, VIRTIO_PCI_COMMON_GFSELECT, w, 4);
-		cm_wr(&D, VIRTIO_PCI_COMMON_GF, (uint32_t)(f >> (32 * w)), 4);
-	}
-	cm_wr(&D, VIRTIO_PCI_COMMON_STATUS, status(&D) | VIRTIO_CONFIG_S_FEATURES_OK, 1);
+	negotiate(f);
 	for (unsigned q = 0; q < 4; q++)
 		setup_queue(q);
 	cm_wr(&D, VIRTIO_PCI_COMMON_STATUS, status(&D) | VIRTIO_CONFIG_S_DRIVER_OK, 1);
