@@ -38,21 +38,6 @@ static void wait_ms_sti(uint32_t ms)
 	cli();
 }
 
-/* Counts per millisecond at divide-by-16, measured against PIT channel 2. */
-static uint32_t measure_rate(void)
-{
-	uint32_t cur;
-
-	lapic_write(LAPIC_TIMER_DIV, DIV_16);
-	lapic_write(LAPIC_LVT_TIMER, LAPIC_LVT_MASKED | TIMER_VECTOR);
-	lapic_write(LAPIC_TIMER_INIT, 0xFFFFFFFF);
-	pit_ch2_wait_us(20000);
-	cur = lapic_read(LAPIC_TIMER_CUR);
-	lapic_timer_stop();
-	KIT_ASSERT(cur < 0xFFFFFFFF);
-	return (0xFFFFFFFF - cur) / 20;
-}
-
 static void check_periodic(uint32_t rate)
 {
 	const uint32_t interval = 250;
@@ -127,7 +112,7 @@ void kit_main(uint32_t magic, uint32_t mbi)
 	kit_printf("lapic: id %u version 0x%08x\n", lapic_id(), version);
 	KIT_ASSERT((version & 0xFF) >= 0x10);	/* an integrated APIC */
 	KIT_ASSERT(((version >> 16) & 0xFF) >= 4);	/* max LVT entry: at least timer..error */
-	rate = measure_rate();
+	rate = lapic_timer_counts_per_ms(DIV_16);
 	kit_printf("lapic: timer %u counts/ms at divide 16\n", rate);
 	KIT_ASSERT(rate > 0);
 	check_periodic(rate);

@@ -71,20 +71,6 @@ static void fill_ram(uint32_t mib, uint32_t seed)
 	kit_printf("snapshot: %u MiB touched\n", mib);
 }
 
-/* LAPIC counts per ms at divide-by-16, against PIT channel 2. */
-static uint32_t lapic_rate(void)
-{
-	uint32_t cur;
-
-	lapic_write(LAPIC_TIMER_DIV, DIV_16);
-	lapic_write(LAPIC_LVT_TIMER, LAPIC_LVT_MASKED | LAPIC_VECTOR);
-	lapic_write(LAPIC_TIMER_INIT, 0xFFFFFFFF);
-	pit_ch2_wait_us(20000);
-	cur = lapic_read(LAPIC_TIMER_CUR);
-	lapic_timer_stop();
-	return (0xFFFFFFFF - cur) / 20;
-}
-
 static void start_timers(void)
 {
 	uint32_t rate;
@@ -92,7 +78,7 @@ static void start_timers(void)
 	kit_set_handler(LAPIC_VECTOR, lapic_isr, NULL);
 	kit_set_handler(RTC_VECTOR, rtc_isr, NULL);
 	lapic_enable();
-	rate = lapic_rate();
+	rate = lapic_timer_counts_per_ms(DIV_16);
 	KIT_ASSERT(rate > 0);
 	lapic_timer_start(LAPIC_VECTOR, rate * TICK_MS, DIV_16, true);
 	ioapic_route(8, RTC_VECTOR, lapic_id(), 0);

@@ -266,6 +266,8 @@ void lapic_eoi(void);
 /* One-shot or periodic timer; divide is the DCR encoding (0x3 = by 16). */
 void lapic_timer_start(uint8_t vector, uint32_t count, uint32_t divide, bool periodic);
 void lapic_timer_stop(void);
+/* Timer counts per ms at `divide`, against PIT channel 2 (the least of three 20 ms tries). */
+uint32_t lapic_timer_counts_per_ms(uint32_t divide);
 /* Send an IPI; false if the delivery-status bit never cleared. */
 bool lapic_send_ipi(uint8_t dest, uint32_t icr_lo);
 #define ICR_FIXED		0x00000
@@ -276,7 +278,10 @@ bool lapic_send_ipi(uint8_t dest, uint32_t icr_lo);
 #define ICR_ALL_BUT_SELF	0xC0000
 
 /* ---- time ---- */
-/* TSC ticks per millisecond, calibrated once against PIT channel 2; 0 if the TSC is stuck. */
+/*
+ * TSC ticks per millisecond, calibrated once as the shortest of three PIT channel 2 windows
+ * (a vCPU descheduled at a window's end can only lengthen it); 0 if the TSC is stuck.
+ */
 uint64_t kit_tsc_per_ms(void);
 void kit_udelay(uint32_t us);
 void kit_mdelay(uint32_t ms);
