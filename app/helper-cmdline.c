@@ -3,6 +3,7 @@
 #include "helper-cmdline.h"
 #include "vessel-file.h"
 #include "firmware.h"
+#include "smbios.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -53,6 +54,9 @@ void helper_usage(FILE *out)
 "  --control-socket PATH|auto  serve the control API (D-Bus VM1) on a private unix\n"
 "                       socket; auto: $XDG_RUNTIME_DIR/vessel/UUID.sock (needs NAME.vessel)\n"
 "  --control-fd FD      serve the control API on an inherited socketpair end\n"
+"  --uuid UUID          the system UUID firmware reports (SMBIOS type 1), in the form\n"
+"                       2f1d7c9e-5b3a-4e61-9a0c-8d4f6e2b1a37 (default: the .vessel\n"
+"                       file's uuid; without either, all zeros)\n"
 "  --firmware FILE      BIOS image to boot through when there is no direct boot\n"
 "                       (default " FIRMWARE_DEFAULT ")\n"
 "  --serial BACKEND     COM1: stdio, file:PATH, unix:PATH or none (default stdio)\n"
@@ -466,7 +470,7 @@ enum {
 	OPT_VGA, OPT_VRAM, OPT_SHOT_AT, OPT_SHOT_EXIT, OPT_TEXT_EXIT,
 	OPT_SPICE, OPT_SPICE_PW, OPT_SPICE_FILE, OPT_SPICE_TLS, OPT_SPICE_PW_EXPIRES,
 	OPT_CONTROL_SOCKET, OPT_CONTROL_FD, OPT_SNAP_AT, OPT_RESTORE,
-	OPT_BALLOON, OPT_BALLOON_TARGET, OPT_BALLOON_STATS, OPT_TABLET,
+	OPT_BALLOON, OPT_BALLOON_TARGET, OPT_BALLOON_STATS, OPT_TABLET, OPT_UUID,
 };
 
 static const struct option long_opts[] = {
@@ -500,6 +504,7 @@ static const struct option long_opts[] = {
 	{ "balloon-target", required_argument, NULL, OPT_BALLOON_TARGET },
 	{ "balloon-stats", required_argument, NULL, OPT_BALLOON_STATS },
 	{ "tablet", no_argument, NULL, OPT_TABLET },
+	{ "uuid", required_argument, NULL, OPT_UUID },
 	{ "no-reboot", no_argument, NULL, OPT_NO_REBOOT },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "exit-stats", no_argument, NULL, OPT_EXIT_STATS },
@@ -600,6 +605,12 @@ static int apply_opt(struct helper_options *o, int c, const char *arg, char *err
 	case OPT_TABLET:
 		o->vm.tablet = true;
 		return 0;
+	case OPT_UUID:
+		if (smbios_uuid_parse(arg, o->vm.uuid))
+			return fail(err, errlen, "--uuid %s: expected a UUID as 36 characters, "
+				    "8-4-4-4-12 hex digits, e.g. "
+				    "2f1d7c9e-5b3a-4e61-9a0c-8d4f6e2b1a37", arg);
+		return 0;
 	case OPT_FIRMWARE:
 		o->vm.firmware = arg;
 		return 0;
@@ -687,6 +698,10 @@ static int load_vessel(struct helper_options *o, const char *path, char *err, si
 	}
 	o->vessel_path = path;
 	vessel_file_to_vm_config(o->vessel, &o->vm);
+	/* The file's uuid is the machine's SMBIOS UUID too (--uuid overrides it). */
+	if (o->vessel->uuid[0] && smbios_uuid_parse(o->vessel->uuid, o->vm.uuid))
+		return fail(err, errlen, "%s: [vm] uuid=%s is not a UUID in the 36-character form",
+			    path, o->vessel->uuid);
 	o->file_firmware = o->vm.firmware;
 	return vessel_spice(o, err, errlen);
 }

@@ -77,6 +77,7 @@ struct vm_config {
 	bool share_pages;		/* guest RAM MADV_MERGEABLE (KSM) */
 	/* virtio-input tablet ([input] tablet in a .vessel file, --tablet): virtio-input.h. */
 	bool tablet;
+	uint8_t uuid[16];		/* SMBIOS system UUID, RFC 4122 order; all zero: none */
 };
 
 /* Well-known exits counted per VM (the benchmark prints the histogram). */

@@ -9,6 +9,7 @@
 
 #include "firmware.h"
 #include "helper-cmdline.h"
+#include "smbios.h"
 #include "vessel-file.h"
 #include "tap.h"
 
@@ -119,11 +120,42 @@ static void test_flags(void)
 	ok(o.help, "help flag set");
 }
 
+static void check_uuid(const struct helper_options *o, const char *text, const char *what)
+{
+	uint8_t want[16] = { 0 };
+
+	ok(!smbios_uuid_parse(text, want) && !memcmp(o->vm.uuid, want, 16), "%s (%s)", what, text);
+}
+
+/* --uuid: strictly the 36-character text; without it (and without a file) all zeros. */
+static void test_uuid_flag(void)
+{
+	static const uint8_t zero[16];
+	struct helper_options o;
+	char err[256];
+
+	is_int(parse(&o, err, sizeof(err), "--multiboot", kernel_path, NULL), 0, "no --uuid");
+	ok(!memcmp(o.vm.uuid, zero, 16), "no uuid: zeros");
+	is_int(parse(&o, err, sizeof(err), "--multiboot", kernel_path, "--uuid",
+		     "2F1D7C9E-5B3A-4E61-9A0C-8D4F6E2B1A37", NULL), 0, "--uuid in capitals");
+	check_uuid(&o, "2f1d7c9e-5b3a-4e61-9a0c-8d4f6e2b1a37", "--uuid parsed");
+	is_int(parse(&o, err, sizeof(err), "--multiboot", kernel_path, "--uuid",
+		     "2f1d7c9e5b3a4e619a0c8d4f6e2b1a37", NULL), -EINVAL, "--uuid without hyphens");
+	ok(strstr(err, "--uuid 2f1d7c9e5b3a4e619a0c8d4f6e2b1a37") && strstr(err, "8-4-4-4-12"),
+	   "message names the flag and the form: %s", err);
+	is_int(parse(&o, err, sizeof(err), "--multiboot", kernel_path, "--uuid",
+		     "{2f1d7c9e-5b3a-4e61-9a0c-8d4f6e2b1a37}", NULL), -EINVAL, "--uuid in braces");
+	is_int(parse(&o, err, sizeof(err), "--multiboot", kernel_path, "--uuid", "", NULL),
+	       -EINVAL, "--uuid empty");
+	is_int(parse(&o, err, sizeof(err), "--multiboot", kernel_path, "--uuid", NULL), -EINVAL,
+	       "--uuid without its value");
+}
+
 /* NAME.vessel as the base configuration, flags on top. */
 static void test_vessel_file(void)
 {
 	struct helper_options o;
-	char dir[] = "/tmp/vessel-test-vmXXXXXX", path[256], disk[256], err[512];
+	char dir[] = "/tmp/vessel-test-vmXXXXXX", path[256], disk[256], err[512], uuid[40];
 	GError *gerr = NULL;
 	struct vessel_file *vf;
 	FILE *f;
@@ -134,6 +166,7 @@ static void test_vessel_file(void)
 	ok(vf != NULL, "a VM folder to start from");
 	if (!vf)
 		return;
+	snprintf(uuid, sizeof(uuid), "%s", vf->uuid);
 	vessel_file_free(vf);
 	snprintf(disk, sizeof(disk), "%s/Demo/disk.img", dir);
 	f = fopen(disk, "w");
@@ -148,6 +181,11 @@ static void test_vessel_file(void)
 	ok(o.vm.ram_size == 512ull << 20 && o.vm.cpus == 2 && o.vm.ndisks == 1 &&
 	   o.vm.disks[0].bus == VM_DISK_VIRTIO && !strcmp(o.vm.disks[0].path, disk) &&
 	   o.vm.firmware != NULL, "memory, CPUs, disk (resolved in the folder) and firmware");
+	check_uuid(&o, uuid, "the file's [vm] uuid reaches the VM config (SMBIOS type 1)");
+	helper_options_free(&o);
+	is_int(parse(&o, err, sizeof(err), path, "--uuid", "00112233-4455-6677-8899-aabbccddeeff",
+		     NULL), 0, "--uuid after NAME.vessel: %s", err);
+	check_uuid(&o, "00112233-4455-6677-8899-aabbccddeeff", "--uuid overrides the file's");
 	helper_options_free(&o);
 	is_int(parse(&o, err, sizeof(err), "--memory", "128M", path, "--cpus", "1", NULL), 0,
 	       "flags around the file");
@@ -323,6 +361,7 @@ int main(void)
 	close(fd);
 	test_sizes();
 	test_flags();
+	test_uuid_flag();
 	test_vessel_file();
 	test_balloon_flags();
 	test_tablet_flag();

@@ -279,25 +279,20 @@ static void test_refused(void)
 /*
  * dmidecode (Debian package dmidecode) reads a dump: the entry point at offset 0, the
  * table where its address field points (32). An independent reader of the same spec.
+ * Its report goes to out; false if it could not be run.
  */
-static void test_dmidecode(void)
+static bool run_dmidecode(const struct smbios_config *cfg, char *out, size_t outlen)
 {
-	char path[] = "/tmp/vessel-smbios-XXXXXX", cmd[256], out[8192] = "";
-	struct smbios_config cfg;
+	char path[] = "/tmp/vessel-smbios-XXXXXX", cmd[256];
 	struct smbios_blobs b;
 	uint8_t ep[32] = { 0 };
 	size_t n = 0;
 	FILE *f, *p;
+	bool done;
 	int fd;
 
-	if (system("dmidecode --version >/dev/null 2>&1")) {
-		printf("# dmidecode not installed (Debian package dmidecode): skipped\n");
-		ok(1, "# SKIP dmidecode");
-		return;
-	}
-	default_cfg(&cfg);
-	cfg.ram_above_4g = 1ull << 30;
-	smbios_build(&cfg, &b);
+	if (smbios_build(cfg, &b))
+		return false;
 	memcpy(ep, b.anchor, 31);
 	ep[0x18] = 32;			/* table address: right after the entry point */
 	ep[0x15] -= 32;			/* keep both checksums right */
@@ -307,13 +302,31 @@ static void test_dmidecode(void)
 	   "dump written");
 	if (f)
 		fclose(f);
+	smbios_blobs_free(&b);
 	snprintf(cmd, sizeof(cmd), "dmidecode --from-dump %s 2>&1", path);
 	p = popen(cmd, "r");
-	while (p && n < sizeof(out) - 1 && !feof(p))
-		n += fread(out + n, 1, sizeof(out) - 1 - n, p);
+	while (p && n < outlen - 1 && !feof(p))
+		n += fread(out + n, 1, outlen - 1 - n, p);
 	out[n] = '\0';
-	ok(p && pclose(p) == 0, "dmidecode exits 0");
+	done = p && pclose(p) == 0;
 	unlink(path);
+	return done;
+}
+
+static void test_dmidecode(void)
+{
+	static const char uuid[] = "2f1d7c9e-5b3a-4e61-9a0c-8d4f6e2b1a37";
+	struct smbios_config cfg;
+	char out[8192] = "", want[64];
+
+	if (system("dmidecode --version >/dev/null 2>&1")) {
+		printf("# dmidecode not installed (Debian package dmidecode): skipped\n");
+		ok(1, "# SKIP dmidecode");
+		return;
+	}
+	default_cfg(&cfg);
+	cfg.ram_above_4g = 1ull << 30;
+	ok(run_dmidecode(&cfg, out, sizeof(out)), "dmidecode exits 0");
 	ok(strstr(out, "SMBIOS 2.8 present.") != NULL, "dmidecode: SMBIOS 2.8");
 	ok(strstr(out, "9 structures occupying") != NULL, "dmidecode: 9 structures");
 	ok(strstr(out, "Manufacturer: Vessel") && strstr(out, "Product Name: Vessel PC"),
@@ -321,10 +334,80 @@ static void test_dmidecode(void)
 	ok(strstr(out, "Core Count: 4") != NULL, "dmidecode: core count");
 	ok(strstr(out, "Size: 1536 MB") || strstr(out, "Size: 1.5 GB"), "dmidecode: DIMM size");
 	ok(strstr(out, "Ending Address: 0x0013FFFFFFF") != NULL, "dmidecode: range above 4 GiB");
+	/* All zeros (§7.2.1, "not present"); dmidecode 3.4 words it "Not Settable". */
+	ok(strstr(out, "UUID: Not Present") || strstr(out, "UUID: Not Settable"),
+	   "dmidecode: no UUID without one");
 	ok(!strstr(out, "nvalid") && !strstr(out, "rong") && !strstr(out, "runcated"),
 	   "dmidecode: no complaints");
 	if (tap_failed)
 		printf("# dmidecode said:\n%s", out);
+
+	/* It prints the text form back only if the first three fields are little-endian. */
+	is_int(smbios_uuid_parse(uuid, cfg.uuid), 0, "parse %s", uuid);
+	ok(run_dmidecode(&cfg, out, sizeof(out)), "dmidecode exits 0 with a UUID");
+	snprintf(want, sizeof(want), "UUID: %s", uuid);
+	ok(strcasestr(out, want) != NULL, "dmidecode reads back %s", want);
+	if (!strcasestr(out, want))
+		printf("# dmidecode said:\n%s", out);
+}
+
+/* RFC 4122 text in, bytes in text order out; the table holds them per DSP0134 §7.2.1. */
+static void test_uuid(void)
+{
+	static const uint8_t text_order[16] = {
+		0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77,
+		0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff,
+	};
+	static const uint8_t smbios_order[16] = {
+		0x33, 0x22, 0x11, 0x00, 0x55, 0x44, 0x77, 0x66,
+		0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff,
+	};
+	static const char *const bad[] = {
+		"", "00112233-4455-6677-8899-aabbccddeef", "00112233-4455-6677-8899-aabbccddeeff0",
+		"00112233445566778899aabbccddeeff", "00112233-4455-6677-8899_aabbccddeeff",
+		"0011223-34455-6677-8899-aabbccddeeff", "00112233-4455-6677-8899-aabbccddeeg0",
+		"{0112233-4455-6677-8899-aabbccddeef}", "00112233-4455-6677-8899-aabbccdde ff",
+		"+0112233-4455-6677-8899-aabbccddeeff", "00112233-4455-6677-8899-aabb-cddeeff",
+	};
+	struct smbios_config cfg;
+	struct smbios_blobs b;
+	uint8_t u[16];
+	struct walk w;
+	const struct found *t1;
+	bool untouched = true;
+
+	ok(!smbios_uuid_parse("00112233-4455-6677-8899-aabbccddeeff", u) &&
+	   !memcmp(u, text_order, 16), "text order kept by the parser");
+	ok(!smbios_uuid_parse("00112233-4455-6677-8899-AABBCCDDEEFF", u) &&
+	   !memcmp(u, text_order, 16), "upper-case hex");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memset(u, 0x5a, sizeof(u));
+		if (smbios_uuid_parse(bad[i], u) != -EINVAL) {
+			printf("# accepted '%s'\n", bad[i]);
+			untouched = false;
+		}
+		for (unsigned j = 0; j < 16; j++)
+			untouched &= u[j] == 0x5a;
+	}
+	ok(untouched, "%zu malformed texts refused, output untouched",
+	   sizeof(bad) / sizeof(bad[0]));
+	is_int(smbios_uuid_parse(NULL, u), -EINVAL, "NULL refused");
+
+	default_cfg(&cfg);
+	memcpy(cfg.uuid, text_order, 16);
+	is_int(smbios_build(&cfg, &b), 0, "build with a UUID");
+	ok(walk_table(b.tables, b.tables_len, &w), "and walk it: %s", w.why);
+	t1 = find(&w, 1, 0);
+	ok(t1 && !memcmp(b.tables + t1->off + 8, smbios_order, 16),
+	   "type 1 UUID: time_low, time_mid, time_hi_and_version little-endian (§7.2.1)");
+	smbios_blobs_free(&b);
+
+	default_cfg(&cfg);
+	is_int(smbios_build(&cfg, &b), 0, "build without a UUID");
+	ok(walk_table(b.tables, b.tables_len, &w), "and walk it");
+	t1 = find(&w, 1, 0);
+	memset(u, 0, sizeof(u));
+	ok(t1 && !memcmp(b.tables + t1->off + 8, u, 16), "no UUID: 16 zero bytes");
 	smbios_blobs_free(&b);
 }
 
@@ -360,6 +443,7 @@ int main(void)
 	test_default();
 	test_large();
 	test_refused();
+	test_uuid();
 	test_dmidecode();
 	test_install();
 	return tap_done();

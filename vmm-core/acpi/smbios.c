@@ -122,6 +122,57 @@ static void st_emit(struct sbuf *b, const struct sstruct *st)
 		b->max_struct = b->len - start;
 }
 
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* RFC 4122 §3: 8-4-4-4-12 hex digits, hyphens at 8, 13, 18 and 23, nothing else. */
+int smbios_uuid_parse(const char *text, uint8_t uuid[16])
+{
+	uint8_t out[16];
+	unsigned n = 0;
+
+	if (!text || strnlen(text, SMBIOS_UUID_TEXT_LEN + 1) != SMBIOS_UUID_TEXT_LEN)
+		return -EINVAL;
+	for (unsigned i = 0; i < SMBIOS_UUID_TEXT_LEN; i += 2) {
+		int hi, lo;
+
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (text[i] != '-')
+				return -EINVAL;
+			i++;
+		}
+		hi = hex_digit(text[i]);
+		lo = hex_digit(text[i + 1]);
+		if (hi < 0 || lo < 0)
+			return -EINVAL;
+		out[n++] = (uint8_t)(hi << 4 | lo);
+	}
+	memcpy(uuid, out, sizeof(out));
+	return 0;
+}
+
+/*
+ * §7.2.1: from version 2.6 the UUID is stored with time_low, time_mid and
+ * time_hi_and_version little-endian (the other eight bytes in text order), so that
+ * readers print the same text as RFC 4122 gives. cfg->uuid is in text (network) order.
+ */
+static void put_uuid(uint8_t *p, const uint8_t uuid[16])
+{
+	static const uint8_t order[16] = { 3, 2, 1, 0, 5, 4, 7, 6,
+					   8, 9, 10, 11, 12, 13, 14, 15 };
+
+	for (unsigned i = 0; i < 16; i++)
+		p[i] = uuid[order[i]];
+}
+
 /* §7.2: System Information, 2.4+ layout (0x1B bytes). */
 static void add_system(struct sbuf *b, const struct smbios_config *cfg)
 {
@@ -131,7 +182,7 @@ static void add_system(struct sbuf *b, const struct smbios_config *cfg)
 	st.f[0x04] = st_str(&st, cfg->manufacturer);
 	st.f[0x05] = st_str(&st, cfg->product);
 	st.f[0x06] = st_str(&st, cfg->version);
-	memcpy(st.f + 0x08, cfg->uuid, 16);
+	put_uuid(st.f + 0x08, cfg->uuid);
 	st.f[0x18] = 0x06;		/* wake-up type: power switch (§7.2.2) */
 	st_emit(b, &st);
 }

@@ -26,7 +26,7 @@ struct smbios_config {
 	const char *manufacturer;	/* type 1 and 3 */
 	const char *product;		/* type 1 */
 	const char *version;		/* type 1 and 3 */
-	uint8_t uuid[16];		/* type 1, §7.2.1 byte order; all zero: not set */
+	uint8_t uuid[16];		/* type 1, RFC 4122 (text) order; all zero: not set */
 	unsigned ncpus;			/* one package, a core per vCPU (cpuid.c) */
 	uint32_t cpu_signature;		/* CPUID.1:EAX, type 4 Processor ID */
 	uint32_t cpu_features;		/* CPUID.1:EDX */
@@ -42,6 +42,14 @@ struct smbios_blobs {
 /* 0, -EINVAL (a config the tables cannot describe) or -ENOMEM. On error *out is empty. */
 int smbios_build(const struct smbios_config *cfg, struct smbios_blobs *out);
 void smbios_blobs_free(struct smbios_blobs *b);
+
+/*
+ * A UUID's 36-character text form (RFC 4122 §3, "2f1d7c9e-5b3a-4e61-9a0c-8d4f6e2b1a37", hex
+ * digits of either case) into 16 bytes in text order. 0, or -EINVAL for anything else
+ * (uuid is then untouched).
+ */
+#define SMBIOS_UUID_TEXT_LEN	36
+int smbios_uuid_parse(const char *text, uint8_t uuid[16]);
 
 /* Build and add the two files to fw_cfg (tables first). 0 or -errno. */
 int smbios_install(struct fw_cfg *fc, const struct smbios_config *cfg);

@@ -134,6 +134,7 @@ static int firmware_add_smbios(struct firmware *fw)
 	};
 	unsigned a, b, c, d;
 
+	memcpy(cfg.uuid, vm->cfg.uuid, sizeof(cfg.uuid));
 	if (__get_cpuid(1, &a, &b, &c, &d)) {
 		cfg.cpu_signature = a;
 		cfg.cpu_features = d;
