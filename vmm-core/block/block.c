@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The block layer: opening and probing images, range checks, counters, driver dispatch. */
 #include "block.h"
+#include "blk-aio.h"
 #include "qcow2.h"
 
 #include <errno.h>
@@ -177,6 +178,7 @@ void blk_close(struct blk *b)
 {
 	if (!b)
 		return;
+	blk_pool_free(b);
 	if (b->drv->close)
 		b->drv->close(b);
 	close(b->fd);
@@ -343,6 +345,7 @@ int blk_snapshot(struct blk *b, const char *overlay, char *err, size_t errlen)
 		blk_msg(err, errlen, "%s: no file name given for the snapshot", b->path);
 		return -EINVAL;
 	}
+	blk_drain(b);
 	if (!b->drv->snapshot) {
 		blk_msg(err, errlen, "%s: %s images cannot take snapshots", b->path,
 			b->drv->name);
@@ -372,6 +375,7 @@ int blk_switch(struct blk *b, const char *path, char *err, size_t errlen)
 		errlen = sizeof(dummy);
 	}
 	blk_opts_of(b, &o);
+	blk_drain(b);
 	/* Flushed first: the new image may be an overlay reading this one as its backing. */
 	ret = blk_flush(b);
 	if (ret) {

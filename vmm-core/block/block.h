@@ -9,6 +9,7 @@
 #include <sys/uio.h>
 
 struct blk;
+struct blk_pool;
 
 /*
  * A format driver. Every request is synchronous and may be issued from several threads at
@@ -47,6 +48,7 @@ struct blk {
 	bool read_only;
 	bool can_discard;
 	uint64_t requests, bytes_read, bytes_written;	/* counters (atomic) */
+	struct blk_pool *pool;	/* blk-aio.c's, made on the first blk_submit */
 };
 
 /*
@@ -56,7 +58,10 @@ struct blk {
  */
 int blk_open(const char *path, const struct blk_open_opts *opts, struct blk **out, char *err,
 	     size_t errlen);
+/* Drains b's asynchronous requests (blk-aio.h) first. */
 void blk_close(struct blk *b);
+/* blk-aio.c: drain and free the asynchronous request state (blk_close calls it). */
+void blk_pool_free(struct blk *b);
 
 /* Range-checked entry points: -EINVAL for a range past the end (or wrapping), -EROFS for a
  * write to a read-only image, -ENOTSUP for discard without support. */
@@ -74,7 +79,8 @@ int blk_snapshot(struct blk *b, const char *overlay, char *err, size_t errlen);
  * not, format probed) and must have b's virtual size; then b's driver, state, fd and path
  * become the new image's and the old image is flushed and closed. Storage devices keep their
  * struct blk * and notice nothing. On failure b is unchanged (-errno, err filled). The
- * caller guarantees no request is in flight: every vCPU and I/O thread is paused.
+ * caller guarantees no synchronous request is in flight (every vCPU and I/O thread is
+ * paused); asynchronous ones are drained first.
  */
 int blk_switch(struct blk *b, const char *path, char *err, size_t errlen);
 
