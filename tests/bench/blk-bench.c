@@ -1,21 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Block-layer benchmark: the same request streams as `qemu-img bench`, through our drivers. */
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "block/block.h"
+#include "block/blk-aio.h"
 
 /*
  * Usage: blk-bench FILE read|write COUNT SIZE STEP [DEPTH]
  * Requests of SIZE bytes at offsets 0, STEP, 2*STEP, ... wrapping at the image size, as
  * `qemu-img bench -c COUNT -s SIZE -S STEP -d DEPTH` issues them (a prime STEP scatters
- * them). The block layer is synchronous, so a queue depth of DEPTH is DEPTH threads, each
- * taking the next request of the stream when its last one completes (default 1: one
- * request at a time). Writes end with a flush, inside the timing. Prints MiB/s and IOPS.
+ * them). A queue depth of DEPTH > 1 keeps DEPTH requests in flight through blk_submit()
+ * (blk-aio.h) from this one thread, each completion submitting the next request of the
+ * stream, as qemu-img bench does with its AIO; depth 1 (the default) is one synchronous
+ * request at a time. Writes end with a flush, inside the timing. Prints MiB/s and IOPS.
+ * BLK_BENCH_WORKERS=N in the environment sets the block layer's worker threads per image
+ * (blk_aio_set_workers) to measure the pool size.
  */
 struct bench {
 	struct blk *b;
@@ -25,6 +27,13 @@ struct bench {
 	unsigned long next;		/* the next request index (atomic) */
 	int err;
 };
+
+static void bench_fail(struct bench *w, unsigned long i, int ret)
+{
+	fprintf(stderr, "blk-bench: request %lu at %llu: %s\n", i,
+		(unsigned long long)w->off[i], strerror(-ret));
+	__atomic_store_n(&w->err, ret, __ATOMIC_RELAXED);
+}
 
 static double now_s(void)
 {
@@ -49,40 +58,94 @@ static uint64_t *offsets(const struct bench *w)
 	return v;
 }
 
-static void *worker(void *arg)
+/* Depth 1: one synchronous request at a time. */
+static void run_sync(struct bench *w)
 {
-	struct bench *w = arg;
 	void *buf;
 
-	if (posix_memalign(&buf, 4096, w->size))
-		return NULL;
+	if (posix_memalign(&buf, 4096, w->size)) {
+		w->err = -ENOMEM;
+		return;
+	}
 	memset(buf, 0x5a, w->size);
-	for (;;) {
-		unsigned long i = __atomic_fetch_add(&w->next, 1, __ATOMIC_RELAXED);
-		uint64_t off;
-		int ret;
+	for (unsigned long i = 0; i < w->count && !w->err; i++) {
+		int ret = w->write ? blk_pwrite(w->b, w->off[i], buf, w->size)
+				   : blk_pread(w->b, w->off[i], buf, w->size);
 
-		if (i >= w->count || __atomic_load_n(&w->err, __ATOMIC_RELAXED))
-			break;
-		off = w->off[i];
-		ret = w->write ? blk_pwrite(w->b, off, buf, w->size)
-			       : blk_pread(w->b, off, buf, w->size);
-		if (ret) {
-			fprintf(stderr, "blk-bench: request %lu at %llu: %s\n", i,
-				(unsigned long long)off, strerror(-ret));
-			__atomic_store_n(&w->err, ret, __ATOMIC_RELAXED);
-			break;
-		}
+		if (ret)
+			bench_fail(w, i, ret);
 	}
 	free(buf);
-	return NULL;
+}
+
+/* One of DEPTH request slots: each completion takes the next request of the stream. */
+struct slot {
+	struct blk_req req;
+	struct iovec iov;
+	struct bench *w;
+	unsigned long i;
+};
+
+static bool slot_next(struct slot *s)
+{
+	struct bench *w = s->w;
+
+	s->i = __atomic_fetch_add(&w->next, 1, __ATOMIC_RELAXED);
+	if (s->i >= w->count || __atomic_load_n(&w->err, __ATOMIC_RELAXED))
+		return false;
+	s->req.off = w->off[s->i];
+	return true;
+}
+
+/* done(): resubmitting from here keeps the block layer's pending count above zero until
+ * the stream ends, so blk_drain() in main waits for exactly the whole run. */
+static void slot_done(struct blk_req *req, int ret)
+{
+	struct slot *s = req->opaque;
+
+	if (ret)
+		bench_fail(s->w, s->i, ret);
+	if (!slot_next(s))
+		return;
+	ret = blk_submit(s->w->b, &s->req);
+	if (ret)
+		bench_fail(s->w, s->i, ret);
+}
+
+/* Depth > 1: DEPTH requests in flight through blk_submit, from this one thread. */
+static void run_async(struct bench *w, unsigned depth)
+{
+	struct slot *s = calloc(depth, sizeof(*s));
+	unsigned n = 0;
+
+	for (; s && n < depth; n++) {
+		if (posix_memalign(&s[n].iov.iov_base, 4096, w->size))
+			break;
+		memset(s[n].iov.iov_base, 0x5a, w->size);
+		s[n].iov.iov_len = w->size;
+		s[n].w = w;
+		s[n].req = (struct blk_req){ .op = w->write ? BLK_OP_WRITE : BLK_OP_READ,
+					     .iov = &s[n].iov, .iovcnt = 1, .done = slot_done,
+					     .opaque = &s[n] };
+	}
+	if (!s || n < depth)
+		w->err = -ENOMEM;
+	for (unsigned k = 0; k < n && slot_next(&s[k]); k++) {
+		int ret = blk_submit(w->b, &s[k].req);
+
+		if (ret)
+			bench_fail(w, s[k].i, ret);
+	}
+	blk_drain(w->b);
+	for (unsigned k = 0; k < n; k++)
+		free(s[k].iov.iov_base);
+	free(s);
 }
 
 int main(int argc, char **argv)
 {
 	struct blk_open_opts o = { 0 };
 	struct bench w = { 0 };
-	pthread_t th[256];
 	unsigned depth;
 	char err[256];
 	double t0, t;
@@ -109,11 +172,17 @@ int main(int argc, char **argv)
 		fprintf(stderr, "blk-bench: requests larger than the image, or no memory\n");
 		return 1;
 	}
+	if (getenv("BLK_BENCH_WORKERS") &&
+	    blk_aio_set_workers(w.b, (unsigned)strtoul(getenv("BLK_BENCH_WORKERS"), NULL, 0))) {
+		fprintf(stderr, "blk-bench: BLK_BENCH_WORKERS must be 1 to %d\n",
+			BLK_AIO_MAX_WORKERS);
+		return 64;
+	}
 	t0 = now_s();
-	for (unsigned i = 0; i < depth; i++)
-		pthread_create(&th[i], NULL, worker, &w);
-	for (unsigned i = 0; i < depth; i++)
-		pthread_join(th[i], NULL);
+	if (depth == 1)
+		run_sync(&w);
+	else
+		run_async(&w, depth);
 	if (w.write && !w.err)
 		w.err = blk_flush(w.b);
 	t = now_s() - t0;

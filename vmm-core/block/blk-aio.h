@@ -50,4 +50,13 @@ int blk_submit(struct blk *b, struct blk_req *req);
 /* Wait until every request submitted to b so far has had its done() return. */
 void blk_drain(struct blk *b);
 
+/*
+ * Requests run on up to n worker threads per struct blk (default BLK_AIO_DEFAULT_WORKERS),
+ * started as requests arrive and stopped by blk_close(). Lowering n does not stop threads
+ * already started. 0, or -EINVAL for n outside 1..BLK_AIO_MAX_WORKERS, -ENOMEM.
+ */
+#define BLK_AIO_DEFAULT_WORKERS	4
+#define BLK_AIO_MAX_WORKERS	64
+int blk_aio_set_workers(struct blk *b, unsigned n);
+
 #endif
