@@ -326,8 +326,10 @@ static void chain_done(struct blk_req *req, int ret)
 		return;
 	req->off = blk_of((unsigned)c->left);
 	in_submit = true;
-	c->bad += blk_submit(c->b, req) != 0;
+	ret = blk_submit(c->b, req);	/* accepted: req and c are the next done()'s now */
 	in_submit = false;
+	if (ret)
+		c->bad++;
 }
 
 static void test_resubmit_from_done(const char *path)
