@@ -58,26 +58,6 @@ static uint64_t *offsets(const struct bench *w)
 	return v;
 }
 
-/* Depth 1: one synchronous request at a time. */
-static void run_sync(struct bench *w)
-{
-	void *buf;
-
-	if (posix_memalign(&buf, 4096, w->size)) {
-		w->err = -ENOMEM;
-		return;
-	}
-	memset(buf, 0x5a, w->size);
-	for (unsigned long i = 0; i < w->count && !w->err; i++) {
-		int ret = w->write ? blk_pwrite(w->b, w->off[i], buf, w->size)
-				   : blk_pread(w->b, w->off[i], buf, w->size);
-
-		if (ret)
-			bench_fail(w, i, ret);
-	}
-	free(buf);
-}
-
 /* One of DEPTH request slots: each completion takes the next request of the stream. */
 struct slot {
 	struct blk_req req;
@@ -85,6 +65,25 @@ struct slot {
 	struct bench *w;
 	unsigned long i;
 };
+
+/* Depth 1: one synchronous request at a time. */
+static void run_sync(struct bench *w, void *buf)
+{
+	for (unsigned long i = 0; i < w->count && !w->err; i++) {
+		int ret = w->write ? blk_pwrite(w->b, w->off[i], buf, w->size)
+				   : blk_pread(w->b, w->off[i], buf, w->size);
+
+		if (ret)
+			bench_fail(w, i, ret);
+	}
+}
+
+static void slots_free(struct slot *s, unsigned n)
+{
+	for (unsigned k = 0; s && k < n; k++)
+		free(s[k].iov.iov_base);
+	free(s);
+}
 
 static bool slot_next(struct slot *s)
 {
@@ -112,15 +111,17 @@ static void slot_done(struct blk_req *req, int ret)
 		bench_fail(s->w, s->i, ret);
 }
 
-/* Depth > 1: DEPTH requests in flight through blk_submit, from this one thread. */
-static void run_async(struct bench *w, unsigned depth)
+/* DEPTH request slots with their buffers, made (and the buffers touched) before the timing
+ * starts, as qemu-img bench allocates its buffers up front. NULL: no memory. */
+static struct slot *slots_new(struct bench *w, unsigned depth)
 {
 	struct slot *s = calloc(depth, sizeof(*s));
-	unsigned n = 0;
 
-	for (; s && n < depth; n++) {
-		if (posix_memalign(&s[n].iov.iov_base, 4096, w->size))
-			break;
+	for (unsigned n = 0; s && n < depth; n++) {
+		if (posix_memalign(&s[n].iov.iov_base, 4096, w->size)) {
+			slots_free(s, n);
+			return NULL;
+		}
 		memset(s[n].iov.iov_base, 0x5a, w->size);
 		s[n].iov.iov_len = w->size;
 		s[n].w = w;
@@ -128,24 +129,26 @@ static void run_async(struct bench *w, unsigned depth)
 					     .iov = &s[n].iov, .iovcnt = 1, .done = slot_done,
 					     .opaque = &s[n] };
 	}
-	if (!s || n < depth)
-		w->err = -ENOMEM;
-	for (unsigned k = 0; k < n && slot_next(&s[k]); k++) {
+	return s;
+}
+
+/* Depth > 1: DEPTH requests in flight through blk_submit, from this one thread. */
+static void run_async(struct bench *w, struct slot *s, unsigned depth)
+{
+	for (unsigned k = 0; k < depth && slot_next(&s[k]); k++) {
 		int ret = blk_submit(w->b, &s[k].req);
 
 		if (ret)
 			bench_fail(w, s[k].i, ret);
 	}
 	blk_drain(w->b);
-	for (unsigned k = 0; k < n; k++)
-		free(s[k].iov.iov_base);
-	free(s);
 }
 
 int main(int argc, char **argv)
 {
 	struct blk_open_opts o = { 0 };
 	struct bench w = { 0 };
+	struct slot *slots;
 	unsigned depth;
 	char err[256];
 	double t0, t;
@@ -168,7 +171,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "blk-bench: %s\n", err);
 		return 1;
 	}
-	if (w.size > w.b->size || !(w.off = offsets(&w))) {
+	if (w.size > w.b->size || !(w.off = offsets(&w)) || !(slots = slots_new(&w, depth))) {
 		fprintf(stderr, "blk-bench: requests larger than the image, or no memory\n");
 		return 1;
 	}
@@ -180,14 +183,15 @@ int main(int argc, char **argv)
 	}
 	t0 = now_s();
 	if (depth == 1)
-		run_sync(&w);
+		run_sync(&w, slots[0].iov.iov_base);
 	else
-		run_async(&w, depth);
+		run_async(&w, slots, depth);
 	if (w.write && !w.err)
 		w.err = blk_flush(w.b);
 	t = now_s() - t0;
 	blk_close(w.b);
 	free(w.off);
+	slots_free(slots, depth);
 	if (w.err)
 		return 1;
 	printf("%s %lu x %lu B, depth %u, in %.3f s: %.1f MiB/s, %.0f IOPS\n", argv[2], w.count,
