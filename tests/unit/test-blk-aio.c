@@ -410,6 +410,49 @@ static void test_switch(const char *a, const char *bpath)
 	free(img);
 }
 
+/* Write-zeroes (and flushes) mixed with reads and writes in flight on one image: the zeroed
+ * blocks read as zeros, the written ones as written. */
+static void test_mixed(const char *path, const char *what)
+{
+	struct treq *t = calloc(96, sizeof(*t));
+	struct blk *b = qt_open(path, false);
+	uint8_t want[BS];
+	unsigned good = 0, same = 0;
+
+	if (!b || !t) {
+		ok(0, "%s mixed: open", what);
+		return;
+	}
+	for (unsigned i = 0; i < 96; i++) {
+		enum blk_op op = i % 3 == 0 ? BLK_OP_WRITE_ZEROES :
+				 i % 3 == 1 ? BLK_OP_WRITE : BLK_OP_FLUSH;
+
+		treq_init(&t[i], op, op == BLK_OP_FLUSH ? 0 : blk_of(300 + i),
+			  op == BLK_OP_FLUSH ? 0 : BS);
+		if (op == BLK_OP_WRITE)
+			qt_fill(t[i].buf, BS, 7000 + i);
+		if (tsubmit(b, &t[i]))
+			t[i].calls = -100;	/* refused: counted as bad below */
+	}
+	blk_drain(b);
+	good = count_good(t, 96);
+	is_int(good, 96, "%s mixed: 32 write-zeroes, 32 writes, 32 flushes all done once with 0",
+	       what);
+	for (unsigned i = 0; i < 96; i++) {
+		if (t[i].req.op == BLK_OP_FLUSH)
+			continue;
+		memset(want, 0, BS);
+		if (t[i].req.op == BLK_OP_WRITE)
+			qt_fill(want, BS, 7000 + i);
+		same += !blk_pread(b, blk_of(300 + i), t[i].buf, BS) &&
+			!memcmp(t[i].buf, want, BS);
+	}
+	is_int(same, 64, "%s mixed: zeroed blocks read as zeros, written ones as written", what);
+	blk_close(b);
+	treq_free_all(t, 96);
+	free(t);
+}
+
 int main(void)
 {
 	char err[512];
@@ -427,6 +470,8 @@ int main(void)
 	test_close_in_flight(qt_path("a.qcow2"));
 	test_errors(qt_path("a.raw"), "raw");
 	test_errors(qt_path("a.qcow2"), "qcow2");
+	test_mixed(qt_path("a.raw"), "raw");
+	test_mixed(qt_path("a.qcow2"), "qcow2");
 	test_worker_bound(qt_path("a.raw"), 1);
 	test_worker_bound(qt_path("a.raw"), 3);
 	test_resubmit_from_done(qt_path("a.qcow2"));
