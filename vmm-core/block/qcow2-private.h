@@ -156,6 +156,7 @@ struct qcow2 {
 	uint8_t *cow;			/* a spare two-cluster COW buffer, or NULL (taken) */
 	struct qcow2_inflight *inflight;	/* allocations in flight, under lock */
 	unsigned flush_waiters;		/* flushes waiting for them: no new ones start */
+	unsigned ninflight, inflight_peak;
 	pthread_mutex_t lock;		/* all metadata and the caches */
 	pthread_cond_t alloc_done;	/* an allocation left the in-flight list */
 	pthread_rwlock_t free_lock;	/* shared: I/O in flight; exclusive: freeing data */

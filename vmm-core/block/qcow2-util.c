@@ -58,6 +58,8 @@ void qcow2_inflight_add(struct qcow2 *q, struct qcow2_inflight *a)
 {
 	a->next = q->inflight;
 	q->inflight = a;
+	if (++q->ninflight > q->inflight_peak)
+		q->inflight_peak = q->ninflight;
 }
 
 void qcow2_inflight_del(struct qcow2 *q, struct qcow2_inflight *a)
@@ -65,6 +67,7 @@ void qcow2_inflight_del(struct qcow2 *q, struct qcow2_inflight *a)
 	for (struct qcow2_inflight **p = &q->inflight; *p; p = &(*p)->next) {
 		if (*p == a) {
 			*p = a->next;
+			q->ninflight--;
 			break;
 		}
 	}

@@ -501,6 +501,7 @@ void qcow2_get_stats(struct blk *b, struct qcow2_stats *st)
 	st->l2_misses = q->l2c.misses;
 	st->syncs = __atomic_load_n(&q->syncs, __ATOMIC_RELAXED);
 	st->allocated_clusters = q->allocs;
+	st->inflight_peak = q->inflight_peak;
 	pthread_mutex_unlock(&q->lock);
 }
 
