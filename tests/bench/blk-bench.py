@@ -9,8 +9,9 @@ fresh-qcow2/raw (>= 0.85 wanted). 4 KiB requests strided by a prime (every block
 once, scattered, the way tests in performance-baselines §2.4 did) and 1 MiB sequential, reads
 and writes. For each directory (tmpfs and a disk file system by default), run after run,
 every case and image kind is measured by each tool in turn (ours, [ours before a change,]
-qemu-img bench), with a new image for every write run, so "fresh" really allocates each
-time; medians of --runs, and ratios taken within a run.
+qemu-img bench; the order rotates run by run), with a new, synced image for every write
+run, so "fresh" really allocates each time; medians of --runs, and ratios taken within a
+run.
 
 Image kinds: raw-full (preallocated, the issue's "raw"), raw-sparse (a new raw file: holes,
 what any fresh image must fill), qcow2-alloc (preallocation=full), qcow2-fresh (64 KiB
@@ -118,15 +119,30 @@ def make(kind, work, size):
     return path
 
 
-def measure(a, tools, work, kind, case, size):
-    """One run of every tool on one kind and case; a new image for each write run."""
+def fresh(kind, work, size):
+    """A new image with nothing of its making left dirty: on ext4 (data=ordered) the first
+    fdatasync after qemu-img create -o preallocation=full or qemu-io would otherwise write
+    out those hundreds of MiB too, and the tool that ran first paid for them."""
+    path = make(kind, work, size)
+    for name in os.listdir(work):  # the image, and a backing file
+        fd = os.open(os.path.join(work, name), os.O_RDONLY)
+        os.fsync(fd)
+        os.close(fd)
+    return path
+
+
+def measure(a, tools, work, kind, case, size, turn):
+    """One run of every tool on one kind and case; a new image for each write run. The
+    tools' order rotates from run to run (what one leaves behind cannot favour another)."""
     name, mode, count, rsize, step, depth = case
     fmt = 'raw' if kind.startswith('raw') else 'qcow2'
     out = {}
-    path = make(kind, work, size)
-    for t, tool in tools.items():
+    order = list(tools.items())
+    order = order[turn % len(order):] + order[:turn % len(order)]
+    path = fresh(kind, work, size)
+    for t, tool in order:
         if mode == 'write':
-            path = make(kind, work, size)
+            path = fresh(kind, work, size)
         if tool:
             out[t] = ours(tool, path, mode, count, rsize, step, depth)
         else:
@@ -139,10 +155,10 @@ def run_dir(a, tools, work, kinds, cases, size):
     """Runs outermost, so that every kind is measured close in time to its raw-full baseline
     (the load on a shared machine drifts over minutes); ratios are taken run by run."""
     vals = {}
-    for _ in range(a.runs):
+    for turn in range(a.runs):
         for case in cases:
             for kind in kinds:
-                for t, v in measure(a, tools, work, kind, case, size).items():
+                for t, v in measure(a, tools, work, kind, case, size, turn).items():
                     vals.setdefault((kind, case[0], t), []).append(v[0])
                     vals.setdefault((kind, case[0], t + ' cpu'), []).append(v[1])
     return vals
