@@ -157,12 +157,12 @@ static void read_any(struct worker *w)
 		return;
 	}
 	for (uint64_t i = 0; i < len; i += 8) {
-		if (!word_ok(w, w->rb + i, off + i)) {
-			if (!w->torn)
-				printf("# thread %u: word at 0x%llx is neither old nor written\n",
-				       w->id, (unsigned long long)(off + i));
-			w->torn++;
-		}
+		if (word_ok(w, w->rb + i, off + i))
+			continue;
+		if (!w->torn)
+			printf("# thread %u: word at 0x%llx is neither old nor written\n", w->id,
+			       (unsigned long long)(off + i));
+		w->torn++;
 	}
 }
 
