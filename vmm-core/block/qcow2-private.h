@@ -120,6 +120,13 @@ struct qcow2_mapping {
 	bool writable;		/* DATA with COPIED: may be overwritten in place */
 };
 
+/* Guest clusters [first, first + n) being allocated: their data is written outside q->lock
+ * and their L2 entries not yet linked (qcow2-write.c). Lives on the writer's stack. */
+struct qcow2_inflight {
+	uint64_t first, n;
+	struct qcow2_inflight *next;
+};
+
 struct qcow2 {
 	int fd;
 	char *path;
@@ -146,8 +153,12 @@ struct qcow2 {
 	bool check_mode;		/* opened by check: tolerate dirty/corrupt */
 	struct blk *backing;
 	uint64_t backing_size;
-	uint8_t *cow;			/* two clusters of scratch, under lock */
+	uint8_t *cow;			/* a spare two-cluster COW buffer, or NULL (taken) */
+	struct qcow2_inflight *inflight;	/* allocations in flight, under lock */
+	unsigned flush_waiters;		/* flushes waiting for them: no new ones start */
+	unsigned ninflight, inflight_peak;
 	pthread_mutex_t lock;		/* all metadata and the caches */
+	pthread_cond_t alloc_done;	/* an allocation left the in-flight list */
 	pthread_rwlock_t free_lock;	/* shared: I/O in flight; exclusive: freeing data */
 	uint64_t syncs, allocs;
 };
@@ -222,6 +233,10 @@ void qcow2_grow_file_size(struct qcow2 *q, uint64_t end);
 int qcow2_barrier(struct qcow2 *q);
 int qcow2_corrupt(struct qcow2 *q, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void *qcow2_alloc_aligned(size_t len);
+uint64_t qcow2_inflight_free_run(const struct qcow2 *q, uint64_t first);
+void qcow2_inflight_add(struct qcow2 *q, struct qcow2_inflight *a);
+void qcow2_inflight_del(struct qcow2 *q, struct qcow2_inflight *a);
+void qcow2_inflight_wait_all(struct qcow2 *q);
 void qcow2_msg(char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
@@ -269,7 +284,7 @@ int qcow2_read_compressed(struct qcow2 *q, uint64_t entry, uint8_t *out);
 /* qcow2-read.c */
 int qcow2_read_mapped(struct qcow2 *q, const struct qcow2_mapping *m, uint64_t off,
 		      const struct iovec *iov, int cnt, size_t skip, struct iovec *sub, int max);
-int qcow2_read_locked(struct qcow2 *q, uint64_t off, uint8_t *buf, size_t len);
+int qcow2_read_unlocked(struct qcow2 *q, uint64_t off, uint8_t *buf, size_t len);
 int qcow2_read(struct qcow2 *q, uint64_t off, const struct iovec *iov, int cnt);
 
 /* qcow2-write.c */

@@ -72,38 +72,13 @@ int qcow2_read_mapped(struct qcow2 *q, const struct qcow2_mapping *m, uint64_t o
 	return -EIO;
 }
 
-/* A guest range into a buffer, with q->lock already held (copy-on-write, commit). */
-int qcow2_read_locked(struct qcow2 *q, uint64_t off, uint8_t *buf, size_t len)
-{
-	struct iovec iov = { .iov_base = buf, .iov_len = len }, sub[2];
-	size_t pos = 0;
-
-	while (pos < len) {
-		struct qcow2_mapping m;
-		int ret = qcow2_map(q, off + pos, len - pos, &m);
-
-		if (!ret)
-			ret = qcow2_read_mapped(q, &m, off + pos, &iov, 1, pos, sub, 2);
-		if (ret)
-			return ret;
-		pos += m.len;
-	}
-	return 0;
-}
-
-/*
- * The free lock is held shared for the whole request: nothing can free (and so reuse) a
- * data cluster we have mapped until we have read it.
- */
-int qcow2_read(struct qcow2 *q, uint64_t off, const struct iovec *iov, int cnt)
+/* Map under q->lock, read outside it; the caller holds the free lock (shared at least). */
+static int read_range(struct qcow2 *q, uint64_t off, const struct iovec *iov, int cnt,
+		      struct iovec *sub)
 {
 	size_t total = iov_total(iov, cnt), pos = 0;
-	struct iovec *sub = malloc(sizeof(*sub) * (size_t)(cnt + 1));
 	int ret = 0;
 
-	if (!sub)
-		return -ENOMEM;
-	pthread_rwlock_rdlock(&q->free_lock);
 	while (pos < total && !ret) {
 		struct qcow2_mapping m;
 
@@ -114,6 +89,33 @@ int qcow2_read(struct qcow2 *q, uint64_t off, const struct iovec *iov, int cnt)
 			ret = qcow2_read_mapped(q, &m, off + pos, iov, cnt, pos, sub, cnt + 1);
 		pos += m.len;
 	}
+	return ret;
+}
+
+/* A guest range into a buffer, for copy-on-write: the free lock held, q->lock not. */
+int qcow2_read_unlocked(struct qcow2 *q, uint64_t off, uint8_t *buf, size_t len)
+{
+	struct iovec iov = { .iov_base = buf, .iov_len = len }, sub[2];
+
+	return read_range(q, off, &iov, 1, sub);
+}
+
+/*
+ * The free lock is held shared for the whole request: nothing can free (and so reuse) a
+ * data cluster we have mapped until we have read it. A read does not wait for allocating
+ * writes in flight: their L2 entries change only once their data (COW edges included) is
+ * in the file, so a read maps each cluster either before (old contents: backing file,
+ * zeros, old data) or after (all new); never a half-written cluster (qcow2-write.c).
+ */
+int qcow2_read(struct qcow2 *q, uint64_t off, const struct iovec *iov, int cnt)
+{
+	struct iovec *sub = malloc(sizeof(*sub) * (size_t)(cnt + 1));
+	int ret;
+
+	if (!sub)
+		return -ENOMEM;
+	pthread_rwlock_rdlock(&q->free_lock);
+	ret = read_range(q, off, iov, cnt, sub);
 	pthread_rwlock_unlock(&q->free_lock);
 	free(sub);
 	return ret;

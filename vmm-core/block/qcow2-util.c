@@ -31,6 +31,61 @@ void *qcow2_alloc_aligned(size_t len)
 }
 
 /*
+ * Allocations in flight (all under q->lock). An allocating write reserves host clusters and
+ * puts its guest clusters on this list, writes the data with the lock dropped, then links
+ * the L2 entries and leaves the list. Until then no other write, discard or flush may
+ * touch those guest clusters: writes wait for alloc_done (qcow2-write.c), discard and
+ * write-zeroes hold the free lock exclusive (so no request is in flight at all), a flush
+ * waits for the list to empty.
+ */
+
+/* Clusters from `first` on that nothing in flight covers: 0 if `first` is covered,
+ * UINT64_MAX if nothing lies beyond it. */
+uint64_t qcow2_inflight_free_run(const struct qcow2 *q, uint64_t first)
+{
+	uint64_t run = UINT64_MAX;
+
+	for (const struct qcow2_inflight *a = q->inflight; a; a = a->next) {
+		if (first >= a->first && first - a->first < a->n)
+			return 0;
+		if (a->first > first && a->first - first < run)
+			run = a->first - first;
+	}
+	return run;
+}
+
+void qcow2_inflight_add(struct qcow2 *q, struct qcow2_inflight *a)
+{
+	a->next = q->inflight;
+	q->inflight = a;
+	if (++q->ninflight > q->inflight_peak)
+		q->inflight_peak = q->ninflight;
+}
+
+void qcow2_inflight_del(struct qcow2 *q, struct qcow2_inflight *a)
+{
+	for (struct qcow2_inflight **p = &q->inflight; *p; p = &(*p)->next) {
+		if (*p == a) {
+			*p = a->next;
+			q->ninflight--;
+			break;
+		}
+	}
+	pthread_cond_broadcast(&q->alloc_done);
+}
+
+/* A flush: no new allocation starts while one waits, so a stream of them cannot starve it. */
+void qcow2_inflight_wait_all(struct qcow2 *q)
+{
+	q->flush_waiters++;
+	while (q->inflight)
+		pthread_cond_wait(&q->alloc_done, &q->lock);
+	q->flush_waiters--;
+	if (!q->flush_waiters)
+		pthread_cond_broadcast(&q->alloc_done);	/* we hold the lock until our flush ends */
+}
+
+/*
  * Metadata that does not add up (a pointer past the end, a bad descriptor) marks the image
  * corrupt in memory: reads of other data go on, writes are refused. The file is left alone
  * (the dirty bit, if we set it, makes the next read-write open recheck it). Logged once.

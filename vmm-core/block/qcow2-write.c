@@ -23,6 +23,9 @@ struct segment {
 	uint64_t reuse;			/* a preallocated zero cluster to write into, or 0 */
 	uint64_t host;
 	bool blank;			/* new clusters read as zeros, and so did the old ones */
+	uint64_t *old;			/* the entries replaced (released after linking), or NULL */
+	uint8_t *cow;			/* head and tail scratch (two clusters), or NULL */
+	struct qcow2_inflight busy;
 };
 
 static size_t iov_total(const struct iovec *iov, int cnt)
@@ -59,12 +62,13 @@ static bool reusable_zero(uint64_t e)
 
 /*
  * How many clusters from s->first the segment covers: it stops before a cluster we can
- * write in place, at the end of the L2 table and at the end of the request. A preallocated
+ * write in place, before one being allocated by another request, at the end of the L2
+ * table and at the end of the request. A preallocated
  * zero cluster is a segment of its own (its cluster is reused, nothing is allocated).
  */
 static int plan(struct qcow2 *q, struct segment *s, uint64_t end, bool excl)
 {
-	uint64_t per = qcow2_l2_entries(q), max_n, last;
+	uint64_t per = qcow2_l2_entries(q), max_n, last, run;
 	bool frees = false;
 
 	last = (end - 1) >> q->cluster_bits;
@@ -73,6 +77,9 @@ static int plan(struct qcow2 *q, struct segment *s, uint64_t end, bool excl)
 		max_n = per - s->l2i;
 	if (max_n > (QCOW2_MAX_SEGMENT >> q->cluster_bits))
 		max_n = QCOW2_MAX_SEGMENT >> q->cluster_bits;
+	run = qcow2_inflight_free_run(q, s->first);	/* not 0: the caller waited */
+	if (max_n > run)
+		max_n = run;
 	s->n = 0;
 	s->reuse = 0;
 	while (s->n < max_n) {
@@ -95,7 +102,11 @@ static int plan(struct qcow2 *q, struct segment *s, uint64_t end, bool excl)
 	return 0;
 }
 
-/* Head and tail of the first and last cluster: the old contents (backing, zeros, ...). */
+/*
+ * Head and tail of the first and last cluster: the old contents (backing, zeros, ...),
+ * read without q->lock. The clusters are ours (in flight), so their mapping stays put, and
+ * the free lock keeps any old data cluster from being freed meanwhile.
+ */
 static int fill_edges(struct qcow2 *q, const struct segment *s, struct iovec *v, int *k)
 {
 	uint64_t start = s->first << q->cluster_bits, stop = (s->first + s->n) << q->cluster_bits;
@@ -104,19 +115,20 @@ static int fill_edges(struct qcow2 *q, const struct segment *s, struct iovec *v,
 
 	*k = 0;
 	if (head) {
-		ret = qcow2_read_locked(q, start, q->cow, head);
+		ret = qcow2_read_unlocked(q, start, s->cow, head);
 		if (ret)
 			return ret;
-		v[(*k)++] = (struct iovec){ .iov_base = q->cow, .iov_len = head };
+		v[(*k)++] = (struct iovec){ .iov_base = s->cow, .iov_len = head };
 	}
 	if (tail) {
-		ret = qcow2_read_locked(q, s->off + s->len, q->cow + q->cs, tail);
+		ret = qcow2_read_unlocked(q, s->off + s->len, s->cow + q->cs, tail);
 		if (ret)
 			return ret;
 	}
 	return 0;
 }
 
+/* The new clusters' data in one pwritev: COW head, the guest's bytes, COW tail. No lock. */
 static int write_data(struct qcow2 *q, const struct segment *s, const struct iovec *iov,
 		      int cnt, size_t skip)
 {
@@ -142,14 +154,14 @@ static int write_data(struct qcow2 *q, const struct segment *s, const struct iov
 	}
 	k += n;
 	if (tail)
-		v[k++] = (struct iovec){ .iov_base = q->cow + q->cs, .iov_len = tail };
+		v[k++] = (struct iovec){ .iov_base = s->cow + q->cs, .iov_len = tail };
 	ret = qcow2_pwritev(q, at, v, k);
 out:
 	free(v);
 	return ret;
 }
 
-/* Point the L2 entries at the new clusters, in memory; a new table also gets its L1 entry. */
+/* Point the L2 entries at the new clusters, in memory (written back later). */
 static void link_entries(struct qcow2 *q, struct segment *s)
 {
 	size_t from = s->l2i << q->l2_entry_shift, to = (s->l2i + s->n) << q->l2_entry_shift;
@@ -157,12 +169,22 @@ static void link_entries(struct qcow2 *q, struct segment *s)
 	for (uint64_t i = 0; i < s->n; i++)
 		qcow2_put64(s->l2 + ((s->l2i + i) << q->l2_entry_shift),
 			    (s->host + (i << q->cluster_bits)) | QCOW2_COPIED);
-	if (!s->fresh_l2) {
-		qcow2_cache_mark_dirty(&q->l2c, s->l2, from, to);
-		return;
-	}
+	qcow2_cache_mark_dirty(&q->l2c, s->l2, from, to);
+}
+
+/*
+ * A new L2 table is linked into L1 at once, empty (every cluster unallocated, which is
+ * what it replaces): other requests then find and share it while our data is written.
+ */
+static int new_table(struct qcow2 *q, struct segment *s)
+{
+	int ret = qcow2_l2_table(q, s->l1i, true, &s->l2, &s->l2_off, &s->fresh_l2);
+
+	if (ret)
+		return ret;
 	qcow2_cache_mark_dirty(&q->l2c, s->l2, 0, q->cs);	/* a new table goes out whole */
 	qcow2_l1_set(q, s->l1i, s->l2_off | QCOW2_COPIED);
+	return 0;
 }
 
 /*
@@ -289,63 +311,142 @@ static int save_old(struct qcow2 *q, const struct segment *s, uint64_t **old)
 	return 0;
 }
 
-/*
- * Ordering (crash consistency): the data is written now, the L2 entries (or a new L2 table
- * and its L1 entry) change in memory and reach the file later, after the new clusters'
- * counts and, unless the segment is blank, after a barrier behind the data (qcow2-cache.c);
- * old clusters are released only once the new entries are on disk. A crash leaks clusters
- * at worst. A blank segment needs no barrier between data and L2 entry: whether or not its
- * data got to the disk, the clusters read as the old contents or the new (qcow2 spec,
- * "Cluster mapping": the entry is all that makes a cluster allocated).
- */
-static int write_segment(struct qcow2 *q, struct segment *s, const struct iovec *iov, int cnt,
-			 size_t skip)
+/* Host clusters for the segment: the preallocated one it reuses, or new ones from the run. */
+static int take_clusters(struct qcow2 *q, struct segment *s)
 {
-	uint64_t *old;
-	int ret = save_old(q, s, &old);
+	int ret = 0;
 
-	if (!ret && s->reuse)
+	if (s->reuse)
 		s->host = s->reuse;
-	else if (!ret)
+	else
 		ret = alloc_data(q, s->n, &s->host, &s->blank);
 	s->blank = s->blank && old_reads_zero(q, s);
-	if (!ret)
-		ret = write_data(q, s, iov, cnt, skip);
-	if (!ret && !s->blank)
-		q->order_pending = true;	/* the data before the entry (a barrier later) */
-	if (!ret)
-		link_entries(q, s);
-	if (!ret && old)
-		ret = qcow2_release_entries(q, old, s->n);
-	free(old);
 	return ret;
 }
 
-/* Under q->lock: allocate and write the segment starting at guest offset `off`. */
+/* Scratch for the COW edges: the image's spare buffer if free, else a new one. */
+static int take_cow(struct qcow2 *q, struct segment *s)
+{
+	uint64_t start = s->first << q->cluster_bits, stop = (s->first + s->n) << q->cluster_bits;
+
+	if (s->blank || (s->off == start && s->off + s->len == stop))
+		return 0;
+	s->cow = q->cow;
+	q->cow = NULL;
+	if (!s->cow)
+		s->cow = qcow2_alloc_aligned(2 * q->cs);
+	return s->cow ? 0 : -ENOMEM;
+}
+
+static void give_cow(struct qcow2 *q, struct segment *s)
+{
+	if (!q->cow)
+		q->cow = s->cow;
+	else
+		free(s->cow);
+	s->cow = NULL;
+}
+
+/*
+ * Step 1, under q->lock: plan the segment, reserve its host clusters (refcounts in the
+ * cache as usual) and put its guest clusters in flight. The L2 table is unpinned when we
+ * return: it may be written back or evicted while the data is written.
+ */
+static int reserve(struct qcow2 *q, struct segment *s, uint64_t end, bool excl)
+{
+	int ret = qcow2_mark_dirty(q);
+
+	if (!ret)
+		ret = qcow2_l2_table(q, s->l1i, false, &s->l2, &s->l2_off, &s->fresh_l2);
+	if (ret)
+		return ret;
+	ret = plan(q, s, end, excl);
+	if (!ret && !s->l2)
+		ret = new_table(q, s);
+	if (!ret)
+		ret = save_old(q, s, &s->old);
+	if (!ret)
+		ret = take_clusters(q, s);
+	if (!ret)
+		ret = take_cow(q, s);
+	if (s->l2)
+		qcow2_cache_put(&q->l2c, s->l2);
+	s->l2 = NULL;
+	if (ret)
+		return ret;
+	s->busy = (struct qcow2_inflight){ .first = s->first, .n = s->n };
+	qcow2_inflight_add(q, &s->busy);
+	return 0;
+}
+
+/*
+ * Step 3, under q->lock again: the entries point at the new clusters. Ordering (crash
+ * consistency): the data is in the file by now; the L2 entries change in memory and reach
+ * the file later, after the new clusters' counts and, unless the segment is blank, after a
+ * barrier behind the data (qcow2-cache.c); old clusters are released only once the new
+ * entries are on disk. A crash leaks clusters at worst. A blank segment needs no barrier
+ * between data and L2 entry: whether or not its data got to the disk, the clusters read as
+ * the old contents or the new (qcow2 spec, "Cluster mapping": the entry is all that makes
+ * a cluster allocated).
+ */
+static int link_segment(struct qcow2 *q, struct segment *s)
+{
+	uint64_t l2_off;
+	bool fresh;
+	int ret;
+
+	if (q->corrupt)
+		return -EIO;	/* the reserved clusters leak */
+	ret = qcow2_l2_table(q, s->l1i, false, &s->l2, &l2_off, &fresh);
+	if (!ret && !s->l2)
+		ret = qcow2_corrupt(q, "L2 table %llu vanished during a write",
+				    (unsigned long long)s->l1i);
+	if (ret)
+		return ret;
+	if (!s->blank)
+		q->order_pending = true;	/* the data before the entry (a barrier later) */
+	link_entries(q, s);
+	qcow2_cache_put(&q->l2c, s->l2);
+	s->l2 = NULL;
+	return s->old ? qcow2_release_entries(q, s->old, s->n) : 0;
+}
+
+/*
+ * Called and returns with q->lock held: allocate and write the segment starting at guest
+ * offset `off`. Reserve, drop the lock for the data (step 2: COW edges read, one pwritev),
+ * relock and link, so that allocating writes to different clusters overlap. A failed
+ * write leaks its reserved clusters (qemu-img check calls that a leak, not corruption).
+ * *done == 0 with no error: we waited for another allocation; map again.
+ */
 static int write_alloc(struct qcow2 *q, uint64_t off, uint64_t end, const struct iovec *iov,
 		       int cnt, size_t skip, bool excl, uint64_t *done)
 {
 	struct segment s = { .off = off, .first = off >> q->cluster_bits };
 	int ret;
 
+	*done = 0;
 	if (q->corrupt)
 		return -EIO;
+	if (q->flush_waiters || !qcow2_inflight_free_run(q, s.first)) {
+		pthread_cond_wait(&q->alloc_done, &q->lock);
+		return 0;
+	}
 	s.l1i = s.first >> q->l2_bits;
 	s.l2i = s.first & (qcow2_l2_entries(q) - 1);
-	ret = qcow2_mark_dirty(q);
-	if (!ret)
-		ret = qcow2_l2_table(q, s.l1i, false, &s.l2, &s.l2_off, &s.fresh_l2);
-	if (ret)
+	ret = reserve(q, &s, end, excl);
+	if (ret) {
+		give_cow(q, &s);
+		free(s.old);
 		return ret;
-	ret = plan(q, &s, end, excl);
-	if (!ret && !s.l2)
-		ret = qcow2_l2_table(q, s.l1i, true, &s.l2, &s.l2_off, &s.fresh_l2);
+	}
+	pthread_mutex_unlock(&q->lock);
+	ret = write_data(q, &s, iov, cnt, skip);
+	pthread_mutex_lock(&q->lock);
 	if (!ret)
-		ret = write_segment(q, &s, iov, cnt, skip);
-	if (s.l2)
-		qcow2_cache_put(&q->l2c, s.l2);
-	if (ret && s.fresh_l2)
-		qcow2_cache_forget(&q->l2c, s.l2_off);
+		ret = link_segment(q, &s);
+	qcow2_inflight_del(q, &s.busy);
+	give_cow(q, &s);
+	free(s.old);
 	*done = s.len;
 	return ret;
 }

@@ -107,6 +107,8 @@ static int init_locks(struct qcow2 *q)
 	pthread_rwlockattr_destroy(&a);
 	if (!ret)
 		ret = -pthread_mutex_init(&q->lock, NULL);
+	if (!ret)
+		ret = -pthread_cond_init(&q->alloc_done, NULL);
 	return ret;
 }
 
@@ -250,6 +252,7 @@ void qcow2_unload(struct qcow2 *q)
 	if (locks) {
 		pthread_mutex_destroy(&q->lock);
 		pthread_rwlock_destroy(&q->free_lock);
+		pthread_cond_destroy(&q->alloc_done);
 	}
 	memset(q, 0, sizeof(*q));
 }
@@ -404,6 +407,7 @@ static int qcow2_flush(struct blk *b)
 	if (q->read_only)
 		return 0;
 	pthread_mutex_lock(&q->lock);
+	qcow2_inflight_wait_all(q);	/* allocating writes in flight link their entries first */
 	ret = q->corrupt ? qcow2_sync(q) : qcow2_meta_flush(q);	/* corrupt: data only */
 	pthread_mutex_unlock(&q->lock);
 	return ret;
@@ -497,6 +501,7 @@ void qcow2_get_stats(struct blk *b, struct qcow2_stats *st)
 	st->l2_misses = q->l2c.misses;
 	st->syncs = __atomic_load_n(&q->syncs, __ATOMIC_RELAXED);
 	st->allocated_clusters = q->allocs;
+	st->inflight_peak = q->inflight_peak;
 	pthread_mutex_unlock(&q->lock);
 }
 

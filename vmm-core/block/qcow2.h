@@ -112,6 +112,7 @@ int qcow2_tune(struct blk *b, const struct qcow2_tuning *t);
 
 struct qcow2_stats {
 	uint64_t l2_hits, l2_misses, syncs, allocated_clusters;
+	unsigned inflight_peak;		/* most allocating writes with data I/O at once */
 };
 
 void qcow2_get_stats(struct blk *b, struct qcow2_stats *st);
