@@ -163,8 +163,8 @@ int main(void)
 	test_blk_io(&d);
 	test_discard_zeroes(&d);
 	test_blk_hostile(&d, &ro);
-	virtio_blk_free(vro);
-	virtio_blk_free(vb);
+	free_blk(vro);
+	free_blk(vb);
 	harness_exit();
 	return tap_done();
 }
