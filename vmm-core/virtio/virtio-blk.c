@@ -111,7 +111,9 @@ static void done_cb(void *opaque, int fd, uint32_t events)
 		vmm_warn("%s: completion read: %s", vdev->name, strerror(errno));
 	pthread_mutex_lock(&vdev->lock);
 	vdev->in_flight++;
-	notify_queues(vb, retire(vb, true));
+	/* Paused: guest memory stays at rest; the drain or the resume kick pushes them. */
+	if (!vdev->paused)
+		notify_queues(vb, retire(vb, true));
 	pthread_mutex_unlock(&vdev->lock);
 	vpci_send_pending(vdev);
 	vpci_work_done(vdev);
@@ -167,6 +169,8 @@ static void vblk_queue_notify(struct virtio_dev *vdev, unsigned q)
 	unsigned budget = BATCH;
 	int ret = 0;
 
+	notify_queues(vb, retire(vb, true));	/* completions left while paused */
+	used = vq->used_idx;
 	do {
 		/* At most a queue size in flight: a guest re-posting heads cannot grow this. */
 		while (budget && vb->inflight[q] < vq->size && (ret = virtq_pop(vq, &e)) > 0) {
