@@ -4,8 +4,9 @@
 
 The same multiboot guest (tests/guests/bench-virtio-blk.c: its own virtio 1.x driver, polled,
 timed by its TSC; with --qd N it keeps N reads in flight) reads the same fixed random sequence
-from a raw image on tmpfs under vessel-helper and under QEMU -machine pc with a modern-only virtio-blk-pci. Runs alternate;
-prints requests/s medians [min-max] and the ratio ours/QEMU. Not a timed test.
+from a raw image on tmpfs under vessel-helper and under QEMU -machine pc with a modern-only
+virtio-blk-pci. Runs alternate; prints requests/s medians [min-max] and the ratio ours/QEMU.
+Not a timed test.
 """
 
 import argparse
