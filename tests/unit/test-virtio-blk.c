@@ -322,6 +322,48 @@ static void test_pause_drain(struct virtio_blk *vb, struct drv *d)
 	is_int(r16(d->used + 2), d->used_seen, "nothing more after resume");
 }
 
+/* Put head on the avail ring again, while the device may still hold it (hostile). */
+static void repost(struct drv *d, uint16_t head)
+{
+	g16(d->avail + 4 + 2u * (d->avail_idx % d->qsize), head);
+	d->avail_idx++;
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	g16(d->avail + 2, d->avail_idx);
+}
+
+/*
+ * At most a queue size of requests in flight: a driver that re-posts chains still in
+ * flight is served as completions free slots, and the device's memory stays bounded.
+ */
+static void test_inflight_cap(struct virtio_blk *vb, struct drv *d)
+{
+	uint16_t h[2];
+	bool st = true;
+
+	is_int(drv_init(d, ALL_FEATURES, 8, false), 0, "bring-up with an 8-entry queue");
+	run_loop();
+	h[0] = post(d, 0, VIRTIO_BLK_T_IN, 1000, 0);
+	h[1] = post(d, 1, VIRTIO_BLK_T_IN, 1008, 0);
+	for (unsigned i = 0; i < 6; i++)
+		repost(d, h[i & 1]);
+	kick(d);
+	vmm_loop_run_once(H.loop, 0);
+	is_int(vb->inflight[0], 8, "8 chains popped: the cap");
+	for (unsigned i = 0; i < 8; i++)
+		repost(d, h[i & 1]);
+	kick(d);
+	vmm_loop_run_once(H.loop, 0);
+	ok(vb->inflight[0] <= 8, "8 more posted: still at most 8 in flight (%u)",
+	   vb->inflight[0]);
+	run_loop();
+	is_int(r16(d->used + 2), 16, "all 16 served as slots came free");
+	for (unsigned i = 0; i < 2; i++)
+		st = st && post_status(d, i) == VIRTIO_BLK_S_OK &&
+		     *(uint8_t *)gptr(SLOT_DATA(d, i), 1) == pattern((1000 + 8ull * i) * SECTOR);
+	ok(st && !(status(d) & VIRTIO_CONFIG_S_NEEDS_RESET), "OK, and the queue is not broken");
+	is_int(drv_init(d, ALL_FEATURES, 256, false), 0, "bring-up with 256 entries again");
+}
+
 /* Queue q of d's function with rings at ram: a second driver view of the same device. */
 static void queue_setup(struct drv *d, struct drv *qd, unsigned q, uint64_t ram)
 {
@@ -409,6 +451,7 @@ int main(void)
 	test_inflight(vb, &d);
 	test_reset_inflight(vb, &d);
 	test_pause_drain(vb, &d);
+	test_inflight_cap(vb, &d);
 	test_mq(vmq, &mq);
 	free_blk(vmq);
 	free_blk(vro);

@@ -14,12 +14,6 @@ struct dwz_seg {
 	uint32_t flags;
 };
 
-/* Overflow-safe: sectors [sector, sector + n) lie inside the disk. */
-static bool range_ok(const struct virtio_blk *vb, uint64_t sector, uint64_t n)
-{
-	return sector <= vb->sectors && n <= vb->sectors - sector;
-}
-
 /* An image error is the host's problem; tell the user once, the guest every time. */
 uint8_t vblk_io_status(struct virtio_blk *vb, int ret, const char *what)
 {
@@ -57,7 +51,7 @@ static uint8_t dwz_parse(struct virtio_blk *vb, const struct virtq_elem *e, bool
 		s->flags = le32toh(s->flags);
 		if (s->flags & ~known)	/* unknown flags, or unmap on a discard */
 			return VIRTIO_BLK_S_UNSUPP;
-		if (s->num > VIRTIO_BLK_MAX_DWZ_SECTORS || !range_ok(vb, s->sector, s->num)) {
+		if (s->num > VIRTIO_BLK_MAX_DWZ_SECTORS || !vblk_range_ok(vb, s->sector, s->num)) {
 			vblk_guest_error(vb, "segment of sectors %llu+%u past the end or too long",
 					 (unsigned long long)s->sector, s->num);
 			return VIRTIO_BLK_S_IOERR;

@@ -15,6 +15,12 @@
 				##__VA_ARGS__);					\
 } while (0)
 
+/* Overflow-safe: sectors [sector, sector + n) lie inside the disk. */
+static inline bool vblk_range_ok(const struct virtio_blk *vb, uint64_t sector, uint64_t n)
+{
+	return sector <= vb->sectors && n <= vb->sectors - sector;
+}
+
 /*
  * One request handed to the block layer. Everything its completion needs is copied here
  * at pop time (the queue's iov array is reused by the next pop): the head, the writable

@@ -7,12 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Overflow-safe: sectors [sector, sector + n) lie inside the disk. */
-static bool range_ok(const struct virtio_blk *vb, uint64_t sector, uint64_t n)
-{
-	return sector <= vb->sectors && n <= vb->sectors - sector;
-}
-
 /*
  * The status byte is the last writable byte, so used.len must reach it (§2.7.8.3: a driver
  * may not trust bytes past len). Bytes the request did not fill (a failed read, a short
@@ -97,7 +91,7 @@ static uint8_t rw_check(struct virtio_blk *vb, uint64_t sector, uint32_t len, bo
 				 len);
 		return VIRTIO_BLK_S_IOERR;
 	}
-	if (!range_ok(vb, sector, len / VBLK_SECTOR)) {
+	if (!vblk_range_ok(vb, sector, len / VBLK_SECTOR)) {
 		vblk_guest_error(vb, "%s of sectors %llu+%u past the end (%llu)",
 				 write ? "write" : "read", (unsigned long long)sector,
 				 len / VBLK_SECTOR, (unsigned long long)vb->sectors);

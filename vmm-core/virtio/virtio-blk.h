@@ -14,10 +14,11 @@
  * and flushes to the block layer (blk-aio.h) at once; they complete out of order (§2.7.8)
  * on the I/O loop, batched into one used-index update and one interrupt per queue. Requests
  * that need no I/O (GET_ID, bad headers, unsupported types) and discard / write-zeroes are
- * answered synchronously. Offered: VERSION_1, RING_INDIRECT_DESC, RING_EVENT_IDX, SEG_MAX (256 - 2),
- * BLK_SIZE (512), FLUSH, and for writable images DISCARD (when the image can punch holes)
- * and WRITE_ZEROES; RO for read-only images. Without FLUSH negotiated every write is flushed
- * before it completes (§5.2.6.2, "stable writes").
+ * answered synchronously. Offered: VERSION_1, RING_INDIRECT_DESC, RING_EVENT_IDX, SEG_MAX
+ * (256 - 2), BLK_SIZE (512), FLUSH, MQ with more than one queue, and for writable images
+ * DISCARD (when the image can punch holes) and WRITE_ZEROES; RO for read-only images.
+ * Without FLUSH negotiated every write is flushed before it completes (§5.2.6.2, "stable
+ * writes"): the write's done() submits the flush.
  *
  * Device-specific configuration (§5.2.4): capacity, size_max (0, not offered), seg_max,
  * blk_size, num_queues, max_discard_sectors/seg, discard_sector_alignment,
