@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Unit tests for virtio-blk: config, read/write/flush/get-id/discard/zeroes, bad requests. */
+/* Unit tests for virtio-blk: config, I/O, bad requests, requests in flight, MQ, drain. */
 #include "virtio-test-driver.h"
 
 static void test_blk_config(struct drv *d)
@@ -10,6 +10,7 @@ static void test_blk_config(struct drv *d)
 	is_int(mmio_rd(c + 12, 4), 254, "seg_max = queue size - 2");
 	is_int(mmio_rd(c + 20, 4), 512, "blk_size 512");
 	is_int(mmio_rd(c + 34, 2), 1, "num_queues 1");
+	ok(!(d->dev_features & F(VIRTIO_BLK_F_MQ)), "one queue: no VIRTIO_BLK_F_MQ");
 	is_int(mmio_rd(c + 40, 4), VIRTIO_BLK_MAX_DWZ_SEG, "max_discard_seg");
 	is_int(mmio_rd(c + 56, 1), !!(d->dev_features & F(VIRTIO_BLK_F_DISCARD)),
 	       "write_zeroes_may_unmap on a raw image that can punch holes");
@@ -144,27 +145,317 @@ static void test_blk_hostile(struct drv *d, struct drv *ro)
 	ok(!memcmp(buf, before, sizeof(buf)), "... and return its bytes");
 }
 
+/* ---- Requests in flight, multiqueue, drain ------------------------------------------- */
+
+#define NREQ		32u
+#define SLOT_DATA(d, i)	((d)->buf + 0x10000 + 4096ull * (i))
+
+static uint8_t mark(unsigned batch, unsigned i, unsigned j)
+{
+	return (uint8_t)(batch * 31 + i * 7 + j + 1);
+}
+
+/* Put request i on d's avail ring without a notify: 4 KiB at `sector`, status ST_NONE. */
+static uint16_t post(struct drv *d, unsigned i, uint32_t type, uint64_t sector, uint8_t fill)
+{
+	uint64_t hdr = d->buf + 64ull * i, st = hdr + 32, dat = SLOT_DATA(d, i);
+	bool in = type == VIRTIO_BLK_T_IN, flush = type == VIRTIO_BLK_T_FLUSH;
+	struct seg s[3] = { { hdr, 16, 0 } };
+	uint32_t t = htole32(type);
+	uint64_t sec = htole64(sector);
+	unsigned n = 1;
+	uint16_t head;
+
+	memset(gptr(hdr, 16), 0, 16);
+	memcpy(gptr(hdr, 4), &t, 4);
+	memcpy(gptr(hdr + 8, 8), &sec, 8);
+	memset(gptr(dat, 4096), in ? 0xa5 : fill, 4096);
+	if (!flush)
+		s[n++] = (struct seg){ dat, 4096, in ? VRING_DESC_F_WRITE : 0 };
+	s[n++] = (struct seg){ st, 1, VRING_DESC_F_WRITE };
+	*(uint8_t *)gptr(st, 1) = ST_NONE;
+	head = chain(d, s, n);
+	g16(d->avail + 4 + 2u * (d->avail_idx % d->qsize), head);
+	d->avail_idx++;
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	g16(d->avail + 2, d->avail_idx);
+	return head;
+}
+
+static uint8_t post_status(struct drv *d, unsigned i)
+{
+	return *(uint8_t *)gptr(d->buf + 64ull * i + 32, 1);
+}
+
+static void kick_q(struct drv *d, unsigned q)
+{
+	mmio_wr(d->bar + d->notify + d->mult * q, q, 2);
+}
+
+/* Reap n used entries: each head once, with the used len its request wants. */
+static bool reap_all(struct drv *d, const uint16_t *heads, const uint32_t *lens, unsigned n)
+{
+	bool seen[NREQ] = { false }, good = true;
+	uint32_t id, len;
+
+	for (unsigned k = 0; k < n; k++) {
+		unsigned i = 0;
+
+		if (!reap(d, &id, &len))
+			return false;
+		while (i < n && (heads[i] != id || seen[i]))
+			i++;
+		good = good && i < n && len == lens[i];
+		if (i < n)
+			seen[i] = true;
+	}
+	return good;
+}
+
+/* Batch 0: writes to sectors 200 + 8i (even i) and reads of the host pattern (odd i). */
+static void test_inflight(struct virtio_blk *vb, struct drv *d)
+{
+	uint16_t heads[NREQ];
+	uint32_t lens[NREQ];
+	uint8_t file[4096];
+	bool st = true, data = true;
+
+	for (unsigned i = 0; i < NREQ; i++) {
+		bool w = !(i & 1);
+
+		heads[i] = post(d, i, w ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN,
+				w ? 200 + 8 * i : 1000 + 8 * i, mark(0, i, 0));
+		lens[i] = w ? 1 : 4097;
+	}
+	kick(d);
+	vmm_loop_run_once(H.loop, 0);
+	is_int(vb->inflight[0], NREQ, "one notify: all 32 requests in flight at once");
+	run_loop();
+	ok(reap_all(d, heads, lens, NREQ), "32 used entries, each head once, with its length");
+	for (unsigned i = 0; i < NREQ; i++) {
+		const uint8_t *p = gptr(SLOT_DATA(d, i), 4096);
+
+		st = st && post_status(d, i) == VIRTIO_BLK_S_OK;
+		if (i & 1) {
+			for (unsigned j = 0; j < 4096; j++)
+				data = data && p[j] == pattern((1000 + 8ull * i) * SECTOR + j);
+		} else {
+			file_read(H.img, (200 + 8ull * i) * SECTOR, file, sizeof(file));
+			data = data && all_bytes(file, sizeof(file), mark(0, i, 0));
+		}
+	}
+	ok(st, "every status OK");
+	ok(data, "reads return the image, writes reached it");
+
+	/* Batch 1: read back what batch 0 wrote, on one notify with a flush among them. */
+	for (unsigned i = 0; i < NREQ / 2; i++) {
+		heads[i] = post(d, i, VIRTIO_BLK_T_IN, 200 + 16 * i, 0);
+		lens[i] = 4097;
+	}
+	heads[NREQ / 2] = post(d, NREQ / 2, VIRTIO_BLK_T_FLUSH, 0, 0);
+	lens[NREQ / 2] = 1;
+	kick(d);
+	run_loop();
+	ok(reap_all(d, heads, lens, NREQ / 2 + 1), "17 more used entries");
+	st = post_status(d, NREQ / 2) == VIRTIO_BLK_S_OK;
+	data = true;
+	for (unsigned i = 0; i < NREQ / 2; i++) {
+		st = st && post_status(d, i) == VIRTIO_BLK_S_OK;
+		data = data && all_bytes(gptr(SLOT_DATA(d, i), 4096), 4096, mark(0, 2 * i, 0));
+	}
+	ok(st && data, "earlier writes read back; the flush is OK");
+}
+
+/* A reset with requests in flight waits for their I/O and pushes nothing. */
+static void test_reset_inflight(struct virtio_blk *vb, struct drv *d)
+{
+	uint8_t file[4096];
+	bool untouched = true, written = true;
+
+	is_int(drv_init(d, ALL_FEATURES, 256, false), 0, "bring-up");
+	for (unsigned i = 0; i < NREQ; i++)
+		post(d, i, VIRTIO_BLK_T_OUT, 3000 + 8 * i, mark(2, i, 0));
+	kick(d);
+	vmm_loop_run_once(H.loop, 0);
+	is_int(vb->inflight[0], NREQ, "32 writes in flight");
+	cm_wr(d, VIRTIO_PCI_COMMON_STATUS, 0, 1);
+	is_int(vb->inflight[0], 0, "reset: none left in flight");
+	run_loop();
+	for (unsigned i = 0; i < NREQ; i++) {
+		untouched = untouched && post_status(d, i) == ST_NONE;
+		file_read(H.img, (3000 + 8ull * i) * SECTOR, file, sizeof(file));
+		written = written && all_bytes(file, sizeof(file), mark(2, i, 0));
+	}
+	ok(untouched && r16(d->used + 2) == 0, "no status byte or used entry after the reset");
+	ok(written, "the writes in flight finished before the reset returned");
+	is_int(drv_init(d, ALL_FEATURES, 256, false), 0, "bring-up again");
+	is_int(blk_req(d, VIRTIO_BLK_T_IN, 3000, file, sizeof(file), false, NULL),
+	       VIRTIO_BLK_S_OK, "and it serves requests");
+}
+
+/* Pause + drain (what the VM does before a save): everything pushed, then rest. */
+static void test_pause_drain(struct virtio_blk *vb, struct drv *d)
+{
+	uint16_t heads[NREQ];
+	uint32_t lens[NREQ];
+	bool st = true;
+
+	for (unsigned i = 0; i < NREQ; i++) {
+		heads[i] = post(d, i, VIRTIO_BLK_T_IN, 1000 + 8 * i, 0);
+		lens[i] = 4097;
+	}
+	kick(d);
+	vmm_loop_run_once(H.loop, 0);
+	is_int(vb->inflight[0], NREQ, "32 reads in flight");
+	virtio_pci_pause(&vb->vdev);
+	virtio_blk_drain(vb);
+	is_int(vb->inflight[0], 0, "pause + drain: none in flight");
+	is_int(r16(d->used + 2), (uint16_t)(d->used_seen + NREQ),
+	       "... and all 32 pushed before it returned");
+	for (unsigned i = 0; i < NREQ; i++)
+		st = st && post_status(d, i) == VIRTIO_BLK_S_OK &&
+		     *(uint8_t *)gptr(SLOT_DATA(d, i), 1) == pattern((1000 + 8ull * i) * SECTOR);
+	ok(st, "with their status and data");
+	ok(reap_all(d, heads, lens, NREQ), "each head once");
+	virtio_pci_resume(&vb->vdev);
+	run_loop();
+	is_int(r16(d->used + 2), d->used_seen, "nothing more after resume");
+}
+
+/* Put head on the avail ring again, while the device may still hold it (hostile). */
+static void repost(struct drv *d, uint16_t head)
+{
+	g16(d->avail + 4 + 2u * (d->avail_idx % d->qsize), head);
+	d->avail_idx++;
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	g16(d->avail + 2, d->avail_idx);
+}
+
+/*
+ * At most a queue size of requests in flight: a driver that re-posts chains still in
+ * flight is served as completions free slots, and the device's memory stays bounded.
+ */
+static void test_inflight_cap(struct virtio_blk *vb, struct drv *d)
+{
+	uint16_t h[2];
+	bool st = true;
+
+	is_int(drv_init(d, ALL_FEATURES, 8, false), 0, "bring-up with an 8-entry queue");
+	run_loop();
+	h[0] = post(d, 0, VIRTIO_BLK_T_IN, 1000, 0);
+	h[1] = post(d, 1, VIRTIO_BLK_T_IN, 1008, 0);
+	for (unsigned i = 0; i < 6; i++)
+		repost(d, h[i & 1]);
+	kick(d);
+	vmm_loop_run_once(H.loop, 0);
+	is_int(vb->inflight[0], 8, "8 chains popped: the cap");
+	for (unsigned i = 0; i < 8; i++)
+		repost(d, h[i & 1]);
+	kick(d);
+	vmm_loop_run_once(H.loop, 0);
+	ok(vb->inflight[0] <= 8, "8 more posted: still at most 8 in flight (%u)",
+	   vb->inflight[0]);
+	run_loop();
+	is_int(r16(d->used + 2), 16, "all 16 served as slots came free");
+	for (unsigned i = 0; i < 2; i++)
+		st = st && post_status(d, i) == VIRTIO_BLK_S_OK &&
+		     *(uint8_t *)gptr(SLOT_DATA(d, i), 1) == pattern((1000 + 8ull * i) * SECTOR);
+	ok(st && !(status(d) & VIRTIO_CONFIG_S_NEEDS_RESET), "OK, and the queue is not broken");
+	is_int(drv_init(d, ALL_FEATURES, 256, false), 0, "bring-up with 256 entries again");
+}
+
+/* Queue q of d's function with rings at ram: a second driver view of the same device. */
+static void queue_setup(struct drv *d, struct drv *qd, unsigned q, uint64_t ram)
+{
+	*qd = *d;
+	qd->desc = ram;
+	qd->avail = ram + 0x2000;
+	qd->used = ram + 0x3000;
+	qd->buf = ram + 0x10000;
+	qd->avail_idx = qd->used_seen = qd->next = 0;
+	memset(gptr(ram, 0x4000), 0, 0x4000);
+	cm_wr(d, VIRTIO_PCI_COMMON_Q_SELECT, q, 2);
+	cm_wr(d, VIRTIO_PCI_COMMON_Q_SIZE, qd->qsize, 2);
+	cm_wr(d, VIRTIO_PCI_COMMON_Q_DESCLO, (uint32_t)qd->desc, 4);
+	cm_wr(d, VIRTIO_PCI_COMMON_Q_DESCHI, 0, 4);
+	cm_wr(d, VIRTIO_PCI_COMMON_Q_AVAILLO, (uint32_t)qd->avail, 4);
+	cm_wr(d, VIRTIO_PCI_COMMON_Q_AVAILHI, 0, 4);
+	cm_wr(d, VIRTIO_PCI_COMMON_Q_USEDLO, (uint32_t)qd->used, 4);
+	cm_wr(d, VIRTIO_PCI_COMMON_Q_USEDHI, 0, 4);
+	cm_wr(d, VIRTIO_PCI_COMMON_Q_ENABLE, 1, 2);
+}
+
+/* Two queues (§5.2.3 VIRTIO_BLK_F_MQ): 16 requests on each, one notify per queue. */
+static void test_mq(struct virtio_blk *vb, struct drv *d)
+{
+	struct drv q1;
+	struct drv *qs[2] = { d, &q1 };
+	uint16_t heads[2][NREQ / 2];
+	uint32_t lens[NREQ / 2];
+	bool st = true, data = true;
+
+	is_int(drv_init(d, ALL_FEATURES, 256, false), 0, "bring-up with MQ");
+	ok(d->dev_features & F(VIRTIO_BLK_F_MQ), "two queues: VIRTIO_BLK_F_MQ offered");
+	is_int(mmio_rd(d->bar + d->devcfg + 34, 2), 2, "num_queues 2");
+	queue_setup(d, &q1, 1, 0x400000);
+	run_loop();	/* the kicks DRIVER_OK sent to every queue */
+	for (unsigned q = 0; q < 2; q++)
+		for (unsigned i = 0; i < NREQ / 2; i++) {
+			heads[q][i] = post(qs[q], i, VIRTIO_BLK_T_OUT, 5000 + 128 * q + 8 * i,
+					   mark(3 + q, i, 0));
+			lens[i] = 1;
+		}
+	/* Completions are pushed by the next loop callback of either queue: count each
+	 * queue right after its own notify is served. */
+	kick_q(d, 1);
+	vmm_loop_run_once(H.loop, 0);
+	is_int(vb->inflight[1], NREQ / 2, "queue 1's notify: its 16 requests in flight");
+	kick_q(d, 0);
+	vmm_loop_run_once(H.loop, 0);
+	is_int(vb->inflight[0], NREQ / 2, "queue 0's notify: its 16 in flight");
+	run_loop();
+	ok(reap_all(d, heads[0], lens, NREQ / 2) && reap_all(&q1, heads[1], lens, NREQ / 2),
+	   "each queue's used ring has its own 16");
+	for (unsigned q = 0; q < 2; q++)
+		for (unsigned i = 0; i < NREQ / 2; i++) {
+			uint8_t file[4096];
+
+			st = st && post_status(qs[q], i) == VIRTIO_BLK_S_OK;
+			file_read(H.img, (5000 + 128ull * q + 8 * i) * SECTOR, file, sizeof(file));
+			data = data && all_bytes(file, sizeof(file), mark(3 + q, i, 0));
+		}
+	ok(st && data, "all OK and on the image");
+}
+
 int main(void)
 {
-	struct virtio_blk *vb, *vro;
-	struct drv d, ro;
+	struct virtio_blk *vb, *vro, *vmq;
+	struct drv d, ro, mq;
 
 	harness_init();
 	vb = new_blk(H.img, false, "test-serial-0123456");
 	vro = new_blk(H.roimg, true, NULL);
-	ok(vb && vro, "two virtio-blk functions on the bus");
-	if (!vb || !vro)
+	vmq = new_blk_mq(H.img, false, NULL, 2);
+	ok(vb && vro && vmq, "three virtio-blk functions on the bus");
+	if (!vb || !vro || !vmq)
 		return tap_done();
 	drv_probe(&d, (unsigned)find_fn(0x1042, 0), BAR_BASE, 0x100000);
 	drv_probe(&ro, (unsigned)find_fn(0x1042, 1), BAR_BASE + 0x10000, 0x200000);
+	drv_probe(&mq, (unsigned)find_fn(0x1042, 2), BAR_BASE + 0x20000, 0x300000);
 	is_int(drv_init(&d, ALL_FEATURES, 256, false), 0, "driver brought up the disk");
 	is_int(drv_init(&ro, ALL_FEATURES, 256, false), 0, "... and the read-only disk");
 	test_blk_config(&d);
 	test_blk_io(&d);
 	test_discard_zeroes(&d);
 	test_blk_hostile(&d, &ro);
-	virtio_blk_free(vro);
-	virtio_blk_free(vb);
+	test_inflight(vb, &d);
+	test_reset_inflight(vb, &d);
+	test_pause_drain(vb, &d);
+	test_inflight_cap(vb, &d);
+	test_mq(vmq, &mq);
+	free_blk(vmq);
+	free_blk(vro);
+	free_blk(vb);
 	harness_exit();
 	return tap_done();
 }

@@ -444,8 +444,8 @@ int main(void)
 	test_fuzz(vb, &b);
 	test_device_ops();
 	virtio_rng_free(vr);
-	virtio_blk_free(vb);
-	virtio_blk_free(va);
+	free_blk(vb);
+	free_blk(va);
 	harness_exit();
 	return tap_done();
 }

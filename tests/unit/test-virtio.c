@@ -494,7 +494,7 @@ int main(void)
 	test_rng(&rd);
 	test_lifecycle(&d);
 	virtio_rng_free(vr);
-	virtio_blk_free(vb);
+	free_blk(vb);
 	harness_exit();
 	return tap_done();
 }

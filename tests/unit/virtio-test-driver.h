@@ -55,6 +55,7 @@ struct harness {
 	struct fake_fd ioev[16], irqfd[16];
 	unsigned kvm_catches, irqfd_updates;
 	char dir[64], img[96], roimg[96];
+	struct virtio_blk *blks[8];	/* live virtio-blk functions (run_loop waits for them) */
 };
 
 static struct harness H;
@@ -242,10 +243,26 @@ static inline uint32_t r32(uint64_t gpa)
 	return le32toh(v);
 }
 
+/* Requests handed to the block layer and not yet pushed (single-threaded: no lock). */
+static inline bool blk_busy(void)
+{
+	for (unsigned i = 0; i < 8; i++)
+		for (unsigned q = 0; H.blks[i] && q < VIRTIO_BLK_MAX_QUEUES; q++)
+			if (H.blks[i]->inflight[q])
+				return true;
+	return false;
+}
+
+/* Serve the loop by hand until no virtio-blk request is in flight (at most ~5 s). */
 static inline void run_loop(void)
 {
 	for (int i = 0; i < 4; i++)
 		vmm_loop_run_once(H.loop, 0);
+	for (int spins = 0; blk_busy() && spins < 5000; spins++) {
+		vmm_loop_run_once(H.loop, 1);
+		for (int i = 0; i < 2; i++)
+			vmm_loop_run_once(H.loop, 0);
+	}
 }
 
 static inline uint64_t gerrs(void)
@@ -574,11 +591,13 @@ static inline struct virtio_host host(void)
 				     .log = &H.glog, .ops = &fake_ops, .opaque = &H };
 }
 
-static inline struct virtio_blk *new_blk(const char *path, bool ro, const char *serial)
+static inline struct virtio_blk *new_blk_mq(const char *path, bool ro, const char *serial,
+					    unsigned nq)
 {
 	struct blk_open_opts o = { .read_only = ro };
 	struct virtio_blk_opts vo = { .devfn = PCI_DEVFN_AUTO, .serial = serial,
-				      .name = ro ? "virtio-blk-ro" : "virtio-blk0" };
+				      .name = ro ? "virtio-blk-ro" : "virtio-blk0",
+				      .num_queues = nq };
 	struct virtio_host h = host();
 	char err[256];
 	int ret;
@@ -587,9 +606,30 @@ static inline struct virtio_blk *new_blk(const char *path, bool ro, const char *
 	if (blk_open(path, &o, &vo.blk, err, sizeof(err)))
 		return NULL;
 	vb = virtio_blk_new(H.bus, &h, &vo, &ret);
-	if (!vb)
+	if (!vb) {
 		blk_close(vo.blk);
+		return NULL;
+	}
+	for (unsigned i = 0; i < 8; i++) {
+		if (!H.blks[i]) {
+			H.blks[i] = vb;
+			break;
+		}
+	}
 	return vb;
+}
+
+static inline struct virtio_blk *new_blk(const char *path, bool ro, const char *serial)
+{
+	return new_blk_mq(path, ro, serial, 1);
+}
+
+static inline void free_blk(struct virtio_blk *vb)
+{
+	for (unsigned i = 0; i < 8; i++)
+		if (H.blks[i] == vb)
+			H.blks[i] = NULL;
+	virtio_blk_free(vb);
 }
 
 static inline void harness_init(void)

@@ -99,7 +99,9 @@ static int vvm_blk_add(struct vvm_blk *s, struct vm *vm, unsigned idx)
 	const struct vm_disk_config *d = &vm->cfg.disks[idx];
 	struct blk_open_opts o = { .read_only = d->readonly || d->cdrom };
 	struct virtio_host host = vvm_host(vm);
-	struct virtio_blk_opts opts = { .devfn = PCI_DEVFN_AUTO };
+	/* One request queue per vCPU, up to 4 (virtio 1.2 §5.2.3 VIRTIO_BLK_F_MQ). */
+	unsigned nq = vm->cfg.cpus < VIRTIO_BLK_MAX_QUEUES ? vm->cfg.cpus : VIRTIO_BLK_MAX_QUEUES;
+	struct virtio_blk_opts opts = { .devfn = PCI_DEVFN_AUTO, .num_queues = nq ? nq : 1 };
 	char err[256] = "", name[24];
 	int ret = blk_open(d->path, &o, &opts.blk, err, sizeof(err));
 
@@ -162,8 +164,11 @@ static int vvm_blk_pause(void *state)
 {
 	struct vvm_blk *s = state;
 
-	for (unsigned i = 0; i < s->n; i++)
+	/* No more kicks served, then every request in flight completed and pushed. */
+	for (unsigned i = 0; i < s->n; i++) {
 		virtio_pci_pause(&s->dev[i]->vdev);
+		virtio_blk_drain(s->dev[i]);
+	}
 	return 0;
 }
 
@@ -178,8 +183,8 @@ static int vvm_blk_resume(void *state)
 
 /*
  * One blob for all the disks: a header, then each function's transport state with its
- * length. virtio-blk has no state of its own beyond the transport's: requests complete on
- * the I/O loop before pause returns, and the image is the block layer's to snapshot.
+ * length. virtio-blk has no state of its own beyond the transport's: pause waits for every
+ * request in flight and pushes it (virtio_blk_drain), and the image is the block layer's.
  */
 #define VVM_BLK_STATE_VERSION	1
 
@@ -241,6 +246,9 @@ static int vvm_blk_load(void *state, const void *blob, size_t len)
 		vmm_warn("snapshot: virtio-blk: part lengths add up to %zu, not %zu", total, len);
 		return -EINVAL;
 	}
+	/* Nothing may be in flight while the rings are replaced (pause drained it already). */
+	for (unsigned i = 0; i < s->n; i++)
+		virtio_blk_drain(s->dev[i]);
 	/* All or nothing: every function accepts its part before any is changed. */
 	for (unsigned i = 0, off = 0; i < s->n && !ret; off += h.len[i++])
 		ret = virtio_pci_check(&s->dev[i]->vdev, p + off, h.len[i]);
