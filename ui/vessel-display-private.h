@@ -39,6 +39,15 @@ struct _VesselDisplay {
 	gboolean need_full_upload;	/* new framebuffer or new texture */
 	guint tick_id;			/* frame-clock callback that queues the render */
 
+	/* the path: TRUE draws a GdkTexture in our snapshot, FALSE the GtkGLArea */
+	gboolean use_texture;
+
+	/* owned, texture path: the reported frame (B8G8R8A8, alpha 0xff) and its texture */
+	guint8 *shadow;			/* written through; owned by shadow_bytes */
+	GBytes *shadow_bytes;
+	int shadow_w, shadow_h;
+	GdkTexture *texture;		/* NULL: make one from the shadow on the next draw */
+
 	/* owned: GL objects, valid between realize and unrealize */
 	GLuint program, vao, vbo, tex;
 	int tex_w, tex_h;
@@ -69,6 +78,11 @@ extern guint vessel_display_signals[N_SIGNALS];
 GParamSpec *vessel_display_captured_pspec(void);
 void vessel_display_compute_dest(VesselDisplay *self, int dev_w, int dev_h,
 				 struct vessel_display_dest *d);
+
+/* vessel-display-texture.c */
+gboolean vessel_display_pick_texture(VesselDisplay *self);
+void vessel_display_texture_snapshot(VesselDisplay *self, GtkSnapshot *snap);
+void vessel_display_texture_drop(VesselDisplay *self);
 
 /* vessel-display-input.c */
 void vessel_display_input_init(VesselDisplay *self);

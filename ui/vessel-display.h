@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* VesselDisplay: a guest framebuffer (shared memfd) drawn in a GtkGLArea, and guest input. */
+/* VesselDisplay: a guest framebuffer (shared memfd) drawn with GL or as a texture; input. */
 #ifndef VESSEL_DISPLAY_H
 #define VESSEL_DISPLAY_H
 
@@ -56,6 +56,13 @@ void vessel_display_set_absolute(VesselDisplay *self, gboolean absolute);
  */
 gboolean vessel_display_widget_to_guest(VesselDisplay *self, double wx, double wy, int *gx,
 					 int *gy);
+
+/*
+ * TRUE once realized on the texture path (software GL or the cairo renderer, or
+ * VESSEL_DISPLAY=texture): the frame is a GdkTexture in the widget's snapshot; FALSE: the
+ * GtkGLArea. Counters below count both: "uploaded" texels are copied ones on this path.
+ */
+gboolean vessel_display_uses_texture(VesselDisplay *self);
 
 /* Counters for tests: texels uploaded since the framebuffer was set, draws done. */
 guint64 vessel_display_get_uploaded_pixels(VesselDisplay *self);

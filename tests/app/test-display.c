@@ -4,10 +4,12 @@
 #include "app-test.h"
 #include "vessel-display.h"
 
+#include <epoxy/gl.h>
 #include <X11/Xlib.h>
 #include <X11/extensions/XTest.h>
 #include <gdk/x11/gdkx.h>
 #include <errno.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -426,6 +428,43 @@ static void test_input(GtkWindow *win, VesselDisplay *d, struct events *ev)
 	   "with an absolute device a click goes to the guest and does not capture");
 }
 
+/* GL_RENDERER of a fresh context, read here, not by the widget; "" without GL. */
+static char *gl_renderer(GtkWidget *w)
+{
+	g_autoptr(GdkGLContext) ctx = gdk_display_create_gl_context(gtk_widget_get_display(w),
+								    NULL);
+	char *r;
+
+	if (!ctx || !gdk_gl_context_realize(ctx, NULL))
+		return g_strdup("");
+	gdk_gl_context_make_current(ctx);
+	r = g_strdup((const char *)glGetString(GL_RENDERER));
+	gdk_gl_context_clear_current();
+	return r;
+}
+
+/*
+ * The path (issue 7): VESSEL_DISPLAY forces it; unset, the texture on a software GL or the
+ * cairo renderer, the GLArea on a hardware one.
+ */
+static void test_path(GtkWindow *win, VesselDisplay *d)
+{
+	const char *env = g_getenv("VESSEL_DISPLAY");
+	GskRenderer *r = gtk_native_get_renderer(GTK_NATIVE(win));
+	g_autofree char *gl = gl_renderer(GTK_WIDGET(d));
+	gboolean cairo = GSK_IS_CAIRO_RENDERER(r);
+	gboolean soft = !*gl || strstr(gl, "llvmpipe") || strstr(gl, "softpipe");
+	gboolean want = cairo || (env && *env ? !strcmp(env, "texture") : soft);
+
+	ok(vessel_display_uses_texture(d) == want,
+	   "path: %s (VESSEL_DISPLAY=%s, renderer %s, GL_RENDERER \"%s\")",
+	   vessel_display_uses_texture(d) ? "texture" : "GtkGLArea", env ? env : "(unset)",
+	   G_OBJECT_TYPE_NAME(r), gl);
+	ok(gtk_widget_get_visible(GTK_WIDGET(gtk_widget_get_template_child(GTK_WIDGET(d),
+		VESSEL_TYPE_DISPLAY, "area"))) == !want,
+	   "the GLArea is shown only on the GL path");
+}
+
 int main(void)
 {
 	struct events ev = { 0 };
@@ -453,6 +492,7 @@ int main(void)
 	gtk_window_set_decorated(win, FALSE);
 	gtk_window_set_child(win, GTK_WIDGET(d));
 	app_test_show(win, 700, 560);	/* 2.1875x: not a whole factor, letterboxed */
+	test_path(win, d);
 
 	shot_take(&s, GTK_WIDGET(d));
 	ok(s.px != NULL, "the widget's snapshot renders (%dx%d device pixels, scale %d)", s.w,
