@@ -42,11 +42,10 @@ struct _VesselDisplay {
 	/* the path: TRUE draws a GdkTexture in our snapshot, FALSE the GtkGLArea */
 	gboolean use_texture;
 
-	/* owned, texture path: the reported frame (B8G8R8A8, alpha 0xff) and its texture */
-	guint8 *shadow;			/* written through; owned by shadow_bytes */
-	GBytes *shadow_bytes;
-	int shadow_w, shadow_h;
-	GdkTexture *texture;		/* NULL: make one from the shadow on the next draw */
+	/* owned, texture path: the reported frame as a grid of tiles, each its own texture */
+	struct vessel_display_tile *tiles;
+	int tiles_x, tiles_y;		/* grid size; 0 when there are none */
+	int tiled_w, tiled_h;		/* the frame size the grid was made for */
 
 	/* owned: GL objects, valid between realize and unrealize */
 	GLuint program, vao, vbo, tex;
@@ -82,7 +81,12 @@ void vessel_display_compute_dest(VesselDisplay *self, int dev_w, int dev_h,
 /* vessel-display-texture.c */
 gboolean vessel_display_pick_texture(VesselDisplay *self);
 void vessel_display_texture_snapshot(VesselDisplay *self, GtkSnapshot *snap);
+
+/* vessel-display-tiles.c */
 void vessel_display_texture_drop(VesselDisplay *self);
+gboolean vessel_display_tiles_update(VesselDisplay *self);
+void vessel_display_tiles_append(VesselDisplay *self, GtkSnapshot *snap,
+				 const struct vessel_display_dest *d, int scale, gboolean cairo);
 
 /* vessel-display-input.c */
 void vessel_display_input_init(VesselDisplay *self);

@@ -2,41 +2,48 @@
 // VesselDisplay's texture path: the frame as a GdkTexture in the widget's own snapshot.
 #include "vessel-display-private.h"
 
+#include <math.h>
 #include <string.h>
 
 /*
- * Why a second path (issue 7). Under Mesa's llvmpipe every full-window fragment pass costs
- * milliseconds of JIT'd shader per frame. The GtkGLArea path makes two of them per paint: our
- * textured quad into the GLArea's FBO, then GSK compositing that FBO into the window. Here
- * the frame is a GdkTexture appended to the snapshot, so the GL renderer does one pass and
- * the cairo renderer (GSK_RENDERER=cairo, no GL at all) does a pixman copy.
+ * Why a second path (issue 7). On Mesa's llvmpipe a GtkGLArea paint costs two full-window
+ * passes of JIT'd fragment shaders (our quad into the GLArea's FBO, then GSK compositing it),
+ * ~28 ms of CPU per paint at 1080p, and a guest drawing for a second gets ~40 paints. Texture
+ * nodes on GSK's GL renderer barely help (~25 ms a paint: GSK redraws the whole window every
+ * frame there), so on a software GL the app runs GSK's cairo renderer
+ * (vessel_display_choose_renderer) and the display appends tiles that are cached render
+ * nodes: GTK's frame diff then repaints, and sends to X, only the tiles that changed.
  *
- * Measured with tests/bench/app-bench.py (1920x1080x32 kit guest, one full-screen change per
- * frame, Xvfb 2560x1600x24, 1:1; medians of 4 frames after a warm-up, all paths and
- * remote-viewer in one run, 2 shared cores so only the ratios mean much):
- *   path                        latency   viewer CPU/frame   Xvfb CPU/frame
- *   gl (GtkGLArea)              see the commit message and the report for the figures
- * The figures are in the comment block vessel_display_pick_texture() keeps below.
+ * tests/bench/app-bench.py, 1920x1080x32 guest shown 1:1 under Xvfb, one full-screen change
+ * per frame (medians; all paths and remote-viewer alternating in one run, 2 rounds of 5
+ * frames, 2 shared cores, so the ratios mean more than the figures):
+ *                       latency   viewer CPU/frame   Xvfb CPU/frame
+ *   gl (GtkGLArea)      FIGURES
  */
 
-/* The GL_RENDERER strings of Mesa's software rasterizers (llvmpipe, softpipe, OpenSWR). */
-static gboolean renderer_is_software(const char *r)
+/*
+ * Mesa's software rasterizers name themselves in GL_RENDERER: "llvmpipe (LLVM 15.0.6, 256
+ * bits)", "softpipe", OpenSWR's "SWR ...", the old swrast's "Software Rasterizer"; zink over
+ * llvmpipe says "zink (llvmpipe ...)". Hardware names carry none of these.
+ */
+gboolean vessel_display_gl_renderer_is_software(const char *r)
 {
-	return r && (strstr(r, "llvmpipe") || strstr(r, "softpipe") || strstr(r, "SWR"));
+	return !r || strstr(r, "llvmpipe") || strstr(r, "softpipe") || strstr(r, "SWR") ||
+	       strstr(r, "Software Rasterizer");
 }
 
 /* Make a throwaway GL context on the display and read its GL_RENDERER: software? */
-static gboolean gl_is_software(GtkWidget *w)
+static gboolean gl_is_software(GdkDisplay *display)
 {
 	g_autoptr(GdkGLContext) ctx = NULL;
 	g_autoptr(GError) error = NULL;
 	gboolean soft;
 
-	ctx = gdk_display_create_gl_context(gtk_widget_get_display(w), &error);
+	ctx = gdk_display_create_gl_context(display, &error);
 	if (!ctx || !gdk_gl_context_realize(ctx, &error))
 		return TRUE;	/* no GL at all: the GLArea could only show its error */
 	gdk_gl_context_make_current(ctx);
-	soft = renderer_is_software((const char *)glGetString(GL_RENDERER));
+	soft = vessel_display_gl_renderer_is_software((const char *)glGetString(GL_RENDERER));
 	gdk_gl_context_clear_current();
 	return soft;
 }
@@ -61,135 +68,82 @@ gboolean vessel_display_pick_texture(VesselDisplay *self)
 	if (env && *env)
 		g_warning("VESSEL_DISPLAY=%s is neither gl nor texture; choosing by the renderer",
 			  env);
-	return gl_is_software(GTK_WIDGET(self));
-}
-
-void vessel_display_texture_drop(VesselDisplay *self)
-{
-	g_clear_object(&self->texture);
-	g_clear_pointer(&self->shadow_bytes, g_bytes_unref);
-	self->shadow = NULL;
-	self->shadow_w = self->shadow_h = 0;
-}
-
-/* Copy one rectangle from the guest's frame into the shadow, alpha forced opaque. */
-static void copy_rect(VesselDisplay *self, const cairo_rectangle_int_t *r)
-{
-	size_t sstride = (size_t)self->shadow_w * 4;
-
-	for (int y = r->y; y < r->y + r->height; y++) {
-		const uint32_t *src = (const uint32_t *)(self->map + (size_t)y * self->stride) +
-				      r->x;
-		uint32_t *dst = (uint32_t *)(self->shadow + (size_t)y * sstride) + r->x;
-
-		/* XRGB8888 little-endian is B,G,R,X: GDK's B8G8R8A8 once X is 0xff */
-		for (int x = 0; x < r->width; x++)
-			dst[x] = src[x] | 0xff000000u;
-	}
-	self->uploaded_pixels += (guint64)r->width * r->height;
-}
-
-static gboolean shadow_alloc(VesselDisplay *self)
-{
-	size_t size = (size_t)self->width * 4 * (size_t)self->height;
-	guint8 *p = g_try_malloc(size);
-
-	vessel_display_texture_drop(self);
-	if (!p)
-		return FALSE;
-	self->shadow = p;
-	self->shadow_bytes = g_bytes_new_take(p, size);
-	self->shadow_w = self->width;
-	self->shadow_h = self->height;
-	return TRUE;
+	return gl_is_software(gtk_widget_get_display(GTK_WIDGET(self)));
 }
 
 /*
- * Bring the shadow up to date and wrap it in a new texture when something changed. The
- * shadow is written in place although the previous texture wraps it too: GSK reads a memory
- * texture's bytes only while rendering the frame that holds it (synchronously, before our
- * next snapshot), the new texture is a new object so no renderer's cache can be stale, and
- * the old node is only compared by pointer when GTK diffs frames. The copy (not a texture
- * over the mapped memfd) keeps what was reported: memory the guest changed without damage
- * stays unseen, as on the GL path.
+ * On a software GL the whole app is cheaper on GSK's cairo renderer, and the display's
+ * texture path needs no GL there. GSK reads GSK_RENDERER once, when the first window
+ * realizes, so this runs before any window (vessel_ui_init). A GSK_RENDERER or VESSEL_DISPLAY
+ * already set is left alone: tests and benches pick their combination themselves.
  */
-static GdkTexture *update_texture(VesselDisplay *self)
+void vessel_display_choose_renderer(void)
 {
-	cairo_rectangle_int_t r;
-	int n;
+	GdkDisplay *display = gdk_display_get_default();
+	const char *env = g_getenv("VESSEL_DISPLAY");
 
-	if (self->need_full_upload || self->shadow_w != self->width ||
-	    self->shadow_h != self->height || !self->shadow) {
-		if (!shadow_alloc(self))
-			return NULL;
-		r = (cairo_rectangle_int_t){ 0, 0, self->width, self->height };
-		copy_rect(self, &r);
-		self->need_full_upload = FALSE;
-	} else if ((n = cairo_region_num_rectangles(self->damage)) > 0) {
-		for (int i = 0; i < n; i++) {
-			cairo_region_get_rectangle(self->damage, i, &r);
-			copy_rect(self, &r);
-		}
-		g_clear_object(&self->texture);
-	}
-	cairo_region_subtract(self->damage, self->damage);
-	if (!self->texture)
-		self->texture = gdk_memory_texture_new(self->width, self->height,
-						       GDK_MEMORY_B8G8R8A8_PREMULTIPLIED,
-						       self->shadow_bytes,
-						       (gsize)self->width * 4);
-	return self->texture;
+	if (!display || g_getenv("GSK_RENDERER") || (env && *env))
+		return;
+	if (gl_is_software(display))
+		g_setenv("GSK_RENDERER", "cairo", FALSE);
 }
 
-/* Black bars around the frame: only where the frame does not cover (no overdraw). */
-static void append_bars(GtkSnapshot *snap, const graphene_rect_t *f, double w, double h)
+/*
+ * Black bars around the frame, drawn before it: where the frame does not cover, plus one
+ * device pixel (px) under its edge, so a scaled rendering of the window (a thumbnail, a
+ * screenshot) that antialiases both edges shows no background between them.
+ */
+static void append_bars(GtkSnapshot *snap, const graphene_rect_t *f, double w, double h,
+			double px)
 {
 	static const GdkRGBA black = { 0, 0, 0, 1 };
+	double fx1 = f->origin.x + f->size.width, fy1 = f->origin.y + f->size.height;
 	graphene_rect_t bars[4] = {
-		GRAPHENE_RECT_INIT(0, 0, w, f->origin.y),
-		GRAPHENE_RECT_INIT(0, f->origin.y + f->size.height, w,
-				   h - f->origin.y - f->size.height),
-		GRAPHENE_RECT_INIT(0, f->origin.y, f->origin.x, f->size.height),
-		GRAPHENE_RECT_INIT(f->origin.x + f->size.width, f->origin.y,
-				   w - f->origin.x - f->size.width, f->size.height),
+		GRAPHENE_RECT_INIT(0, 0, w, f->origin.y + px),
+		GRAPHENE_RECT_INIT(0, fy1 - px, w, h - fy1 + px),
+		GRAPHENE_RECT_INIT(0, f->origin.y, f->origin.x + px, f->size.height),
+		GRAPHENE_RECT_INIT(fx1 - px, f->origin.y, w - fx1 + px, f->size.height),
 	};
+	gboolean show[4] = { f->origin.y > 0, fy1 < h, f->origin.x > 0, fx1 < w };
 
 	for (int i = 0; i < 4; i++)
-		if (bars[i].size.width > 0 && bars[i].size.height > 0)
+		if (show[i])
 			gtk_snapshot_append_color(snap, &black, &bars[i]);
 }
 
 /*
  * The same geometry as the GL path (vessel_display_compute_dest, device pixels) given to GSK
- * in logical pixels. GTK 4.8 has no gtk_snapshot_append_scaled_texture (4.10): textures are
- * filtered linearly, which is exact at 1:1 on whole device pixels and soft at other scales.
+ * in logical pixels: black bars, then the tiles (cairo nodes on the cairo renderer, texture
+ * nodes on GL).
  */
 void vessel_display_texture_snapshot(VesselDisplay *self, GtkSnapshot *snap)
 {
 	GtkWidget *w = GTK_WIDGET(self);
 	int scale = gtk_widget_get_scale_factor(w);
 	double lw = gtk_widget_get_width(w), lh = gtk_widget_get_height(w);
+	GskRenderer *r = gtk_native_get_renderer(gtk_widget_get_native(w));
+	gboolean cairo = r && GSK_IS_CAIRO_RENDERER(r);
 	struct vessel_display_dest d;
 	graphene_rect_t f;
-	GdkTexture *tex;
 
 	self->draw_count++;
 	vessel_display_compute_dest(self, (int)lw * scale, (int)lh * scale, &d);
-	tex = self->map ? update_texture(self) : NULL;
-	if (!tex) {
+	if (!self->map || !vessel_display_tiles_update(self)) {
 		gtk_snapshot_append_color(snap, &(GdkRGBA){ 0, 0, 0, 1 },
 					  &GRAPHENE_RECT_INIT(0, 0, lw, lh));
 		return;
 	}
+	d.w = floor(self->width * d.scale + 0.5);	/* as the tiles' edges are rounded */
+	d.h = floor(self->height * d.scale + 0.5);
 	f = GRAPHENE_RECT_INIT(d.x / scale, d.y / scale, d.w / scale, d.h / scale);
-	append_bars(snap, &f, lw, lh);
+	append_bars(snap, &f, lw, lh, 1.0 / scale);
 	if (f.origin.x >= 0 && f.origin.y >= 0 && f.origin.x + f.size.width <= lw &&
 	    f.origin.y + f.size.height <= lh) {
-		gtk_snapshot_append_texture(snap, tex, &f);
+		vessel_display_tiles_append(self, snap, &d, scale, cairo);
 		return;
 	}
 	/* 1:1 larger than we are (a scrolled window gives us less for a moment): clip */
 	gtk_snapshot_push_clip(snap, &GRAPHENE_RECT_INIT(0, 0, lw, lh));
-	gtk_snapshot_append_texture(snap, tex, &f);
+	vessel_display_tiles_append(self, snap, &d, scale, cairo);
 	gtk_snapshot_pop(snap);
 }

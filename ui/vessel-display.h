@@ -64,6 +64,15 @@ gboolean vessel_display_widget_to_guest(VesselDisplay *self, double wx, double w
  */
 gboolean vessel_display_uses_texture(VesselDisplay *self);
 
+/*
+ * Before the first window: on a software GL (and GSK_RENDERER, VESSEL_DISPLAY unset) choose
+ * GSK's cairo renderer for the process (GSK_RENDERER=cairo). vessel_ui_init() calls it.
+ */
+void vessel_display_choose_renderer(void);
+
+/* TRUE if this GL_RENDERER string names a software rasterizer (or is NULL). */
+gboolean vessel_display_gl_renderer_is_software(const char *gl_renderer);
+
 /* Counters for tests: texels uploaded since the framebuffer was set, draws done. */
 guint64 vessel_display_get_uploaded_pixels(VesselDisplay *self);
 guint vessel_display_get_draw_count(VesselDisplay *self);

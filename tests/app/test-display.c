@@ -453,13 +453,28 @@ static void test_path(GtkWindow *win, VesselDisplay *d)
 	GskRenderer *r = gtk_native_get_renderer(GTK_NATIVE(win));
 	g_autofree char *gl = gl_renderer(GTK_WIDGET(d));
 	gboolean cairo = GSK_IS_CAIRO_RENDERER(r);
-	gboolean soft = !*gl || strstr(gl, "llvmpipe") || strstr(gl, "softpipe");
+	gboolean soft = !*gl || strstr(gl, "llvmpipe") || strstr(gl, "softpipe") ||
+			strstr(gl, "SWR") || strstr(gl, "Software Rasterizer");
 	gboolean want = cairo || (env && *env ? !strcmp(env, "texture") : soft);
 
 	ok(vessel_display_uses_texture(d) == want,
 	   "path: %s (VESSEL_DISPLAY=%s, renderer %s, GL_RENDERER \"%s\")",
 	   vessel_display_uses_texture(d) ? "texture" : "GtkGLArea", env ? env : "(unset)",
 	   G_OBJECT_TYPE_NAME(r), gl);
+	if (!(env && *env) && soft)
+		ok(cairo, "software GL: vessel_ui_init chose GSK's cairo renderer for the app");
+	ok(vessel_display_gl_renderer_is_software("llvmpipe (LLVM 15.0.6, 256 bits)") &&
+	   vessel_display_gl_renderer_is_software("softpipe") &&
+	   vessel_display_gl_renderer_is_software("SWR (LLVM 12.0.0, 256 bits)") &&
+	   vessel_display_gl_renderer_is_software("zink (llvmpipe (LLVM 15.0.6, 256 bits))") &&
+	   vessel_display_gl_renderer_is_software(NULL),
+	   "software renderers are recognized by GL_RENDERER");
+	ok(!vessel_display_gl_renderer_is_software("Mesa Intel(R) UHD Graphics 620 (KBL GT2)") &&
+	   !vessel_display_gl_renderer_is_software("AMD Radeon RX 6600 (navi23, LLVM 15.0.6, "
+						   "DRM 3.49, 6.1.0-13-amd64)") &&
+	   !vessel_display_gl_renderer_is_software("NVIDIA GeForce GTX 1080/PCIe/SSE2") &&
+	   !vessel_display_gl_renderer_is_software("virgl (Intel(R) UHD Graphics 630)"),
+	   "hardware renderers (even one built with LLVM) are not: they keep the GLArea");
 	ok(gtk_widget_get_visible(GTK_WIDGET(gtk_widget_get_template_child(GTK_WIDGET(d),
 		VESSEL_TYPE_DISPLAY, "area"))) == !want,
 	   "the GLArea is shown only on the GL path");
