@@ -69,6 +69,7 @@ struct _VesselDisplay {
 	/* test counters */
 	guint64 uploaded_pixels;
 	guint draw_count;
+	guint nodes_built;		/* texture path: tile render nodes made */
 };
 
 extern guint vessel_display_signals[N_SIGNALS];

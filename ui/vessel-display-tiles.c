@@ -216,6 +216,7 @@ void vessel_display_tiles_append(VesselDisplay *self, GtkSnapshot *snap,
 			t->node_cairo = cairo;
 			t->node_nearest = nearest;
 			t->node = cairo ? cairo_node(t, nearest) : texture_node(t);
+			self->nodes_built++;
 		}
 		gtk_snapshot_append_node(snap, t->node);
 	}

@@ -452,6 +452,11 @@ guint vessel_display_get_draw_count(VesselDisplay *self)
 	return self->draw_count;
 }
 
+guint vessel_display_get_nodes_built(VesselDisplay *self)
+{
+	return self->nodes_built;
+}
+
 /* 1:1 asks for the frame's size in logical pixels so a GtkScrolledWindow can scroll it. */
 static void vessel_display_measure(GtkWidget *w, GtkOrientation o, int for_size, int *min,
 				   int *nat, int *min_base, int *nat_base)

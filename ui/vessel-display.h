@@ -76,6 +76,8 @@ gboolean vessel_display_gl_renderer_is_software(const char *gl_renderer);
 /* Counters for tests: texels uploaded since the framebuffer was set, draws done. */
 guint64 vessel_display_get_uploaded_pixels(VesselDisplay *self);
 guint vessel_display_get_draw_count(VesselDisplay *self);
+/* Texture path: tile render nodes made (a paint rebuilds only the tiles that changed). */
+guint vessel_display_get_nodes_built(VesselDisplay *self);
 
 G_END_DECLS
 

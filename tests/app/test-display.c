@@ -174,18 +174,24 @@ static void test_damage(VesselDisplay *d, struct fb *fb, struct shot *s)
 	static const uint8_t white[3] = { 255, 255, 255 };
 	uint8_t old77[3];
 	guint64 before;
+	guint nodes;
 	struct fit f;
 
 	block_rgb(7, 7, old77);
 	fill_block(fb, 0, 0, white);
 	fill_block(fb, 7, 7, white);	/* changed but never reported: must not appear */
 	before = vessel_display_get_uploaded_pixels(d);
+	nodes = vessel_display_get_nodes_built(d);
 	vessel_display_invalidate(d, 0, 0, BLOCK_W, BLOCK_H);
 	wait_draw(d);
+	nodes = vessel_display_get_nodes_built(d) - nodes;
 	shot_take(s, GTK_WIDGET(d));
 	f = expected_fit(s);
 	is_int(vessel_display_get_uploaded_pixels(d) - before, BLOCK_W * BLOCK_H,
 	       "only the damaged rectangle was uploaded");
+	/* the paint itself, before the read-back below (which is another snapshot) */
+	if (vessel_display_uses_texture(d))
+		is_int(nodes, 1, "texture path: the one tile under the damage got a new node");
 	ok(shot_near(s, (int)(f.x + 20 * f.s), (int)(f.y + 12 * f.s), white, 3),
 	   "the damaged block shows its new pixels");
 	ok(shot_near(s, (int)(f.x + 300 * f.s), (int)(f.y + 187 * f.s), old77, 3),
