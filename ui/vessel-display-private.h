@@ -39,6 +39,14 @@ struct _VesselDisplay {
 	gboolean need_full_upload;	/* new framebuffer or new texture */
 	guint tick_id;			/* frame-clock callback that queues the render */
 
+	/* the path: TRUE draws a GdkTexture in our snapshot, FALSE the GtkGLArea */
+	gboolean use_texture;
+
+	/* owned, texture path: the reported frame as a grid of tiles, each its own texture */
+	struct vessel_display_tile *tiles;
+	int tiles_x, tiles_y;		/* grid size; 0 when there are none */
+	int tiled_w, tiled_h;		/* the frame size the grid was made for */
+
 	/* owned: GL objects, valid between realize and unrealize */
 	GLuint program, vao, vbo, tex;
 	int tex_w, tex_h;
@@ -61,6 +69,7 @@ struct _VesselDisplay {
 	/* test counters */
 	guint64 uploaded_pixels;
 	guint draw_count;
+	guint nodes_built;		/* texture path: tile render nodes made */
 };
 
 extern guint vessel_display_signals[N_SIGNALS];
@@ -69,6 +78,16 @@ extern guint vessel_display_signals[N_SIGNALS];
 GParamSpec *vessel_display_captured_pspec(void);
 void vessel_display_compute_dest(VesselDisplay *self, int dev_w, int dev_h,
 				 struct vessel_display_dest *d);
+
+/* vessel-display-texture.c */
+gboolean vessel_display_pick_texture(VesselDisplay *self);
+void vessel_display_texture_snapshot(VesselDisplay *self, GtkSnapshot *snap);
+
+/* vessel-display-tiles.c */
+void vessel_display_texture_drop(VesselDisplay *self);
+gboolean vessel_display_tiles_update(VesselDisplay *self);
+void vessel_display_tiles_append(VesselDisplay *self, GtkSnapshot *snap,
+				 const struct vessel_display_dest *d, int scale, gboolean cairo);
 
 /* vessel-display-input.c */
 void vessel_display_input_init(VesselDisplay *self);

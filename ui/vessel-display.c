@@ -38,6 +38,15 @@ static const char fs_body[] =
 	"	color = vec4(texture(tex, uv).bgr, 1.0);\n"
 	"}\n";
 
+/* Draw again on the next frame, on whichever path we are. */
+static void queue_redraw(VesselDisplay *self)
+{
+	if (self->use_texture)
+		gtk_widget_queue_draw(GTK_WIDGET(self));
+	else
+		gtk_gl_area_queue_render(self->area);
+}
+
 static void unmap_framebuffer(VesselDisplay *self)
 {
 	if (self->map)
@@ -49,6 +58,7 @@ static void unmap_framebuffer(VesselDisplay *self)
 	self->fd = -1;
 	self->width = self->height = self->stride = 0;
 	g_clear_pointer(&self->damage, cairo_region_destroy);
+	vessel_display_texture_drop(self);
 }
 
 static gboolean fb_args_ok(int width, int height, int stride, uint32_t fourcc, GError **error)
@@ -93,7 +103,7 @@ gboolean vessel_display_set_framebuffer(VesselDisplay *self, int memfd, int widt
 
 	g_return_val_if_fail(VESSEL_IS_DISPLAY(self), FALSE);
 	unmap_framebuffer(self);
-	gtk_gl_area_queue_render(self->area);
+	queue_redraw(self);
 	if (memfd < 0)
 		return TRUE;
 	if (!fb_args_ok(width, height, stride, fourcc, error))
@@ -149,7 +159,7 @@ static gboolean render_tick(GtkWidget *w, GdkFrameClock *clock, gpointer unused)
 
 	self->tick_id = 0;
 	if (self->damage && !cairo_region_is_empty(self->damage))
-		gtk_gl_area_queue_render(self->area);
+		queue_redraw(self);
 	return G_SOURCE_REMOVE;
 }
 
@@ -423,7 +433,7 @@ void vessel_display_set_one_to_one(VesselDisplay *self, gboolean one_to_one)
 		return;
 	self->one_to_one = one_to_one;
 	gtk_widget_queue_resize(GTK_WIDGET(self));
-	gtk_gl_area_queue_render(self->area);
+	queue_redraw(self);
 	g_object_notify_by_pspec(G_OBJECT(self), props[PROP_ONE_TO_ONE]);
 }
 
@@ -440,6 +450,11 @@ guint64 vessel_display_get_uploaded_pixels(VesselDisplay *self)
 guint vessel_display_get_draw_count(VesselDisplay *self)
 {
 	return self->draw_count;
+}
+
+guint vessel_display_get_nodes_built(VesselDisplay *self)
+{
+	return self->nodes_built;
 }
 
 /* 1:1 asks for the frame's size in logical pixels so a GtkScrolledWindow can scroll it. */
@@ -477,7 +492,7 @@ static void vessel_display_size_allocate(GtkWidget *w, int width, int height, in
 	if (child)
 		gtk_widget_allocate(child, width, height, baseline, NULL);
 	/* without auto-render a new size (or scale) is drawn only when asked for */
-	gtk_gl_area_queue_render(self->area);
+	queue_redraw(self);
 	if (self->one_to_one || (width * scale == self->pref_w && height * scale == self->pref_h))
 		return;
 	self->pref_w = width * scale;
@@ -522,6 +537,37 @@ static void vessel_display_dispose(GObject *o)
 	G_OBJECT_CLASS(vessel_display_parent_class)->dispose(o);
 }
 
+/*
+ * The path is chosen once the window's renderer exists, before the GLArea child realizes: on
+ * the texture path the GLArea stays hidden (never realized, no GL context of ours).
+ */
+static void vessel_display_realize(GtkWidget *w)
+{
+	VesselDisplay *self = VESSEL_DISPLAY(w);
+
+	GTK_WIDGET_CLASS(vessel_display_parent_class)->realize(w);
+	self->use_texture = vessel_display_pick_texture(self);
+	gtk_widget_set_visible(GTK_WIDGET(self->area), !self->use_texture);
+	self->need_full_upload = TRUE;
+	queue_redraw(self);
+}
+
+static void vessel_display_snapshot(GtkWidget *w, GtkSnapshot *snap)
+{
+	VesselDisplay *self = VESSEL_DISPLAY(w);
+	GtkWidget *child = gtk_widget_get_first_child(w);
+
+	if (self->use_texture)
+		vessel_display_texture_snapshot(self, snap);
+	if (child)
+		gtk_widget_snapshot_child(w, child, snap);
+}
+
+gboolean vessel_display_uses_texture(VesselDisplay *self)
+{
+	return self->use_texture;
+}
+
 static void vessel_display_class_init(VesselDisplayClass *klass)
 {
 	GObjectClass *oc = G_OBJECT_CLASS(klass);
@@ -532,6 +578,8 @@ static void vessel_display_class_init(VesselDisplayClass *klass)
 	oc->set_property = vessel_display_set_property;
 	wc->measure = vessel_display_measure;
 	wc->size_allocate = vessel_display_size_allocate;
+	wc->realize = vessel_display_realize;
+	wc->snapshot = vessel_display_snapshot;
 	props[PROP_ONE_TO_ONE] = g_param_spec_boolean("one-to-one", NULL, NULL, FALSE,
 						      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
 						      G_PARAM_EXPLICIT_NOTIFY);
@@ -552,7 +600,7 @@ static void vessel_display_class_init(VesselDisplayClass *klass)
 
 static void scale_changed(VesselDisplay *self, GParamSpec *pspec, gpointer unused)
 {
-	gtk_gl_area_queue_render(self->area);
+	queue_redraw(self);
 }
 
 static void vessel_display_init(VesselDisplay *self)

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* VesselDisplay: a guest framebuffer (shared memfd) drawn in a GtkGLArea, and guest input. */
+/* VesselDisplay: a guest framebuffer (shared memfd) drawn with GL or as a texture; input. */
 #ifndef VESSEL_DISPLAY_H
 #define VESSEL_DISPLAY_H
 
@@ -57,9 +57,27 @@ void vessel_display_set_absolute(VesselDisplay *self, gboolean absolute);
 gboolean vessel_display_widget_to_guest(VesselDisplay *self, double wx, double wy, int *gx,
 					 int *gy);
 
+/*
+ * TRUE once realized on the texture path (software GL or the cairo renderer, or
+ * VESSEL_DISPLAY=texture): the frame is a GdkTexture in the widget's snapshot; FALSE: the
+ * GtkGLArea. Counters below count both: "uploaded" texels are copied ones on this path.
+ */
+gboolean vessel_display_uses_texture(VesselDisplay *self);
+
+/*
+ * Before the first window: on a software GL (and GSK_RENDERER, VESSEL_DISPLAY unset) choose
+ * GSK's cairo renderer for the process (GSK_RENDERER=cairo). vessel_ui_init() calls it.
+ */
+void vessel_display_choose_renderer(void);
+
+/* TRUE if this GL_RENDERER string names a software rasterizer (or is NULL). */
+gboolean vessel_display_gl_renderer_is_software(const char *gl_renderer);
+
 /* Counters for tests: texels uploaded since the framebuffer was set, draws done. */
 guint64 vessel_display_get_uploaded_pixels(VesselDisplay *self);
 guint vessel_display_get_draw_count(VesselDisplay *self);
+/* Texture path: tile render nodes made (a paint rebuilds only the tiles that changed). */
+guint vessel_display_get_nodes_built(VesselDisplay *self);
 
 G_END_DECLS
 

@@ -19,5 +19,7 @@ void vessel_ui_init(void)
 		gtk_icon_theme_add_resource_path(gtk_icon_theme_get_for_display(
 			gdk_display_get_default()), VESSEL_RESOURCE_BASE "/icons");
 	g_type_ensure(VESSEL_TYPE_DISPLAY);
+	/* software GL: GSK's cairo renderer for every window (issue 7, vessel-display-texture.c) */
+	vessel_display_choose_renderer();
 	g_once_init_leave(&done, 1);
 }

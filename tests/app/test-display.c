@@ -4,10 +4,12 @@
 #include "app-test.h"
 #include "vessel-display.h"
 
+#include <epoxy/gl.h>
 #include <X11/Xlib.h>
 #include <X11/extensions/XTest.h>
 #include <gdk/x11/gdkx.h>
 #include <errno.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -172,18 +174,24 @@ static void test_damage(VesselDisplay *d, struct fb *fb, struct shot *s)
 	static const uint8_t white[3] = { 255, 255, 255 };
 	uint8_t old77[3];
 	guint64 before;
+	guint nodes;
 	struct fit f;
 
 	block_rgb(7, 7, old77);
 	fill_block(fb, 0, 0, white);
 	fill_block(fb, 7, 7, white);	/* changed but never reported: must not appear */
 	before = vessel_display_get_uploaded_pixels(d);
+	nodes = vessel_display_get_nodes_built(d);
 	vessel_display_invalidate(d, 0, 0, BLOCK_W, BLOCK_H);
 	wait_draw(d);
+	nodes = vessel_display_get_nodes_built(d) - nodes;
 	shot_take(s, GTK_WIDGET(d));
 	f = expected_fit(s);
 	is_int(vessel_display_get_uploaded_pixels(d) - before, BLOCK_W * BLOCK_H,
 	       "only the damaged rectangle was uploaded");
+	/* the paint itself, before the read-back below (which is another snapshot) */
+	if (vessel_display_uses_texture(d))
+		is_int(nodes, 1, "texture path: the one tile under the damage got a new node");
 	ok(shot_near(s, (int)(f.x + 20 * f.s), (int)(f.y + 12 * f.s), white, 3),
 	   "the damaged block shows its new pixels");
 	ok(shot_near(s, (int)(f.x + 300 * f.s), (int)(f.y + 187 * f.s), old77, 3),
@@ -426,6 +434,58 @@ static void test_input(GtkWindow *win, VesselDisplay *d, struct events *ev)
 	   "with an absolute device a click goes to the guest and does not capture");
 }
 
+/* GL_RENDERER of a fresh context, read here, not by the widget; "" without GL. */
+static char *gl_renderer(GtkWidget *w)
+{
+	g_autoptr(GdkGLContext) ctx = gdk_display_create_gl_context(gtk_widget_get_display(w),
+								    NULL);
+	char *r;
+
+	if (!ctx || !gdk_gl_context_realize(ctx, NULL))
+		return g_strdup("");
+	gdk_gl_context_make_current(ctx);
+	r = g_strdup((const char *)glGetString(GL_RENDERER));
+	gdk_gl_context_clear_current();
+	return r;
+}
+
+/*
+ * The path (issue 7): VESSEL_DISPLAY forces it; unset, the texture on a software GL or the
+ * cairo renderer, the GLArea on a hardware one.
+ */
+static void test_path(GtkWindow *win, VesselDisplay *d)
+{
+	const char *env = g_getenv("VESSEL_DISPLAY");
+	GskRenderer *r = gtk_native_get_renderer(GTK_NATIVE(win));
+	g_autofree char *gl = gl_renderer(GTK_WIDGET(d));
+	gboolean cairo = GSK_IS_CAIRO_RENDERER(r);
+	gboolean soft = !*gl || strstr(gl, "llvmpipe") || strstr(gl, "softpipe") ||
+			strstr(gl, "SWR") || strstr(gl, "Software Rasterizer");
+	gboolean want = cairo || (env && *env ? !strcmp(env, "texture") : soft);
+
+	ok(vessel_display_uses_texture(d) == want,
+	   "path: %s (VESSEL_DISPLAY=%s, renderer %s, GL_RENDERER \"%s\")",
+	   vessel_display_uses_texture(d) ? "texture" : "GtkGLArea", env ? env : "(unset)",
+	   G_OBJECT_TYPE_NAME(r), gl);
+	if (!(env && *env) && soft)
+		ok(cairo, "software GL: vessel_ui_init chose GSK's cairo renderer for the app");
+	ok(vessel_display_gl_renderer_is_software("llvmpipe (LLVM 15.0.6, 256 bits)") &&
+	   vessel_display_gl_renderer_is_software("softpipe") &&
+	   vessel_display_gl_renderer_is_software("SWR (LLVM 12.0.0, 256 bits)") &&
+	   vessel_display_gl_renderer_is_software("zink (llvmpipe (LLVM 15.0.6, 256 bits))") &&
+	   vessel_display_gl_renderer_is_software(NULL),
+	   "software renderers are recognized by GL_RENDERER");
+	ok(!vessel_display_gl_renderer_is_software("Mesa Intel(R) UHD Graphics 620 (KBL GT2)") &&
+	   !vessel_display_gl_renderer_is_software("AMD Radeon RX 6600 (navi23, LLVM 15.0.6, "
+						   "DRM 3.49, 6.1.0-13-amd64)") &&
+	   !vessel_display_gl_renderer_is_software("NVIDIA GeForce GTX 1080/PCIe/SSE2") &&
+	   !vessel_display_gl_renderer_is_software("virgl (Intel(R) UHD Graphics 630)"),
+	   "hardware renderers (even one built with LLVM) are not: they keep the GLArea");
+	ok(gtk_widget_get_visible(GTK_WIDGET(gtk_widget_get_template_child(GTK_WIDGET(d),
+		VESSEL_TYPE_DISPLAY, "area"))) == !want,
+	   "the GLArea is shown only on the GL path");
+}
+
 int main(void)
 {
 	struct events ev = { 0 };
@@ -453,6 +513,7 @@ int main(void)
 	gtk_window_set_decorated(win, FALSE);
 	gtk_window_set_child(win, GTK_WIDGET(d));
 	app_test_show(win, 700, 560);	/* 2.1875x: not a whole factor, letterboxed */
+	test_path(win, d);
 
 	shot_take(&s, GTK_WIDGET(d));
 	ok(s.px != NULL, "the widget's snapshot renders (%dx%d device pixels, scale %d)", s.w,

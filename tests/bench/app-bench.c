@@ -18,7 +18,9 @@
  * framebuffer shown one-to-one in a VesselDisplay in a 1920x1080 window. For each frame the
  * byte B goes to COM1; the guest redraws the whole screen and prints "bench: frame B drawn".
  * After every paint of the window (frame clock "after-paint") the display's counters are
- * sampled; the frame is complete once no texel was uploaded for QUIET_US. Per frame prints
+ * sampled; the frame is complete once no texel was uploaded for QUIET_US. First prints
+ *   path gl|texture renderer GSK-RENDERER-TYPE
+ * (VesselDisplay's path, as VESSEL_DISPLAY or GSK_RENDERER chose it), then per frame
  *   frame B latency_ms L cpu_ms C uploaded_px U draws D draw_s S x_cpu_ms X
  * L: from the serial line's arrival to the paint that uploaded the frame's last damage (both
  * CLOCK_MONOTONIC; 0 if that paint came first); C: this process's CPU time (user+system,
@@ -260,6 +262,9 @@ static int run(struct bench *b, const char *guest, int frames)
 	}
 	g_printerr("app-bench: frame 0 shown (%" G_GUINT64_FORMAT " texels uploaded)\n",
 		   b->last_uploaded);
+	/* the path VesselDisplay took (VESSEL_DISPLAY, GSK_RENDERER): app-bench.py checks it */
+	printf("path %s renderer %s\n", vessel_display_uses_texture(b->display) ? "texture" : "gl",
+	       G_OBJECT_TYPE_NAME(gtk_native_get_renderer(GTK_NATIVE(win))));
 	for (int f = 1; f <= frames; f++)
 		if (one_frame(b, f))
 			return 1;

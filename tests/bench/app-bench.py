@@ -3,6 +3,7 @@
 """Issue 7: the desktop app's display path vs remote-viewer (spice-gtk), 1920x1080.
 
   app-bench.py --helper HELPER --bench APP_BENCH --guest app-bench-guest.elf [--frames N]
+               [--paths gl,texture,auto] [--rounds R]
 
 Both sides show app-bench-guest.elf (1920x1080x32; one full-screen redraw per byte on COM1,
 "bench: frame B drawn" after its last store) under one Xvfb (2560x1600x24, Mesa software GL).
@@ -15,7 +16,12 @@ Neither side counts the helper's CPU; the X server's is shown too, since remote-
 drawing (X11 images) lands in Xvfb while ours (GL through Mesa's llvmpipe) is in-process.
 Both latencies start at the serial line, which the guest prints after its last store (the
 UART's emulated port writes take tens of ms here, so it is a late clock start for both).
-Frame 1 is a warm-up. Prints medians [min-max] and remote-viewer/ours ratios (above 1: ours
+Ours runs once per VesselDisplay path in --paths: gl (the GtkGLArea, VESSEL_DISPLAY=gl),
+texture (GdkTexture tiles through GSK's GL renderer, VESSEL_DISPLAY=texture), cairo (cairo
+node tiles under GSK_RENDERER=cairo, no GL at all), auto (nothing set: what the app chooses;
+on Mesa's software GL that is cairo); app-bench reports the path it took and a mismatch is an
+error. --rounds R repeats all paths and remote-viewer R times, alternating, and pools the
+frames. Frame 1 of every run is a warm-up. Prints medians [min-max] and remote-viewer/ours ratios (above 1: ours
 is better). Exit 0 when both ran, 77 when something needed is missing (Xvfb,
 remote-viewer, /dev/kvm).
 """
@@ -109,8 +115,13 @@ def stop(proc):
         proc.wait()
 
 
-def ours(args, env, work):
-    env = dict(env, TMPDIR=work)        # its VM folder and sockets go with work
+PATH_ENV = {'gl': {'VESSEL_DISPLAY': 'gl'}, 'texture': {'VESSEL_DISPLAY': 'texture'},
+            'cairo': {'GSK_RENDERER': 'cairo'}, 'auto': {}}
+PATH_TAKES = {'gl': 'gl', 'texture': 'texture', 'cairo': 'texture'}
+
+
+def ours(args, env, work, path):
+    env = dict(env, TMPDIR=work, **PATH_ENV[path])     # VM folder and sockets go with work
     out = subprocess.run([args.bench, args.guest, str(args.frames)], env=env, timeout=1800,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     if out.returncode:
@@ -118,6 +129,8 @@ def ours(args, env, work):
     frames = []
     for line in out.stdout.splitlines():
         f = line.split()
+        if f and f[0] == 'path' and f[1] != PATH_TAKES.get(path, f[1]):
+            raise RuntimeError('asked for the %s path, app-bench took %s' % (path, f[1]))
         if f and f[0] == 'frame':
             frames.append({'latency_ms': float(f[3]), 'cpu_ms': float(f[5]),
                            'draw_s': float(f[11]), 'x_cpu_ms': float(f[13])})
@@ -237,34 +250,35 @@ def remote_viewer(args, env, work):
         stop(helper)
 
 
-def summary(frames, key):
-    for f in frames:
-        f['total_cpu_ms'] = f['cpu_ms'] + f['x_cpu_ms']
-    vals = [f[key] for f in frames[1:]] or [f[key] for f in frames]
+def summary(runs, key):
+    """Median [min-max] of key over every run's frames but its first (the warm-up)."""
+    vals = []
+    for frames in runs:
+        for f in frames:
+            f['total_cpu_ms'] = f['cpu_ms'] + f['x_cpu_ms']
+        vals += [f[key] for f in frames[1:]] or [f[key] for f in frames]
     return statistics.median(vals), min(vals), max(vals)
 
 
-def report(results):
+def report(results, paths):
     print('App display path, 1920x1080x32, one full-screen change per frame '
-          '(medians [min-max], frame 1 a warm-up)')
-    print('%-34s %26s %26s %7s' % ('', 'ours (VesselDisplay)', 'remote-viewer', 'ratio'))
+          '(medians [min-max], frame 1 of each run a warm-up)')
+    sides = ['ours-' + p for p in paths] + ['rv']
+    names = ['ours (%s)' % p for p in paths] + ['remote-viewer']
+    print('%-34s' % '' + ''.join(' %22s' % n for n in names) +
+          ''.join(' %7s' % ('rv/' + p) for p in paths))
     for key, label in (('latency_ms', 'latency, last store to shown (ms)'),
                        ('cpu_ms', 'viewer CPU per frame (ms)'),
                        ('x_cpu_ms', 'X server (Xvfb) CPU per frame (ms)'),
                        ('total_cpu_ms', 'viewer + X server CPU (ms)'),
                        ('draw_s', 'guest drawing time (s)')):
-        cells = []
-        for side in ('ours', 'rv'):
-            if results.get(side):
-                cells.append(summary(results[side], key))
-            else:
-                cells.append(None)
-        txt = ['%9.1f [%6.1f-%6.1f]' % c if c else 'n/a' for c in cells]
-        ratio = ('%.2f' % (cells[1][0] / cells[0][0]) if cells[0] and cells[1] and cells[0][0]
-                 else '-')
-        if key == 'draw_s':
-            ratio = '-'
-        print('%-34s %26s %26s %7s' % (label, txt[0], txt[1], ratio))
+        cells = [summary(results[s], key) if results.get(s) else None for s in sides]
+        txt = ['%7.1f [%5.1f-%6.1f]' % c if c else 'n/a' for c in cells]
+        rv = cells[-1]
+        ratios = ['%.2f' % (rv[0] / c[0]) if c and rv and c[0] and key != 'draw_s' else '-'
+                  for c in cells[:-1]]
+        print('%-34s' % label + ''.join(' %22s' % t for t in txt) +
+              ''.join(' %7s' % r for r in ratios))
     print('ratio = remote-viewer / ours (above 1: ours is better); the helper\'s CPU is not '
           'counted; X server CPU is Xvfb\'s while the frame was shown')
     print('latency starts at the guest\'s "drawn" serial line (late by its emulated port '
@@ -277,7 +291,14 @@ def main():
     ap.add_argument('--bench', required=True, help='the app-bench program')
     ap.add_argument('--guest', required=True, help='app-bench-guest.elf')
     ap.add_argument('--frames', type=int, default=5)
+    ap.add_argument('--paths', default='gl,texture,auto',
+                    help='VesselDisplay paths to run, comma-separated: gl, texture, cairo, auto')
+    ap.add_argument('--rounds', type=int, default=1,
+                    help='repeat every path and remote-viewer, alternating, this many times')
     args = ap.parse_args()
+    paths = [p for p in args.paths.split(',') if p]
+    if not paths or any(p not in PATH_ENV for p in paths) or args.rounds < 1:
+        ap.error('--paths takes gl, texture, cairo and/or auto; --rounds at least 1')
     for prog in ('Xvfb', 'remote-viewer'):
         if not shutil.which(prog):
             print('app-bench: %s not found (Debian: xvfb, virt-viewer); skipped' % prog)
@@ -292,15 +313,18 @@ def main():
                VESSEL_HELPER=os.path.abspath(args.helper), APP_BENCH_XPID=str(xvfb.pid))
     results = {}
     try:
-        with tempfile.TemporaryDirectory(prefix='app-bench-') as work:
-            results['ours'] = ours(args, env, work)
-            results['rv'] = remote_viewer(args, env, work)
+        for _ in range(args.rounds):
+            for side in ['ours-' + p for p in paths] + ['rv']:
+                with tempfile.TemporaryDirectory(prefix='app-bench-') as work:
+                    run = (remote_viewer(args, env, work) if side == 'rv' else
+                           ours(args, env, work, side[5:]))
+                results.setdefault(side, []).append(run)
     except (RuntimeError, subprocess.TimeoutExpired) as e:
         print('app-bench: %s' % e, file=sys.stderr)
     finally:
         stop(xvfb)
-    report(results)
-    return 0 if results.get('ours') and results.get('rv') else 1
+    report(results, paths)
+    return 0 if all(results.get('ours-' + p) for p in paths) and results.get('rv') else 1
 
 
 if __name__ == '__main__':
