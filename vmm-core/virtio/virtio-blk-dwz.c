@@ -137,7 +137,7 @@ void vblk_serve_dwz(struct virtio_blk *vb, unsigned q, const struct virtq_elem *
 	uint8_t st = VIRTIO_BLK_S_UNSUPP;
 
 	if (virtio_has_feature(&vb->vdev, zeroes ? VIRTIO_BLK_F_WRITE_ZEROES :
-						   VIRTIO_BLK_F_DISCARD))
+						  VIRTIO_BLK_F_DISCARD))
 		st = dwz_parse(vb, e, zeroes, segs, &nseg);
 	if (st == VIRTIO_BLK_S_OK && vb->read_only)
 		st = VIRTIO_BLK_S_IOERR;
