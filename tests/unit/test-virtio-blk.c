@@ -155,6 +155,15 @@ static uint8_t mark(unsigned batch, unsigned i, unsigned j)
 	return (uint8_t)(batch * 31 + i * 7 + j + 1);
 }
 
+/* Put head on d's avail ring, without a notify. */
+static void avail_add(struct drv *d, uint16_t head)
+{
+	g16(d->avail + 4 + 2u * (d->avail_idx % d->qsize), head);
+	d->avail_idx++;
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	g16(d->avail + 2, d->avail_idx);
+}
+
 /* Put request i on d's avail ring without a notify: 4 KiB at `sector`, status ST_NONE. */
 static uint16_t post(struct drv *d, unsigned i, uint32_t type, uint64_t sector, uint8_t fill)
 {
@@ -175,10 +184,7 @@ static uint16_t post(struct drv *d, unsigned i, uint32_t type, uint64_t sector, 
 	s[n++] = (struct seg){ st, 1, VRING_DESC_F_WRITE };
 	*(uint8_t *)gptr(st, 1) = ST_NONE;
 	head = chain(d, s, n);
-	g16(d->avail + 4 + 2u * (d->avail_idx % d->qsize), head);
-	d->avail_idx++;
-	__atomic_thread_fence(__ATOMIC_RELEASE);
-	g16(d->avail + 2, d->avail_idx);
+	avail_add(d, head);
 	return head;
 }
 
@@ -322,18 +328,10 @@ static void test_pause_drain(struct virtio_blk *vb, struct drv *d)
 	is_int(r16(d->used + 2), d->used_seen, "nothing more after resume");
 }
 
-/* Put head on the avail ring again, while the device may still hold it (hostile). */
-static void repost(struct drv *d, uint16_t head)
-{
-	g16(d->avail + 4 + 2u * (d->avail_idx % d->qsize), head);
-	d->avail_idx++;
-	__atomic_thread_fence(__ATOMIC_RELEASE);
-	g16(d->avail + 2, d->avail_idx);
-}
-
 /*
  * At most a queue size of requests in flight: a driver that re-posts chains still in
- * flight is served as completions free slots, and the device's memory stays bounded.
+ * flight (hostile: the device may still hold them) is served as completions free slots,
+ * and the device's memory stays bounded.
  */
 static void test_inflight_cap(struct virtio_blk *vb, struct drv *d)
 {
@@ -345,12 +343,12 @@ static void test_inflight_cap(struct virtio_blk *vb, struct drv *d)
 	h[0] = post(d, 0, VIRTIO_BLK_T_IN, 1000, 0);
 	h[1] = post(d, 1, VIRTIO_BLK_T_IN, 1008, 0);
 	for (unsigned i = 0; i < 6; i++)
-		repost(d, h[i & 1]);
+		avail_add(d, h[i & 1]);
 	kick(d);
 	vmm_loop_run_once(H.loop, 0);
 	is_int(vb->inflight[0], 8, "8 chains popped: the cap");
 	for (unsigned i = 0; i < 8; i++)
-		repost(d, h[i & 1]);
+		avail_add(d, h[i & 1]);
 	kick(d);
 	vmm_loop_run_once(H.loop, 0);
 	ok(vb->inflight[0] <= 8, "8 more posted: still at most 8 in flight (%u)",
@@ -362,6 +360,252 @@ static void test_inflight_cap(struct virtio_blk *vb, struct drv *d)
 		     *(uint8_t *)gptr(SLOT_DATA(d, i), 1) == pattern((1000 + 8ull * i) * SECTOR);
 	ok(st && !(status(d) & VIRTIO_CONFIG_S_NEEDS_RESET), "OK, and the queue is not broken");
 	is_int(drv_init(d, ALL_FEATURES, 256, false), 0, "bring-up with 256 entries again");
+}
+
+/* ---- Discard and write-zeroes in flight ---------------------------------------------- */
+
+struct tseg {
+	uint64_t sector;
+	uint32_t num, flags;
+};
+
+/* Region i of a test: 16 sectors from base + 16i, 4 KiB aligned when base is. */
+#define REGION(base, i)	((base) + 16ull * (i))
+
+/* Put discard / write-zeroes request i on the avail ring: n segments in slot i's data page. */
+static uint16_t post_dwz(struct drv *d, unsigned i, uint32_t type, const struct tseg *t,
+			 unsigned n)
+{
+	uint64_t hdr = d->buf + 64ull * i, st = hdr + 32, dat = SLOT_DATA(d, i);
+	struct seg s[3] = { { hdr, 16, 0 }, { dat, 16 * n, 0 }, { st, 1, VRING_DESC_F_WRITE } };
+	uint32_t ty = htole32(type);
+	uint16_t head;
+
+	memset(gptr(hdr, 16), 0, 16);
+	memcpy(gptr(hdr, 4), &ty, 4);
+	for (unsigned k = 0; k < n; k++) {
+		uint64_t sec = htole64(t[k].sector);
+		uint32_t num = htole32(t[k].num), fl = htole32(t[k].flags);
+		uint8_t *p = gptr(dat + 16ull * k, 16);
+
+		memcpy(p, &sec, 8);
+		memcpy(p + 8, &num, 4);
+		memcpy(p + 12, &fl, 4);
+	}
+	*(uint8_t *)gptr(st, 1) = ST_NONE;
+	head = chain(d, s, 3);
+	avail_add(d, head);
+	return head;
+}
+
+/* Write mark(batch, i, 0) over the first 8 sectors of n regions, and wait for it. */
+static bool fill_regions(struct virtio_blk *vb, struct drv *d, uint64_t base, unsigned n,
+			 unsigned batch)
+{
+	uint16_t heads[NREQ];
+	uint32_t lens[NREQ];
+	bool st = true;
+
+	for (unsigned i = 0; i < n; i++) {
+		heads[i] = post(d, i, VIRTIO_BLK_T_OUT, REGION(base, i), mark(batch, i, 0));
+		lens[i] = 1;
+	}
+	kick(d);
+	run_loop();
+	for (unsigned i = 0; i < n; i++)
+		st = st && post_status(d, i) == VIRTIO_BLK_S_OK;
+	return reap_all(d, heads, lens, n) && st && !vb->inflight[0];
+}
+
+/* Sectors [sector, sector + n) of the image (n <= 16, 32): all zeros, or all the pattern. */
+static bool sectors_zero(uint64_t sector, unsigned n)
+{
+	uint8_t buf[16 * SECTOR];
+
+	file_read(H.img, sector * SECTOR, buf, (size_t)n * SECTOR);
+	return all_bytes(buf, (size_t)n * SECTOR, 0);
+}
+
+static bool sectors_pattern(uint64_t sector, unsigned n)
+{
+	uint8_t buf[32 * SECTOR];
+
+	file_read(H.img, sector * SECTOR, buf, (size_t)n * SECTOR);
+	for (size_t j = 0; j < (size_t)n * SECTOR; j++)
+		if (buf[j] != pattern(sector * SECTOR + j))
+			return false;
+	return true;
+}
+
+#define DWZ_BASE	1400u	/* 32 regions of the host pattern nothing else touches */
+#define DWZ_GOOD	24u	/* requests 0..23 go in flight; 24..26 are refused at once */
+
+/*
+ * Request i of the mixed batch, by i % 4: a 4 KiB write; write zeroes of two 4-sector
+ * segments with a gap (one request, segments run in turn); discard of 8 sectors; write
+ * zeroes with unmap of all 16.
+ */
+static uint16_t post_mixed(struct drv *d, unsigned i)
+{
+	uint64_t r = REGION(DWZ_BASE, i);
+	struct tseg two[2] = { { r, 4, 0 }, { r + 8, 4, 0 } };
+
+	switch (i % 4) {
+	case 0:
+		return post(d, i, VIRTIO_BLK_T_OUT, r, mark(5, i, 0));
+	case 1:
+		return post_dwz(d, i, VIRTIO_BLK_T_WRITE_ZEROES, two, 2);
+	case 2:
+		return post_dwz(d, i, VIRTIO_BLK_T_DISCARD, &(struct tseg){ r, 8, 0 }, 1);
+	default:
+		return post_dwz(d, i, VIRTIO_BLK_T_WRITE_ZEROES,
+				&(struct tseg){ r, 16, VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP }, 1);
+	}
+}
+
+/* What region i holds after post_mixed(i) (a raw image: punched holes read as zeros). */
+static bool mixed_data_ok(unsigned i)
+{
+	uint64_t r = REGION(DWZ_BASE, i);
+	uint8_t file[4096];
+
+	switch (i % 4) {
+	case 0:
+		file_read(H.img, r * SECTOR, file, sizeof(file));
+		return all_bytes(file, sizeof(file), mark(5, i, 0)) && sectors_pattern(r + 8, 8);
+	case 1:
+		return sectors_zero(r, 4) && sectors_pattern(r + 4, 4) && sectors_zero(r + 8, 4) &&
+		       sectors_pattern(r + 12, 4);
+	case 2:
+		return sectors_zero(r, 8) && sectors_pattern(r + 8, 8);
+	default:
+		return sectors_zero(r, 16);
+	}
+}
+
+/*
+ * Discard and write-zeroes go to the block layer like writes (§5.2.6.2): 24 of them and
+ * writes on one notify are all in flight at once and complete in any order, while the
+ * malformed ones among them are answered at once without reaching the block layer.
+ */
+static void test_dwz_inflight(struct virtio_blk *vb, struct drv *d)
+{
+	struct tseg many[VIRTIO_BLK_MAX_DWZ_SEG + 1];
+	uint16_t heads[DWZ_GOOD + 3];
+	uint32_t lens[DWZ_GOOD + 3];
+	bool st = true, data = true, pending = true;
+
+	for (unsigned k = 0; k <= VIRTIO_BLK_MAX_DWZ_SEG; k++)
+		many[k] = (struct tseg){ REGION(DWZ_BASE, 30) + k % 16, 1, 0 };
+	for (unsigned i = 0; i < DWZ_GOOD; i++)
+		heads[i] = post_mixed(d, i);
+	heads[DWZ_GOOD] = post_dwz(d, DWZ_GOOD, VIRTIO_BLK_T_DISCARD,
+				   &(struct tseg){ REGION(DWZ_BASE, 31), 8,
+						   VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP }, 1);
+	heads[DWZ_GOOD + 1] = post_dwz(d, DWZ_GOOD + 1, VIRTIO_BLK_T_WRITE_ZEROES, many,
+				       VIRTIO_BLK_MAX_DWZ_SEG + 1);
+	heads[DWZ_GOOD + 2] = post_dwz(d, DWZ_GOOD + 2, VIRTIO_BLK_T_DISCARD,
+				       &(struct tseg){ DISK_SECTORS - 8, 16, 0 }, 1);
+	for (unsigned i = 0; i < DWZ_GOOD + 3; i++)
+		lens[i] = 1;
+	kick(d);
+	vmm_loop_run_once(H.loop, 0);
+	is_int(vb->inflight[0], DWZ_GOOD,
+	       "one notify: 6 writes and 18 discards / write-zeroes in flight at once");
+	for (unsigned i = 0; i < DWZ_GOOD; i++)
+		pending = pending && post_status(d, i) == ST_NONE;
+	ok(pending, "... none of them answered on the notify");
+	is_int(post_status(d, DWZ_GOOD), VIRTIO_BLK_S_UNSUPP,
+	       "discard with the unmap flag: UNSUPP at once (§5.2.6.2)");
+	is_int(post_status(d, DWZ_GOOD + 1), VIRTIO_BLK_S_IOERR,
+	       "more than max_write_zeroes_seg segments: IOERR at once");
+	is_int(post_status(d, DWZ_GOOD + 2), VIRTIO_BLK_S_IOERR,
+	       "discard past the end: IOERR at once");
+	run_loop();
+	ok(reap_all(d, heads, lens, DWZ_GOOD + 3), "27 used entries, each head once, len 1");
+	for (unsigned i = 0; i < DWZ_GOOD; i++) {
+		st = st && post_status(d, i) == VIRTIO_BLK_S_OK;
+		data = data && mixed_data_ok(i);
+	}
+	ok(st, "every status OK");
+	ok(data, "writes landed, zeroed and discarded ranges read zeros, the gaps are untouched");
+	ok(sectors_pattern(REGION(DWZ_BASE, 30), 32), "the refused requests changed nothing");
+}
+
+/*
+ * A reset with discards and write-zeroes in flight waits for them (each may be several
+ * block-layer steps) and pushes nothing (§4.1.4.3.1).
+ */
+static void test_dwz_reset(struct virtio_blk *vb, struct drv *d)
+{
+	const uint64_t base = 4200;
+	bool untouched = true, zeros = true;
+
+	is_int(drv_init(d, ALL_FEATURES, 256, false), 0, "bring-up");
+	ok(fill_regions(vb, d, base, NREQ, 6), "32 regions written");
+	for (unsigned i = 0; i < NREQ; i++) {
+		struct tseg t[2] = { { REGION(base, i), 4, 0 }, { REGION(base, i) + 4, 4, 0 } };
+
+		if (i & 1)
+			post_dwz(d, i, VIRTIO_BLK_T_DISCARD, t, 1);
+		else
+			post_dwz(d, i, VIRTIO_BLK_T_WRITE_ZEROES, t, 2);
+		t[0].num = 8;
+	}
+	kick(d);
+	vmm_loop_run_once(H.loop, 0);
+	is_int(vb->inflight[0], NREQ, "32 discard/write-zeroes in flight");
+	cm_wr(d, VIRTIO_PCI_COMMON_STATUS, 0, 1);
+	is_int(vb->inflight[0], 0, "reset: none left in flight");
+	run_loop();
+	for (unsigned i = 0; i < NREQ; i++) {
+		untouched = untouched && post_status(d, i) == ST_NONE;
+		zeros = zeros && sectors_zero(REGION(base, i), (i & 1) ? 4 : 8);
+	}
+	ok(untouched && r16(d->used + 2) == d->used_seen,
+	   "no status byte or used entry after the reset");
+	ok(zeros, "their I/O finished before the reset returned");
+}
+
+/*
+ * Pause + drain with write-zeroes in flight, FLUSH not negotiated: each one goes on as a
+ * flush (§5.2.6.2, stable writes) and the drain waits for the whole chain of steps.
+ */
+static void test_dwz_pause(struct virtio_blk *vb, struct drv *d)
+{
+	const uint64_t base = 5504;
+	uint16_t heads[NREQ];
+	uint32_t lens[NREQ];
+	bool st = true, zeros = true;
+
+	is_int(drv_init(d, ALL_FEATURES & ~F(VIRTIO_BLK_F_FLUSH), 256, false), 0,
+	       "bring-up without FLUSH");
+	ok(fill_regions(vb, d, base, NREQ, 7), "32 regions written");
+	for (unsigned i = 0; i < NREQ; i++) {
+		struct tseg t = { REGION(base, i), 8,
+				  (i & 1) ? VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP : 0 };
+
+		heads[i] = post_dwz(d, i, VIRTIO_BLK_T_WRITE_ZEROES, &t, 1);
+		lens[i] = 1;
+	}
+	kick(d);
+	vmm_loop_run_once(H.loop, 0);
+	is_int(vb->inflight[0], NREQ, "32 write-zeroes in flight");
+	virtio_pci_pause(&vb->vdev);
+	virtio_blk_drain(vb);
+	is_int(vb->inflight[0], 0, "pause + drain: none in flight");
+	is_int(r16(d->used + 2), (uint16_t)(d->used_seen + NREQ),
+	       "... and all 32 pushed before it returned");
+	for (unsigned i = 0; i < NREQ; i++) {
+		st = st && post_status(d, i) == VIRTIO_BLK_S_OK;
+		zeros = zeros && sectors_zero(REGION(base, i), 8);
+	}
+	ok(st && zeros && reap_all(d, heads, lens, NREQ),
+	   "each OK once, and the ranges read zeros");
+	virtio_pci_resume(&vb->vdev);
+	run_loop();
+	is_int(r16(d->used + 2), d->used_seen, "nothing more after resume");
+	is_int(drv_init(d, ALL_FEATURES, 256, false), 0, "bring-up with FLUSH again");
 }
 
 /* Queue q of d's function with rings at ram: a second driver view of the same device. */
@@ -452,6 +696,14 @@ int main(void)
 	test_reset_inflight(vb, &d);
 	test_pause_drain(vb, &d);
 	test_inflight_cap(vb, &d);
+	if (d.dev_features & F(VIRTIO_BLK_F_DISCARD)) {
+		test_dwz_inflight(vb, &d);
+		test_dwz_reset(vb, &d);
+		test_dwz_pause(vb, &d);
+	} else {
+		printf("ok %d # SKIP %s cannot punch holes: no DISCARD in flight\n", ++tap_n,
+		       H.dir);
+	}
 	test_mq(vmq, &mq);
 	free_blk(vmq);
 	free_blk(vro);

@@ -23,8 +23,8 @@ void vblk_finish(struct virtq *vq, uint16_t head, const struct iovec *wiov, unsi
 	virtq_push(vq, &e, write_len);
 }
 
-static void finish_now(struct virtio_blk *vb, unsigned q, const struct virtq_elem *e,
-		       uint32_t written, uint8_t st)
+void vblk_finish_now(struct virtio_blk *vb, unsigned q, const struct virtq_elem *e,
+		     uint32_t written, uint8_t st)
 {
 	vblk_finish(virtio_queue(&vb->vdev, q), e->head, e->iov + e->nread, e->nwrite,
 		    e->write_len, written, st);
@@ -50,17 +50,19 @@ static void req_done(struct blk_req *br, int ret)
 	vblk_complete(vb, r);
 }
 
-/* A request slot with the writable part copied and room for `ndata` data entries. */
-static struct vblk_req *req_new(struct virtio_blk *vb, unsigned q, const struct virtq_elem *e,
-				unsigned ndata)
+struct vblk_req *vblk_req_new(struct virtio_blk *vb, unsigned q, const struct virtq_elem *e,
+			      unsigned ndata, unsigned nseg)
 {
-	struct vblk_req *r = malloc(sizeof(*r) + sizeof(struct iovec) * (e->nwrite + ndata));
+	size_t niov = (size_t)e->nwrite + ndata;
+	struct vblk_req *r = malloc(sizeof(*r) + sizeof(struct iovec) * niov +
+				    sizeof(struct vblk_seg) * nseg);
 
 	if (!r)
 		return NULL;
 	*r = (struct vblk_req){
 		.vb = vb, .queue = (uint16_t)q, .head = e->head, .write_len = e->write_len,
-		.nwrite = e->nwrite, .wiov = r->iov,
+		.nwrite = e->nwrite, .wiov = r->iov, .nseg = nseg,
+		.segs = nseg ? (struct vblk_seg *)(r->iov + niov) : NULL,
 		.stable = !virtio_has_feature(&vb->vdev, VIRTIO_BLK_F_FLUSH),
 	};
 	memcpy(r->iov, e->iov + e->nread, sizeof(struct iovec) * e->nwrite);
@@ -69,8 +71,8 @@ static struct vblk_req *req_new(struct virtio_blk *vb, unsigned q, const struct 
 	return r;
 }
 
-/* Hand r to the block layer; false (r freed) if it refused, so the caller answers IOERR. */
-static bool req_submit(struct virtio_blk *vb, struct vblk_req *r)
+/* The caller answers IOERR when this returns false. */
+bool vblk_req_submit(struct virtio_blk *vb, struct vblk_req *r)
 {
 	int ret = blk_submit(vb->blk, &r->breq);
 
@@ -113,12 +115,12 @@ static void do_rw(struct virtio_blk *vb, unsigned q, const struct virtq_elem *e,
 	int n;
 
 	if (st != VIRTIO_BLK_S_OK || !len) {	/* nothing to transfer: done */
-		finish_now(vb, q, e, 0, st);
+		vblk_finish_now(vb, q, e, 0, st);
 		return;
 	}
-	r = req_new(vb, q, e, max);
+	r = vblk_req_new(vb, q, e, max, 0);
 	if (!r) {
-		finish_now(vb, q, e, 0, VIRTIO_BLK_S_IOERR);
+		vblk_finish_now(vb, q, e, 0, VIRTIO_BLK_S_IOERR);
 		return;
 	}
 	if (write)
@@ -127,29 +129,29 @@ static void do_rw(struct virtio_blk *vb, unsigned q, const struct virtq_elem *e,
 		n = iov_slice(e->iov + e->nread, e->nwrite, 0, len, r->iov + e->nwrite, max);
 	if (n < 0) {
 		free(r);
-		finish_now(vb, q, e, 0, VIRTIO_BLK_S_IOERR);
+		vblk_finish_now(vb, q, e, 0, VIRTIO_BLK_S_IOERR);
 		return;
 	}
 	r->breq.op = write ? BLK_OP_WRITE : BLK_OP_READ;
 	r->breq.off = sector * VBLK_SECTOR;
 	r->breq.iov = r->iov + e->nwrite;
 	r->breq.iovcnt = n;
-	if (!req_submit(vb, r))
-		finish_now(vb, q, e, 0, VIRTIO_BLK_S_IOERR);
+	if (!vblk_req_submit(vb, r))
+		vblk_finish_now(vb, q, e, 0, VIRTIO_BLK_S_IOERR);
 }
 
 /* §5.2.6.2: a flush covers every write completed (used) before it was made available. */
 static void do_flush(struct virtio_blk *vb, unsigned q, const struct virtq_elem *e)
 {
-	struct vblk_req *r = req_new(vb, q, e, 0);
+	struct vblk_req *r = vblk_req_new(vb, q, e, 0, 0);
 
 	if (r) {
 		r->breq.op = BLK_OP_FLUSH;
 		r->stable = false;
-		if (req_submit(vb, r))
+		if (vblk_req_submit(vb, r))
 			return;
 	}
-	finish_now(vb, q, e, 0, VIRTIO_BLK_S_IOERR);
+	vblk_finish_now(vb, q, e, 0, VIRTIO_BLK_S_IOERR);
 }
 
 /* GET_ID: a 20-byte string, NUL-padded when shorter (§5.2.6). */
@@ -160,7 +162,7 @@ static void do_get_id(struct virtio_blk *vb, unsigned q, const struct virtq_elem
 	if (len > VIRTIO_BLK_ID_BYTES)
 		len = VIRTIO_BLK_ID_BYTES;
 	written = (uint32_t)iov_from_buf(e->iov + e->nread, e->nwrite, 0, vb->serial, len);
-	finish_now(vb, q, e, written, VIRTIO_BLK_S_OK);
+	vblk_finish_now(vb, q, e, written, VIRTIO_BLK_S_OK);
 }
 
 static void do_request(struct virtio_blk *vb, unsigned q, const struct virtq_elem *e,
@@ -179,10 +181,10 @@ static void do_request(struct virtio_blk *vb, unsigned q, const struct virtq_ele
 		return;
 	case VIRTIO_BLK_T_DISCARD:
 	case VIRTIO_BLK_T_WRITE_ZEROES:
-		finish_now(vb, q, e, 0, vblk_do_dwz(vb, e, type == VIRTIO_BLK_T_WRITE_ZEROES));
+		vblk_serve_dwz(vb, q, e, type == VIRTIO_BLK_T_WRITE_ZEROES);
 		return;
 	default:
-		finish_now(vb, q, e, 0, VIRTIO_BLK_S_UNSUPP);
+		vblk_finish_now(vb, q, e, 0, VIRTIO_BLK_S_UNSUPP);
 	}
 }
 
@@ -204,7 +206,7 @@ void vblk_serve(struct virtio_blk *vb, unsigned q, const struct virtq_elem *e)
 	}
 	if (e->read_len < VBLK_HDR_LEN) {
 		vblk_guest_error(vb, "request header of %u bytes", e->read_len);
-		finish_now(vb, q, e, 0, VIRTIO_BLK_S_IOERR);
+		vblk_finish_now(vb, q, e, 0, VIRTIO_BLK_S_IOERR);
 		return;
 	}
 	iov_to_buf(e->iov, e->nread, 0, raw, VBLK_HDR_LEN);

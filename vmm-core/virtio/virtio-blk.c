@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* virtio-blk (virtio 1.2 §5.2): config, queues, requests in flight and their completion. */
 #include "virtio-blk-private.h"
-#include "virtio-pci-private.h"		/* vpci_send_pending, vpci_work_done */
 
 #include <errno.h>
 #include <stdio.h>
@@ -99,7 +98,7 @@ static void notify_queues(struct virtio_blk *vb, unsigned touched)
 	}
 }
 
-/* I/O loop. in_flight makes virtio_pci_pause wait for these interrupts too. */
+/* I/O loop. As work, so virtio_pci_pause waits for these interrupts too. */
 static void done_cb(void *opaque, int fd, uint32_t events)
 {
 	struct virtio_blk *vb = opaque;
@@ -109,14 +108,11 @@ static void done_cb(void *opaque, int fd, uint32_t events)
 	(void)events;
 	if (read(fd, &cnt, sizeof(cnt)) < 0 && errno != EAGAIN)
 		vmm_warn("%s: completion read: %s", vdev->name, strerror(errno));
-	pthread_mutex_lock(&vdev->lock);
-	vdev->in_flight++;
+	virtio_work_begin(vdev);
 	/* Paused: guest memory stays at rest; the drain or the resume kick pushes them. */
 	if (!vdev->paused)
 		notify_queues(vb, retire(vb, true));
-	pthread_mutex_unlock(&vdev->lock);
-	vpci_send_pending(vdev);
-	vpci_work_done(vdev);
+	virtio_work_end(vdev);
 }
 
 /*
@@ -137,10 +133,9 @@ static void drain_locked(struct virtio_blk *vb, bool push)
 
 void virtio_blk_drain(struct virtio_blk *vb)
 {
-	pthread_mutex_lock(&vb->vdev.lock);
+	virtio_work_begin(&vb->vdev);
 	drain_locked(vb, true);
-	pthread_mutex_unlock(&vb->vdev.lock);
-	vpci_send_pending(&vb->vdev);
+	virtio_work_end(&vb->vdev);
 }
 
 /* ---- Transport hooks ------------------------------------------------------------------- */

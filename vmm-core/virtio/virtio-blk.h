@@ -10,15 +10,17 @@
 
 /*
  * 1..VIRTIO_BLK_MAX_QUEUES request queues of 256 entries (VIRTIO_BLK_F_MQ, §5.2.3, when more
- * than one). Each notify pops up to a queue size of requests and submits their reads, writes
- * and flushes to the block layer (blk-aio.h) at once; they complete out of order (§2.7.8)
- * on the I/O loop, batched into one used-index update and one interrupt per queue. Requests
- * that need no I/O (GET_ID, bad headers, unsupported types) and discard / write-zeroes are
- * answered synchronously. Offered: VERSION_1, RING_INDIRECT_DESC, RING_EVENT_IDX, SEG_MAX
- * (256 - 2), BLK_SIZE (512), FLUSH, MQ with more than one queue, and for writable images
- * DISCARD (when the image can punch holes) and WRITE_ZEROES; RO for read-only images.
- * Without FLUSH negotiated every write is flushed before it completes (§5.2.6.2, "stable
- * writes"): the write's done() submits the flush.
+ * than one). Each notify pops up to a queue size of requests and submits their reads, writes,
+ * flushes, discards and write-zeroes to the block layer (blk-aio.h) at once (a discard's or
+ * write-zeroes' segments are all checked first, then run one after another); they complete
+ * out of order (§2.7.8) on the I/O loop, batched into one used-index update and one
+ * interrupt per queue. Requests that need no I/O (GET_ID, bad headers or segments,
+ * unsupported types) are answered synchronously. Offered: VERSION_1, RING_INDIRECT_DESC,
+ * RING_EVENT_IDX, SEG_MAX (256 - 2), BLK_SIZE (512), FLUSH, MQ with more than one queue,
+ * and for writable images DISCARD (when the image can punch holes) and WRITE_ZEROES; RO
+ * for read-only images. Without FLUSH negotiated every write (write-zeroes and discard
+ * included) is flushed before it completes (§5.2.6.2, "stable writes"): the request's last
+ * done() submits the flush.
  *
  * Device-specific configuration (§5.2.4): capacity, size_max (0, not offered), seg_max,
  * blk_size, num_queues, max_discard_sectors/seg, discard_sector_alignment,

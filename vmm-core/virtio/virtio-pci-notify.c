@@ -56,8 +56,7 @@ static void kick_cb(void *opaque, int fd, uint32_t events)
 	struct virtio_dev *vdev = q->vdev;
 	uint64_t cnt;
 
-	pthread_mutex_lock(&vdev->lock);
-	vdev->in_flight++;		/* until the interrupts below are out (pause waits) */
+	virtio_work_begin(vdev);	/* counted until its interrupts are out (pause waits) */
 	if (fd == q->kick_fd) {
 		if (read(fd, &cnt, sizeof(cnt)) < 0 && errno != EAGAIN)
 			vmm_warn("%s: queue %u kick read: %s", vdev->name, q->index,
@@ -67,9 +66,7 @@ static void kick_cb(void *opaque, int fd, uint32_t events)
 		if (q->vq.broken)
 			virtio_set_needs_reset(vdev);
 	}
-	pthread_mutex_unlock(&vdev->lock);
-	vpci_send_pending(vdev);
-	vpci_work_done(vdev);
+	virtio_work_end(vdev);
 }
 
 void vpci_work_done(struct virtio_dev *vdev)
@@ -349,11 +346,21 @@ void virtio_set_needs_reset(struct virtio_dev *vdev)
 
 void virtio_config_changed(struct virtio_dev *vdev)
 {
-	pthread_mutex_lock(&vdev->lock);
-	vdev->in_flight++;
+	virtio_work_begin(vdev);
 	vdev->config_generation++;
 	if (vdev->status & VIRTIO_CONFIG_S_DRIVER_OK)
 		vpci_raise(vdev, vdev->config_vector, VIRTIO_PCI_ISR_CONFIG);
+	virtio_work_end(vdev);
+}
+
+void virtio_work_begin(struct virtio_dev *vdev)
+{
+	pthread_mutex_lock(&vdev->lock);
+	vdev->in_flight++;
+}
+
+void virtio_work_end(struct virtio_dev *vdev)
+{
 	pthread_mutex_unlock(&vdev->lock);
 	vpci_send_pending(vdev);
 	vpci_work_done(vdev);

@@ -236,4 +236,14 @@ void virtio_set_needs_reset(struct virtio_dev *vdev);
 /* Any thread, lock not held: the device-specific configuration changed (§4.1.5.4). */
 void virtio_config_changed(struct virtio_dev *vdev);
 
+/*
+ * Device work that does not start from a queue kick, such as pushing requests another
+ * thread completed: virtio_work_begin takes vdev->lock and counts the work, so
+ * virtio_pci_pause waits for it; virtio_work_end drops the lock, sends the used buffer
+ * notifications virtio_queue_done raised in between (§4.1.5.3) and uncounts the work. Any
+ * thread, lock not held (so not from inside queue_notify); the kick path is the same pair.
+ */
+void virtio_work_begin(struct virtio_dev *vdev);
+void virtio_work_end(struct virtio_dev *vdev);
+
 #endif
