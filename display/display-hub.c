@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define HUB_PENDING	32	/* rectangles kept per consumer before they merge */
 #define HUB_TAKE	64
@@ -156,6 +157,52 @@ const struct surface *display_consumer_begin(struct display_consumer *c,
 void display_consumer_end(struct display_consumer *c)
 {
 	pthread_mutex_unlock(&c->hub->lock);
+}
+
+/*
+ * Widen [*left, *right) to the columns where now and was differ; false when the row is the
+ * same. Only the columns outside the span found so far need a look.
+ */
+static bool row_span(const uint32_t *now, const uint32_t *was, unsigned w, unsigned *left,
+		     unsigned *right)
+{
+	unsigned a = 0, b = w;
+
+	if (!memcmp(now, was, (size_t)w * sizeof(*now)))
+		return false;
+	while (a < *left && now[a] == was[a])
+		a++;
+	while (b > *right && now[b - 1] == was[b - 1])
+		b--;
+	*left = a;
+	*right = b;
+	return true;
+}
+
+bool display_rect_trim(const struct surface *s, const void *was, size_t was_stride,
+		       struct display_rect *r)
+{
+	unsigned top = 0, bottom = 0, left = r->w, right = 0;
+
+	for (unsigned y = r->y; y < r->y + r->h; y++) {
+		const uint32_t *now = (const uint32_t *)((const uint8_t *)s->pixels +
+							 (size_t)y * s->stride) + r->x;
+		const uint32_t *old = (const uint32_t *)((const uint8_t *)was +
+							 (size_t)y * was_stride) + r->x;
+
+		if (!row_span(now, old, r->w, &left, &right))
+			continue;
+		if (!bottom)
+			top = y;
+		bottom = y + 1;
+	}
+	if (!bottom)
+		return false;
+	r->x += left;
+	r->w = right - left;
+	r->y = top;
+	r->h = bottom - top;
+	return true;
 }
 
 int display_hub_screenshot_png(struct display_hub *hub, void **data, size_t *len)

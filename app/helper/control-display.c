@@ -77,7 +77,10 @@ static void copy_rect(struct control_display *d, const struct surface *s,
 		       (size_t)r->w * 4);
 }
 
-/* Under the hub's lock: bring the memfd up to date; the rectangles to announce, or -1 = resized. */
+/*
+ * Under the hub's lock: bring the memfd up to date; the rectangles to announce (each changed
+ * pixel in one of them, once), or -1 = resized.
+ */
 static int refresh_locked(struct control_display *d, const struct surface *s,
 			  struct display_rect *rects, unsigned n, uint64_t gen)
 {
@@ -97,6 +100,13 @@ static int refresh_locked(struct control_display *d, const struct surface *s,
 			continue;
 		r->w = r->w > s->width - r->x ? s->width - r->x : r->w;
 		r->h = r->h > s->height - r->y ? s->height - r->y : r->h;
+		/*
+		 * The memfd is what the client was last told about: announce only what differs
+		 * from it, so a tile band the guest changes over several ticks (or a rectangle
+		 * overlapping one already copied this tick) is not announced again.
+		 */
+		if (!display_rect_trim(s, d->map, d->stride, r))
+			continue;
 		copy_rect(d, s, r);
 		rects[k++] = *r;
 	}

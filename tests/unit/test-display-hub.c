@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* The display hub: two consumers of one VGA each get every damage rectangle, and resizes. */
+/* The display hub: two consumers of one VGA each get every damage rectangle, resizes, trims. */
 #include "display-hub.h"
 #include "tap.h"
 #include "test-vga-rig.h"
@@ -44,6 +44,35 @@ static unsigned take(struct display_consumer *c, struct display_rect *rects, uns
 		*pixel_at_10_20 = s->pixels[20 * s->stride / 4 + 10];
 	display_consumer_end(c);
 	return n;
+}
+
+/*
+ * display_rect_trim: a 64x40 surface against a copy with a wider stride (as a consumer's
+ * memfd may have): the rectangle shrinks to the pixels that differ, and nothing is left
+ * when none do.
+ */
+static void test_trim(void)
+{
+	static uint32_t now[40][64], was[40][80];
+	struct surface s = { 64, 40, sizeof(now[0]), &now[0][0] };
+	struct display_rect r = { 0, 0, 64, 40 };
+
+	for (unsigned y = 0; y < 40; y++)
+		for (unsigned x = 0; x < 64; x++)
+			now[y][x] = was[y][x] = y * 64 + x;
+	ok(!display_rect_trim(&s, was, sizeof(was[0]), &r), "trim: nothing differs, nothing left");
+	now[10][20] ^= 1;
+	now[17][5] ^= 1;
+	now[12][40] ^= 1;
+	r = (struct display_rect){ 0, 0, 64, 40 };
+	ok(display_rect_trim(&s, was, sizeof(was[0]), &r) && r.x == 5 && r.y == 10 &&
+	   r.w == 36 && r.h == 8, "trim: to the box of the three changed pixels (%u,%u %ux%u)",
+	   r.x, r.y, r.w, r.h);
+	r = (struct display_rect){ 32, 0, 32, 32 };
+	ok(display_rect_trim(&s, was, sizeof(was[0]), &r) && r.x == 40 && r.y == 12 &&
+	   r.w == 1 && r.h == 1, "trim: a tile holding one of them keeps just that pixel");
+	r = (struct display_rect){ 0, 20, 64, 20 };
+	ok(!display_rect_trim(&s, was, sizeof(was[0]), &r), "trim: rows below them: nothing");
 }
 
 int main(void)
@@ -106,5 +135,6 @@ int main(void)
 	display_hub_detach(b);
 	display_hub_free(hub);
 	rig_fini(&r);
+	test_trim();
 	return tap_done();
 }
