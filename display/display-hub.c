@@ -159,30 +159,50 @@ void display_consumer_end(struct display_consumer *c)
 	pthread_mutex_unlock(&c->hub->lock);
 }
 
-/*
- * Widen [*left, *right) to the columns where now and was differ; false when the row is the
- * same. Only the columns outside the span found so far need a look.
- */
-static bool row_span(const uint32_t *now, const uint32_t *was, unsigned w, unsigned *left,
-		     unsigned *right)
+/* The columns [*a, *b) where now and was differ; false when the row is the same. */
+static bool row_span(const uint32_t *now, const uint32_t *was, unsigned w, unsigned *a,
+		     unsigned *b)
 {
-	unsigned a = 0, b = w;
+	unsigned x0 = 0, x1 = w;
 
 	if (!memcmp(now, was, (size_t)w * sizeof(*now)))
 		return false;
-	while (a < *left && now[a] == was[a])
-		a++;
-	while (b > *right && now[b - 1] == was[b - 1])
-		b--;
-	*left = a;
-	*right = b;
+	while (now[x0] == was[x0])
+		x0++;
+	while (now[x1 - 1] == was[x1 - 1])
+		x1--;
+	*a = x0;
+	*b = x1;
 	return true;
 }
 
-bool display_rect_trim(const struct surface *s, const void *was, size_t was_stride,
-		       struct display_rect *r)
+static struct display_rect span_rect(unsigned x, unsigned y, unsigned a, unsigned b,
+				     unsigned h)
 {
-	unsigned top = 0, bottom = 0, left = r->w, right = 0;
+	return (struct display_rect){ x + a, y, b - a, h };
+}
+
+/* Append r to out[], or grow the last one when it sits right above r with the same columns. */
+static unsigned put_rect(struct display_rect *out, unsigned n, struct display_rect r)
+{
+	struct display_rect *last = n ? &out[n - 1] : NULL;
+
+	if (!r.h)
+		return n;
+	if (last && last->x == r.x && last->w == r.w && last->y + last->h == r.y) {
+		last->h += r.h;
+		return n;
+	}
+	out[n] = r;
+	return n + 1;
+}
+
+unsigned display_rect_trim(const struct surface *s, const void *was, size_t was_stride,
+			   const struct display_rect *r, struct display_rect out[DISPLAY_TRIM_MAX])
+{
+	unsigned top = 0, last = 0, n = 0, a, b;
+	unsigned ta = 0, tb = 0, la = 0, lb = 0, ma = r->w, mb = 0;
+	bool any = false;
 
 	for (unsigned y = r->y; y < r->y + r->h; y++) {
 		const uint32_t *now = (const uint32_t *)((const uint8_t *)s->pixels +
@@ -190,19 +210,31 @@ bool display_rect_trim(const struct surface *s, const void *was, size_t was_stri
 		const uint32_t *old = (const uint32_t *)((const uint8_t *)was +
 							 (size_t)y * was_stride) + r->x;
 
-		if (!row_span(now, old, r->w, &left, &right))
+		if (!row_span(now, old, r->w, &a, &b))
 			continue;
-		if (!bottom)
-			top = y;
-		bottom = y + 1;
+		if (!any) {
+			top = last = y;
+			ta = la = a;
+			tb = lb = b;
+			any = true;
+			continue;
+		}
+		if (last != top) {	/* the row that was last moves into the middle */
+			ma = la < ma ? la : ma;
+			mb = lb > mb ? lb : mb;
+		}
+		last = y;
+		la = a;
+		lb = b;
 	}
-	if (!bottom)
-		return false;
-	r->x += left;
-	r->w = right - left;
-	r->y = top;
-	r->h = bottom - top;
-	return true;
+	if (!any)
+		return 0;
+	n = put_rect(out, n, span_rect(r->x, top, ta, tb, 1));
+	if (mb > ma)		/* rows between the first and the last differ too */
+		n = put_rect(out, n, span_rect(r->x, top + 1, ma, mb, last - top - 1));
+	if (last > top)
+		n = put_rect(out, n, span_rect(r->x, last, la, lb, 1));
+	return n;
 }
 
 int display_hub_screenshot_png(struct display_hub *hub, void **data, size_t *len)

@@ -298,16 +298,24 @@ static unsigned refresh_locked(struct vspice_display *d, const struct surface *s
 		full = true;
 	}
 	for (unsigned i = 0; i < n; i++) {
-		/* shrunk to what differs from the shadow: each change is encoded about once */
-		if (!clip_rect(&rects[i], s) ||
-		    (!full && !display_rect_trim(s, d->shadow, (size_t)d->width * 4, &rects[i])))
+		struct display_rect part[DISPLAY_TRIM_MAX];
+		unsigned k = 1;
+
+		if (!clip_rect(&rects[i], s))
 			continue;
-		u = make_update(d, s, &rects[i]);
-		if (!u)
-			break;
-		save_shadow(d, s, &rects[i]);
-		enqueue(d, u);
-		queued++;
+		/* only what differs from the shadow: each change is encoded once */
+		if (full)
+			part[0] = rects[i];
+		else
+			k = display_rect_trim(s, d->shadow, (size_t)d->width * 4, &rects[i], part);
+		for (unsigned j = 0; j < k; j++) {
+			u = make_update(d, s, &part[j]);
+			if (!u)
+				return queued;
+			save_shadow(d, s, &part[j]);
+			enqueue(d, u);
+			queued++;
+		}
 	}
 	return queued;
 }
