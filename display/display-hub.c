@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define HUB_PENDING	32	/* rectangles kept per consumer before they merge */
 #define HUB_TAKE	64
@@ -156,6 +157,84 @@ const struct surface *display_consumer_begin(struct display_consumer *c,
 void display_consumer_end(struct display_consumer *c)
 {
 	pthread_mutex_unlock(&c->hub->lock);
+}
+
+/* The columns [*a, *b) where now and was differ; false when the row is the same. */
+static bool row_span(const uint32_t *now, const uint32_t *was, unsigned w, unsigned *a,
+		     unsigned *b)
+{
+	unsigned x0 = 0, x1 = w;
+
+	if (!memcmp(now, was, (size_t)w * sizeof(*now)))
+		return false;
+	while (now[x0] == was[x0])
+		x0++;
+	while (now[x1 - 1] == was[x1 - 1])
+		x1--;
+	*a = x0;
+	*b = x1;
+	return true;
+}
+
+static struct display_rect span_rect(unsigned x, unsigned y, unsigned a, unsigned b,
+				     unsigned h)
+{
+	return (struct display_rect){ x + a, y, b - a, h };
+}
+
+/* Append r to out[], or grow the last one when it sits right above r with the same columns. */
+static unsigned put_rect(struct display_rect *out, unsigned n, struct display_rect r)
+{
+	struct display_rect *last = n ? &out[n - 1] : NULL;
+
+	if (!r.h)
+		return n;
+	if (last && last->x == r.x && last->w == r.w && last->y + last->h == r.y) {
+		last->h += r.h;
+		return n;
+	}
+	out[n] = r;
+	return n + 1;
+}
+
+unsigned display_rect_trim(const struct surface *s, const void *was, size_t was_stride,
+			   const struct display_rect *r, struct display_rect out[DISPLAY_TRIM_MAX])
+{
+	unsigned top = 0, last = 0, n = 0, a, b;
+	unsigned ta = 0, tb = 0, la = 0, lb = 0, ma = r->w, mb = 0;
+	bool any = false;
+
+	for (unsigned y = r->y; y < r->y + r->h; y++) {
+		const uint32_t *now = (const uint32_t *)((const uint8_t *)s->pixels +
+							 (size_t)y * s->stride) + r->x;
+		const uint32_t *old = (const uint32_t *)((const uint8_t *)was +
+							 (size_t)y * was_stride) + r->x;
+
+		if (!row_span(now, old, r->w, &a, &b))
+			continue;
+		if (!any) {
+			top = last = y;
+			ta = la = a;
+			tb = lb = b;
+			any = true;
+			continue;
+		}
+		if (last != top) {	/* the row that was last moves into the middle */
+			ma = la < ma ? la : ma;
+			mb = lb > mb ? lb : mb;
+		}
+		last = y;
+		la = a;
+		lb = b;
+	}
+	if (!any)
+		return 0;
+	n = put_rect(out, n, span_rect(r->x, top, ta, tb, 1));
+	if (mb > ma)		/* rows between the first and the last differ too */
+		n = put_rect(out, n, span_rect(r->x, top + 1, ma, mb, last - top - 1));
+	if (last > top)
+		n = put_rect(out, n, span_rect(r->x, last, la, lb, 1));
+	return n;
 }
 
 int display_hub_screenshot_png(struct display_hub *hub, void **data, size_t *len)

@@ -272,53 +272,6 @@ static const uint32_t *surface_row(const struct surface *s, unsigned y)
 	return (const uint32_t *)((const uint8_t *)s->pixels + (size_t)y * s->stride);
 }
 
-/* The columns [*x0, *x1) where now and was differ; false when the row is the same. */
-static bool row_span(const uint32_t *now, const uint32_t *was, unsigned w, unsigned *x0,
-		     unsigned *x1)
-{
-	unsigned a = 0, b = w;
-
-	while (a < w && now[a] == was[a])
-		a++;
-	if (a == w)
-		return false;
-	while (b > a && now[b - 1] == was[b - 1])
-		b--;
-	*x0 = a;
-	*x1 = b;
-	return true;
-}
-
-/*
- * The hub's damage is coarse (bands of whole tiles), and a guest drawing slowly dirties
- * the same band again and again: shrink r to the pixels that differ from what the worker
- * was last given (d->shadow), so each changed pixel is encoded and sent about once.
- * False when nothing in r changed.
- */
-static bool trim_rect(struct vspice_display *d, const struct surface *s,
-		      struct display_rect *r)
-{
-	unsigned top = 0, bottom = 0, left = r->w, right = 0, x0, x1;
-
-	for (unsigned y = r->y; y < r->y + r->h; y++) {
-		if (!row_span(surface_row(s, y) + r->x, d->shadow + (size_t)y * d->width + r->x,
-			      r->w, &x0, &x1))
-			continue;
-		if (!bottom)
-			top = y;
-		bottom = y + 1;
-		left = x0 < left ? x0 : left;
-		right = x1 > right ? x1 : right;
-	}
-	if (!bottom)
-		return false;
-	r->x += left;
-	r->w = right - left;
-	r->y = top;
-	r->h = bottom - top;
-	return true;
-}
-
 static void save_shadow(struct vspice_display *d, const struct surface *s,
 			const struct display_rect *r)
 {
@@ -345,14 +298,24 @@ static unsigned refresh_locked(struct vspice_display *d, const struct surface *s
 		full = true;
 	}
 	for (unsigned i = 0; i < n; i++) {
-		if (!clip_rect(&rects[i], s) || (!full && !trim_rect(d, s, &rects[i])))
+		struct display_rect part[DISPLAY_TRIM_MAX];
+		unsigned k = 1;
+
+		if (!clip_rect(&rects[i], s))
 			continue;
-		u = make_update(d, s, &rects[i]);
-		if (!u)
-			break;
-		save_shadow(d, s, &rects[i]);
-		enqueue(d, u);
-		queued++;
+		/* only what differs from the shadow: each change is encoded once */
+		if (full)
+			part[0] = rects[i];
+		else
+			k = display_rect_trim(s, d->shadow, (size_t)d->width * 4, &rects[i], part);
+		for (unsigned j = 0; j < k; j++) {
+			u = make_update(d, s, &part[j]);
+			if (!u)
+				return queued;
+			save_shadow(d, s, &part[j]);
+			enqueue(d, u);
+			queued++;
+		}
 	}
 	return queued;
 }

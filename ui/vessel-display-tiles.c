@@ -9,11 +9,14 @@
  * frame diff skips nodes that are the same object: the cairo renderer repaints (and sends to
  * X) only changed tiles, the GL renderer re-uploads only their textures. One node for the
  * whole frame made every small damage cost a full-frame copy, conversion and repaint.
- * 256x64: a band of guest rows (how guests and the bench redraw) dirties few tiles, and 1080p
- * is 8x17 = 136 nodes.
+ * 256x16: a tile that changes is repainted whole, and a guest drawing slower than our frame
+ * clock changes a band of about 20 rows a paint at 1080p (app-bench), so every tile it
+ * crosses is repainted (TILE_H + 20) / 20 times: 4x the frame's pixels with 64-row tiles,
+ * 1.8x with 16 (8 rows: 1.4x, for twice the nodes). 16 is also one text row of 9x16 cells, so
+ * a blinking cursor repaints one tile row; 1080p is 8x68 = 544 nodes.
  */
 #define TILE_W	256
-#define TILE_H	64
+#define TILE_H	16
 
 struct vessel_display_tile {
 	int x, y, w, h;			/* guest pixels */

@@ -77,9 +77,32 @@ static void copy_rect(struct control_display *d, const struct surface *s,
 		       (size_t)r->w * 4);
 }
 
-/* Under the hub's lock: bring the memfd up to date; the rectangles to announce, or -1 = resized. */
+/* Add r to the n rectangles to announce; when they are full the last grows to cover it. */
+static unsigned announce(struct display_rect *out, unsigned n, struct display_rect r)
+{
+	struct display_rect *l = &out[DISPLAY_MAX_RECTS - 1];
+	unsigned x1, y1;
+
+	if (n < DISPLAY_MAX_RECTS) {
+		out[n] = r;
+		return n + 1;
+	}
+	x1 = l->x + l->w > r.x + r.w ? l->x + l->w : r.x + r.w;
+	y1 = l->y + l->h > r.y + r.h ? l->y + l->h : r.y + r.h;
+	l->x = l->x < r.x ? l->x : r.x;
+	l->y = l->y < r.y ? l->y : r.y;
+	l->w = x1 - l->x;
+	l->h = y1 - l->y;
+	return n;
+}
+
+/*
+ * Under the hub's lock: bring the memfd up to date; how many rectangles to announce (in out,
+ * each changed pixel in one of them, once), or -1 = resized.
+ */
 static int refresh_locked(struct control_display *d, const struct surface *s,
-			  struct display_rect *rects, unsigned n, uint64_t gen)
+			  struct display_rect *rects, unsigned n, uint64_t gen,
+			  struct display_rect *out)
 {
 	unsigned k = 0;
 
@@ -91,21 +114,30 @@ static int refresh_locked(struct control_display *d, const struct surface *s,
 		return -1;
 	}
 	for (unsigned i = 0; i < n; i++) {
-		struct display_rect *r = &rects[i];
+		struct display_rect *r = &rects[i], part[DISPLAY_TRIM_MAX];
+		unsigned parts;
 
 		if (r->x >= s->width || r->y >= s->height || !r->w || !r->h)
 			continue;
 		r->w = r->w > s->width - r->x ? s->width - r->x : r->w;
 		r->h = r->h > s->height - r->y ? s->height - r->y : r->h;
-		copy_rect(d, s, r);
-		rects[k++] = *r;
+		/*
+		 * The memfd is what the client was last told about: announce only what differs
+		 * from it, so a tile band the guest changes over several ticks (or a rectangle
+		 * overlapping one already copied this tick) is not announced again.
+		 */
+		parts = display_rect_trim(s, d->map, d->stride, r, part);
+		for (unsigned j = 0; j < parts; j++) {
+			copy_rect(d, s, &part[j]);
+			k = announce(out, k, part[j]);
+		}
 	}
 	return (int)k;
 }
 
 static void refresh(struct control_display *d)
 {
-	struct display_rect rects[DISPLAY_MAX_RECTS];
+	struct display_rect rects[DISPLAY_MAX_RECTS], out[DISPLAY_MAX_RECTS];
 	const struct surface *s;
 	GVariantBuilder b;
 	uint64_t gen;
@@ -114,7 +146,7 @@ static void refresh(struct control_display *d)
 
 	s = display_consumer_begin(d->consumer, rects, DISPLAY_MAX_RECTS, &n, &gen);
 	if (s)
-		k = refresh_locked(d, s, rects, n, gen);
+		k = refresh_locked(d, s, rects, n, gen, out);
 	display_consumer_end(d->consumer);
 	if (k < 0) {
 		vessel_display1_set_width(d->skel, d->width);
@@ -126,7 +158,7 @@ static void refresh(struct control_display *d)
 		return;
 	g_variant_builder_init(&b, G_VARIANT_TYPE("a(uuuu)"));
 	for (int i = 0; i < k; i++)
-		g_variant_builder_add(&b, "(uuuu)", rects[i].x, rects[i].y, rects[i].w, rects[i].h);
+		g_variant_builder_add(&b, "(uuuu)", out[i].x, out[i].y, out[i].w, out[i].h);
 	vessel_display1_emit_damage(d->skel, g_variant_builder_end(&b));
 }
 

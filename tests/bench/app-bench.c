@@ -21,11 +21,13 @@
  * sampled; the frame is complete once no texel was uploaded for QUIET_US. First prints
  *   path gl|texture renderer GSK-RENDERER-TYPE
  * (VesselDisplay's path, as VESSEL_DISPLAY or GSK_RENDERER chose it), then per frame
- *   frame B latency_ms L cpu_ms C uploaded_px U draws D draw_s S x_cpu_ms X
+ *   frame B latency_ms L cpu_ms C uploaded_px U draws D draw_s S x_cpu_ms X damage_px A nodes N
  * L: from the serial line's arrival to the paint that uploaded the frame's last damage (both
  * CLOCK_MONOTONIC; 0 if that paint came first); C: this process's CPU time (user+system,
  * getrusage) from the byte to the end, i.e. session + upload + draw; U: texels uploaded;
- * X: the X server's CPU time meanwhile (pid in $APP_BENCH_XPID; 0 without).
+ * X: the X server's CPU time meanwhile (pid in $APP_BENCH_XPID; 0 without); A: pixels the
+ * helper's Damage signals announced (a pixel announced twice counts twice); N: tile render
+ * nodes built (the texture path's tile repaints; 0 on the GLArea).
  */
 
 #define QUIET_US	(600 * 1000)
@@ -41,6 +43,7 @@ struct bench {
 	guint64 last_uploaded;
 	gint64 upload_at;		/* after-paint time of the last upload */
 	guint draws;
+	guint64 damage_px;		/* announced by Damage signals */
 };
 
 static gboolean tick(gpointer unused)
@@ -77,9 +80,11 @@ static void on_damage(void *opaque, const struct vessel_session_rect *r, unsigne
 {
 	struct bench *b = opaque;
 
-	for (unsigned i = 0; i < n; i++)
+	for (unsigned i = 0; i < n; i++) {
+		b->damage_px += (guint64)r[i].w * r[i].h;
 		vessel_display_invalidate(b->display, (int)r[i].x, (int)r[i].y, (int)r[i].w,
 					  (int)r[i].h);
+	}
 }
 
 static void on_exited(void *opaque, int status, const char *message)
@@ -207,7 +212,8 @@ static int one_frame(struct bench *b, int frame)
 {
 	unsigned char byte = (unsigned char)frame;
 	guint64 up0 = b->last_uploaded;
-	guint d0 = b->draws;
+	guint d0 = b->draws, n0 = vessel_display_get_nodes_built(b->display);
+	guint64 a0 = b->damage_px;
 	double c0 = cpu_ms(), x0 = x_cpu_ms();
 	gint64 sent = g_get_monotonic_time();
 
@@ -217,9 +223,10 @@ static int one_frame(struct bench *b, int frame)
 		return -1;
 	}
 	printf("frame %d latency_ms %.2f cpu_ms %.2f uploaded_px %" G_GUINT64_FORMAT
-	       " draws %u draw_s %.2f x_cpu_ms %.2f\n", frame,
-	       MAX(0, b->upload_at - b->drawn_at) / 1e3, cpu_ms() - c0, b->last_uploaded - up0,
-	       b->draws - d0, (b->drawn_at - sent) / 1e6, x_cpu_ms() - x0);
+	       " draws %u draw_s %.2f x_cpu_ms %.2f damage_px %" G_GUINT64_FORMAT " nodes %u\n",
+	       frame, MAX(0, b->upload_at - b->drawn_at) / 1e3, cpu_ms() - c0,
+	       b->last_uploaded - up0, b->draws - d0, (b->drawn_at - sent) / 1e6, x_cpu_ms() - x0,
+	       b->damage_px - a0, vessel_display_get_nodes_built(b->display) - n0);
 	fflush(stdout);
 	return 0;
 }

@@ -21,8 +21,11 @@ texture (GdkTexture tiles through GSK's GL renderer, VESSEL_DISPLAY=texture), ca
 node tiles under GSK_RENDERER=cairo, no GL at all), auto (nothing set: what the app chooses;
 on Mesa's software GL that is cairo); app-bench reports the path it took and a mismatch is an
 error. --rounds R repeats all paths and remote-viewer R times, alternating, and pools the
-frames. Frame 1 of every run is a warm-up. Prints medians [min-max] and remote-viewer/ours ratios (above 1: ours
-is better). Exit 0 when both ran, 77 when something needed is missing (Xvfb,
+frames. Ours also reports, in frames' worth of pixels, the Damage the helper announced and
+what the display copied or uploaded (1.0: each change once), and the tile nodes it built (the
+texture path's repaints); an app-bench without those counters shows n/a. Frame 1 of every
+run is a warm-up. Prints medians [min-max] and remote-viewer/ours ratios (above 1: ours is
+better). Exit 0 when both ran, 77 when something needed is missing (Xvfb,
 remote-viewer, /dev/kvm).
 """
 
@@ -132,8 +135,14 @@ def ours(args, env, work, path):
         if f and f[0] == 'path' and f[1] != PATH_TAKES.get(path, f[1]):
             raise RuntimeError('asked for the %s path, app-bench took %s' % (path, f[1]))
         if f and f[0] == 'frame':
-            frames.append({'latency_ms': float(f[3]), 'cpu_ms': float(f[5]),
-                           'draw_s': float(f[11]), 'x_cpu_ms': float(f[13])})
+            v = dict(zip(f[2::2], f[3::2]))
+            frame = {'latency_ms': float(v['latency_ms']), 'cpu_ms': float(v['cpu_ms']),
+                     'draw_s': float(v['draw_s']), 'x_cpu_ms': float(v['x_cpu_ms']),
+                     'uploaded_frames': float(v['uploaded_px']) / (WIDTH * HEIGHT)}
+            if 'damage_px' in v:        # app-bench before these counters: without them
+                frame['damage_frames'] = float(v['damage_px']) / (WIDTH * HEIGHT)
+                frame['nodes'] = float(v['nodes'])
+            frames.append(frame)
     return frames
 
 
@@ -256,8 +265,8 @@ def summary(runs, key):
     for frames in runs:
         for f in frames:
             f['total_cpu_ms'] = f['cpu_ms'] + f['x_cpu_ms']
-        vals += [f[key] for f in frames[1:]] or [f[key] for f in frames]
-    return statistics.median(vals), min(vals), max(vals)
+        vals += [f[key] for f in frames[1:] if key in f] or [f[key] for f in frames if key in f]
+    return (statistics.median(vals), min(vals), max(vals)) if vals else None
 
 
 def report(results, paths):
@@ -271,9 +280,13 @@ def report(results, paths):
                        ('cpu_ms', 'viewer CPU per frame (ms)'),
                        ('x_cpu_ms', 'X server (Xvfb) CPU per frame (ms)'),
                        ('total_cpu_ms', 'viewer + X server CPU (ms)'),
-                       ('draw_s', 'guest drawing time (s)')):
+                       ('draw_s', 'guest drawing time (s)'),
+                       ('damage_frames', 'Damage announced (frames\' pixels)'),
+                       ('uploaded_frames', 'copied/uploaded (frames\' pixels)'),
+                       ('nodes', 'tile nodes built (1080p: 544 tiles)')):
         cells = [summary(results[s], key) if results.get(s) else None for s in sides]
-        txt = ['%7.1f [%5.1f-%6.1f]' % c if c else 'n/a' for c in cells]
+        fmt = '%7.2f [%5.2f-%6.2f]' if key.endswith('_frames') else '%7.1f [%5.1f-%6.1f]'
+        txt = [fmt % c if c else 'n/a' for c in cells]
         rv = cells[-1]
         ratios = ['%.2f' % (rv[0] / c[0]) if c and rv and c[0] and key != 'draw_s' else '-'
                   for c in cells[:-1]]

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* The display hub: two consumers of one VGA each get every damage rectangle, and resizes. */
+/* The display hub: two consumers of one VGA each get every damage rectangle, resizes, trims. */
 #include "display-hub.h"
 #include "tap.h"
 #include "test-vga-rig.h"
@@ -44,6 +44,57 @@ static unsigned take(struct display_consumer *c, struct display_rect *rects, uns
 		*pixel_at_10_20 = s->pixels[20 * s->stride / 4 + 10];
 	display_consumer_end(c);
 	return n;
+}
+
+static bool rect_is(const struct display_rect *r, unsigned x, unsigned y, unsigned w,
+		    unsigned h)
+{
+	return r->x == x && r->y == y && r->w == w && r->h == h;
+}
+
+/*
+ * display_rect_trim: a 64x40 surface against a copy with a wider stride (as a consumer's
+ * memfd may have): the rectangle shrinks to the pixels that differ, nothing is left when
+ * none do, and a half-drawn first and last row keep only their changed columns.
+ */
+static void test_trim(void)
+{
+	static uint32_t now[40][64], was[40][80];
+	struct surface s = { 64, 40, sizeof(now[0]), &now[0][0] };
+	struct display_rect all = { 0, 0, 64, 40 }, out[DISPLAY_TRIM_MAX];
+	unsigned n;
+
+	for (unsigned y = 0; y < 40; y++)
+		for (unsigned x = 0; x < 64; x++)
+			now[y][x] = was[y][x] = y * 64 + x;
+	is_int(display_rect_trim(&s, was, sizeof(was[0]), &all, out), 0,
+	       "trim: nothing differs, nothing left");
+	now[10][20] ^= 1;
+	now[12][40] ^= 1;
+	now[17][5] ^= 1;
+	n = display_rect_trim(&s, was, sizeof(was[0]), &all, out);
+	ok(n == 3 && rect_is(&out[0], 20, 10, 1, 1) && rect_is(&out[1], 40, 11, 1, 6) &&
+	   rect_is(&out[2], 5, 17, 1, 1), "trim: first row, the box between, last row");
+	n = display_rect_trim(&s, was, sizeof(was[0]), &(struct display_rect){ 32, 0, 32, 32 },
+			      out);
+	ok(n == 1 && rect_is(&out[0], 40, 12, 1, 1),
+	   "trim: a tile holding one of them keeps just that pixel");
+	is_int(display_rect_trim(&s, was, sizeof(was[0]), &(struct display_rect){ 0, 20, 64, 20 },
+				 out), 0, "trim: rows below them: nothing");
+
+	/* a guest half-way through row 30 last time, now through row 35 up to column 10 */
+	for (unsigned y = 30; y < 36; y++)
+		for (unsigned x = y == 30 ? 24 : 0; x < (y == 35 ? 10u : 64u); x++)
+			now[y][x] = 7;
+	n = display_rect_trim(&s, was, sizeof(was[0]), &(struct display_rect){ 0, 24, 64, 16 },
+			      out);
+	ok(n == 3 && rect_is(&out[0], 24, 30, 40, 1) && rect_is(&out[1], 0, 31, 64, 4) &&
+	   rect_is(&out[2], 0, 35, 10, 1), "trim: a band drawn in part: no column twice");
+	for (unsigned x = 0; x < 24; x++)
+		now[30][x] = 7;
+	n = display_rect_trim(&s, was, sizeof(was[0]), &(struct display_rect){ 0, 30, 64, 5 },
+			      out);
+	ok(n == 1 && rect_is(&out[0], 0, 30, 64, 5), "trim: rows alike merge into one");
 }
 
 int main(void)
@@ -106,5 +157,6 @@ int main(void)
 	display_hub_detach(b);
 	display_hub_free(hub);
 	rig_fini(&r);
+	test_trim();
 	return tap_done();
 }
