@@ -239,6 +239,9 @@ def main():
                     'the 1 MiB reads (qemu-img bench times in milliseconds; one pass over a '
                     'small image on tmpfs takes a few)')
     ap.add_argument('--kinds', default=','.join(KINDS))
+    ap.add_argument('--cases', help='only the cases whose name contains one of these '
+                    'comma-separated strings, e.g. "seq-read 1M" (names as in the tables, '
+                    'without the QD)')
     a = ap.parse_args()
     if not shutil.which('qemu-img'):
         print('blk-bench: qemu-img is missing (Debian: qemu-utils)')
@@ -254,6 +257,13 @@ def main():
     if not a.writes_only:
         base += [('rand-read 4K', 'read', size // 4096, 4096, step),
                  ('seq-read 1M', 'read', max(a.read_passes, 1) * (size >> 20), 1 << 20, 1 << 20)]
+    if a.cases:
+        base = [c for c in base if any(w.strip() and w.strip() in c[0]
+                                       for w in a.cases.split(','))]
+    if not base:
+        print('blk-bench: --cases matches none of: rand-write 4K, seq-write 1M, '
+              'rand-read 4K, seq-read 1M')
+        return 1
     cases = [('%s QD%d' % (c[0], qd),) + c[1:] + (qd,) for qd in depths for c in base]
     kinds = [k for k in a.kinds.split(',') if k in KINDS]
     kinds = ['raw-full'] + [k for k in kinds if k != 'raw-full']
