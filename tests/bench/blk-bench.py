@@ -25,6 +25,10 @@ wall clock less that of a run with no requests, so the final flush counts for bo
 CPU-second of the tool's process, which a loaded machine disturbs far less than the wall
 clock (but it leaves out waiting for the disk). With --before, the goal table has the
 before tool's ours/qemu too.
+Both tools read into (write from) one buffer shared by every request in flight, because
+qemu-img bench does (blk-bench.c says more); --distinct-buffers gives each of our requests
+its own, as a guest's are, which qemu-img bench cannot: at 1 MiB x QD32 that costs reads
+about a quarter of their speed (32 MiB of destination no longer fits in the caches).
 Not a timed test.
 """
 
@@ -239,6 +243,8 @@ def main():
                     'the 1 MiB reads (qemu-img bench times in milliseconds; one pass over a '
                     'small image on tmpfs takes a few)')
     ap.add_argument('--kinds', default=','.join(KINDS))
+    ap.add_argument('--distinct-buffers', action='store_true', help='one buffer per request '
+                    'in flight for our tools (qemu-img bench always shares one)')
     ap.add_argument('--cases', help='only the cases whose name contains one of these '
                     'comma-separated strings, e.g. "seq-read 1M" (names as in the tables, '
                     'without the QD)')
@@ -272,8 +278,11 @@ def main():
         tools['ours-before'] = a.before
     tools['qemu-img'] = None
     dirs = a.dir or [d for d in ('/dev/shm', '/tmp') if os.path.isdir(d)]
-    print('block layer, QD %s, %d MiB images, medians of %d runs; tools take turns'
-          % (a.depth, a.size_mib, a.runs))
+    if a.distinct_buffers:
+        os.environ['BLK_BENCH_DISTINCT_BUFFERS'] = '1'
+    print('block layer, QD %s, %d MiB images, medians of %d runs; tools take turns; %s'
+          % (a.depth, a.size_mib, a.runs, 'ours: a buffer per request, qemu-img: one shared'
+             if a.distinct_buffers else 'one buffer shared by the requests in flight'))
     for d in dirs:
         with tempfile.TemporaryDirectory(prefix='vessel-blk-', dir=d) as work:
             vals = run_dir(a, tools, work, kinds, cases, size)
