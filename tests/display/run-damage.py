@@ -14,100 +14,26 @@ except under CI=true.
 """
 
 import argparse
-import mmap
 import os
-import socket
-import subprocess
 import sys
 import tempfile
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, os.pardir))
+sys.path.insert(0, HERE)
 sys.dont_write_bytecode = True      # no __pycache__ in the source tree
 from kvmcheck import kvm_problem, ci_requires_kvm  # noqa: E402
+from displaypeer import Peer, checks, ok  # noqa: E402
 
-PATH = '/io/github/vesselvm/Vessel/VM'
-DISPLAY = 'io.github.vesselvm.Vessel.Display1'
 WIDTH, HEIGHT = 640, 480
 BAND_X, BAND_Y, BAND_W, BAND_ROWS = 40, 100, 200, 40
 GREY = 0x404040
 REFRESH_WAIT_S = 0.08       # five of the helper's 16 ms Display1 refreshes
-checks = []
 
 
 def row_colour(row):
     """damage-guest.c's colour of band row `row`."""
     return (0xe01020 + row * 0x030507) & 0xffffff
-
-
-def ok(cond, what):
-    checks.append(bool(cond))
-    print('%s %d - %s' % ('ok' if cond else 'not ok', len(checks), what), flush=True)
-    return cond
-
-
-class Peer:
-    """vessel-helper with --control-fd, the guest's COM1 on its stdin/stdout."""
-
-    def __init__(self, helper, args, work):
-        from gi.repository import Gio
-        self.Gio = Gio
-        ours, theirs = socket.socketpair()
-        self.log = os.path.join(work, 'serial.txt')
-        self.out = open(self.log, 'w')
-        self.proc = subprocess.Popen([helper, '--control-fd', str(theirs.fileno())] + args,
-                                     pass_fds=[theirs.fileno()], stdout=self.out,
-                                     stderr=subprocess.STDOUT, stdin=subprocess.PIPE)
-        theirs.close()
-        gsock = Gio.Socket.new_from_fd(os.dup(ours.fileno()))
-        ours.close()
-        self.conn = Gio.DBusConnection.new_sync(
-            gsock.connection_factory_create_connection(), None,
-            Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT, None, None)
-        self.damage = []
-        self.conn.signal_subscribe(None, DISPLAY, 'Damage', PATH, None,
-                                   Gio.DBusSignalFlags.NONE, self._damage)
-
-    def _damage(self, conn, sender, path, iface, name, params):
-        self.damage += params.unpack()[0]
-
-    def pump(self, seconds):
-        from gi.repository import GLib
-        ctx = GLib.MainContext.default()
-        end = time.monotonic() + seconds
-        while True:
-            while ctx.iteration(False):
-                pass
-            if time.monotonic() >= end:
-                return
-            time.sleep(0.01)
-
-    def wait_serial(self, text, timeout):
-        end = time.monotonic() + timeout
-        while time.monotonic() < end and self.proc.poll() is None:
-            self.pump(0.02)
-            if text in open(self.log, errors='replace').read():
-                return True
-        return False
-
-    def framebuffer(self):
-        """(width, height, the memfd's bytes)."""
-        ret, fdlist = self.conn.call_with_unix_fd_list_sync(
-            None, PATH, DISPLAY, 'GetFramebuffer', None, None, self.Gio.DBusCallFlags.NONE,
-            10000, None, None)
-        idx, w, h, stride, _ = ret.unpack()
-        fd = fdlist.get(idx)
-        m = mmap.mmap(fd, h * stride, mmap.MAP_SHARED, mmap.PROT_READ)
-        data = bytes(m)
-        m.close()
-        os.close(fd)
-        return w, h, stride, data
-
-    def stop(self):
-        self.proc.kill()
-        self.proc.wait()
-        self.out.close()
 
 
 def coverage(rects):
@@ -161,7 +87,7 @@ def run(a, work):
     p = Peer(a.helper, ['--memory', '32M', '--multiboot', a.guest, '--serial', 'stdio',
                         '--timeout', '120'], work)
     try:
-        if not ok(p.wait_serial('damage: ready', 60), 'the guest set 640x480x32'):
+        if not ok(p.wait_serial('damage: ready', 60, poll=0.02), 'the guest set 640x480x32'):
             return
         w, h, _, _ = p.framebuffer()       # starts the Display1 refresh
         ok((w, h) == (WIDTH, HEIGHT), 'GetFramebuffer: %dx%d' % (w, h))
@@ -171,7 +97,7 @@ def run(a, work):
         for row in range(BAND_ROWS):
             p.proc.stdin.write(bytes([row]))
             p.proc.stdin.flush()
-            if not p.wait_serial('damage: row %d drawn' % row, 30):
+            if not p.wait_serial('damage: row %d drawn' % row, 30, poll=0.02):
                 break
             drawn += 1
             p.pump(REFRESH_WAIT_S)

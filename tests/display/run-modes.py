@@ -15,11 +15,7 @@ except under CI=true.
 """
 
 import argparse
-import array
-import mmap
 import os
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,11 +25,9 @@ sys.path.insert(0, os.path.join(HERE, os.pardir))
 sys.path.insert(0, HERE)
 sys.dont_write_bytecode = True      # no __pycache__ in the source tree
 from kvmcheck import kvm_problem, ci_requires_kvm  # noqa: E402
+from displaypeer import Peer, checks, ok  # noqa: E402
 import pixels  # noqa: E402
 
-PATH = '/io/github/vesselvm/Vessel/VM'
-DISPLAY = 'io.github.vesselvm.Vessel.Display1'
-checks = []
 
 # ---- What modes-guest.c programs --------------------------------------------------------
 
@@ -94,86 +88,7 @@ def vbe16_expected():
     return [[[px(x, y) for x in range(800)] for y in range(600)]]
 
 
-# ---- The helper and its Display1 peer ---------------------------------------------------
-
-def ok(cond, what):
-    checks.append(bool(cond))
-    print('%s %d - %s' % ('ok' if cond else 'not ok', len(checks), what), flush=True)
-    return cond
-
-
-class Peer:
-    """vessel-helper with --control-fd, the guest's COM1 on its stdin/stdout."""
-
-    def __init__(self, helper, args, work):
-        from gi.repository import Gio
-        self.Gio = Gio
-        ours, theirs = socket.socketpair()
-        self.log = os.path.join(work, 'serial.txt')
-        self.out = open(self.log, 'w')
-        self.proc = subprocess.Popen([helper, '--control-fd', str(theirs.fileno())] + args,
-                                     pass_fds=[theirs.fileno()], stdout=self.out,
-                                     stderr=subprocess.STDOUT, stdin=subprocess.PIPE)
-        theirs.close()
-        gsock = Gio.Socket.new_from_fd(os.dup(ours.fileno()))
-        ours.close()
-        self.conn = Gio.DBusConnection.new_sync(
-            gsock.connection_factory_create_connection(), None,
-            Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT, None, None)
-        self.damage = []
-        self.conn.signal_subscribe(None, DISPLAY, 'Damage', PATH, None,
-                                   Gio.DBusSignalFlags.NONE, self._damage)
-
-    def _damage(self, conn, sender, path, iface, name, params):
-        self.damage += params.unpack()[0]
-
-    def pump(self, seconds):
-        from gi.repository import GLib
-        ctx = GLib.MainContext.default()
-        end = time.monotonic() + seconds
-        while True:
-            while ctx.iteration(False):
-                pass
-            if time.monotonic() >= end:
-                return
-            time.sleep(0.02)
-
-    def wait_serial(self, text, timeout):
-        end = time.monotonic() + timeout
-        while time.monotonic() < end and self.proc.poll() is None:
-            self.pump(0.1)
-            if text in open(self.log, errors='replace').read():
-                return True
-        return False
-
-    def step(self):
-        self.proc.stdin.write(b'n')
-        self.proc.stdin.flush()
-
-    def screen(self):
-        """The framebuffer as rows of 0xRRGGBB (XRGB8888 little-endian in the memfd)."""
-        ret, fdlist = self.conn.call_with_unix_fd_list_sync(
-            None, PATH, DISPLAY, 'GetFramebuffer', None, None, self.Gio.DBusCallFlags.NONE,
-            10000, None, None)
-        idx, w, h, stride, fourcc = ret.unpack()
-        fd = fdlist.get(idx)
-        m = mmap.mmap(fd, h * stride, mmap.MAP_SHARED, mmap.PROT_READ)
-        data = bytes(m)
-        m.close()
-        os.close(fd)
-        rows = []
-        for y in range(h):
-            a = array.array('I', data[y * stride:y * stride + w * 4])
-            if sys.byteorder != 'little':
-                a.byteswap()
-            rows.append([v & 0xffffff for v in a])
-        return rows
-
-    def stop(self):
-        self.proc.kill()
-        self.proc.wait()
-        self.out.close()
-
+# ---- Comparing the screen (the helper and its Display1 peer: displaypeer.py) ----------
 
 def matches(p, variants, timeout=10.0):
     """Wait until the screen equals one variant; (matched, size, mismatches, first few)."""
