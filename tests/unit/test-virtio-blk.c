@@ -170,14 +170,10 @@ static uint16_t post(struct drv *d, unsigned i, uint32_t type, uint64_t sector, 
 	uint64_t hdr = d->buf + 64ull * i, st = hdr + 32, dat = SLOT_DATA(d, i);
 	bool in = type == VIRTIO_BLK_T_IN, flush = type == VIRTIO_BLK_T_FLUSH;
 	struct seg s[3] = { { hdr, 16, 0 } };
-	uint32_t t = htole32(type);
-	uint64_t sec = htole64(sector);
 	unsigned n = 1;
 	uint16_t head;
 
-	memset(gptr(hdr, 16), 0, 16);
-	memcpy(gptr(hdr, 4), &t, 4);
-	memcpy(gptr(hdr + 8, 8), &sec, 8);
+	blk_hdr(hdr, type, sector);
 	memset(gptr(dat, 4096), in ? 0xa5 : fill, 4096);
 	if (!flush)
 		s[n++] = (struct seg){ dat, 4096, in ? VRING_DESC_F_WRITE : 0 };

@@ -16,16 +16,12 @@ static uint16_t queue_read(struct drv *d, unsigned i, uint64_t sector)
 {
 	uint64_t hdr = d->buf + 0x100ull * i, st = d->buf + 0x8000 + i;
 	uint64_t dat = d->buf + 0x10000 + (uint64_t)SECTOR * i;
-	uint32_t t = htole32(VIRTIO_BLK_T_IN);
-	uint64_t sec = htole64(sector);
 	struct seg s[3] = {
 		{ hdr, 16, 0 }, { dat, SECTOR, VRING_DESC_F_WRITE }, { st, 1, VRING_DESC_F_WRITE },
 	};
 	uint16_t head;
 
-	memset(gptr(hdr, 16), 0, 16);
-	memcpy(gptr(hdr, 4), &t, 4);
-	memcpy(gptr(hdr + 8, 8), &sec, 8);
+	blk_hdr(hdr, VIRTIO_BLK_T_IN, sector);
 	memset(gptr(dat, SECTOR), 0, SECTOR);
 	*(uint8_t *)gptr(st, 1) = ST_NONE;
 	head = chain(d, s, 3);

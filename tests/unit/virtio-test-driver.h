@@ -503,6 +503,17 @@ static inline void settle(struct drv *d)
 		nanosleep(&ms, NULL);
 }
 
+/* A virtio-blk request header at guest address hdr: type and sector, little-endian (§5.2.6). */
+static inline void blk_hdr(uint64_t hdr, uint32_t type, uint64_t sector)
+{
+	uint32_t t = htole32(type);
+	uint64_t sec = htole64(sector);
+
+	memset(gptr(hdr, 16), 0, 16);
+	memcpy(gptr(hdr, 4), &t, 4);
+	memcpy(gptr(hdr + 8, 8), &sec, 8);
+}
+
 /* A virtio-blk request: header at buf, status at buf+64, data at buf+4096. */
 static inline uint8_t blk_req(struct drv *d, uint32_t type, uint64_t sector, void *data,
 			      uint32_t len, bool indirect, uint32_t *used_len)
@@ -510,14 +521,11 @@ static inline uint8_t blk_req(struct drv *d, uint32_t type, uint64_t sector, voi
 	uint64_t hdr = d->buf, st = d->buf + 64, dat = d->buf + 4096, table = d->buf + 128;
 	bool in = type == VIRTIO_BLK_T_IN || type == VIRTIO_BLK_T_GET_ID;
 	struct seg s[3] = { { hdr, 16, 0 } };
-	uint32_t t = htole32(type), id, ulen = 0;
-	uint64_t sec = htole64(sector);
+	uint32_t id, ulen = 0;
 	unsigned n = 1;
 	uint16_t head;
 
-	memset(gptr(hdr, 16), 0, 16);
-	memcpy(gptr(hdr, 4), &t, 4);
-	memcpy(gptr(hdr + 8, 8), &sec, 8);
+	blk_hdr(hdr, type, sector);
 	if (len) {
 		if (!in)
 			memcpy(gptr(dat, len), data, len);
