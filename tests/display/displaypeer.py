@@ -5,12 +5,14 @@ run-modes.py and run-damage.py start the helper with --control-fd, keep the gues
 its stdin/stdout, collect Display1's Damage signals and read the framebuffer memfd.
 """
 
+import argparse
 import array
 import mmap
 import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 
 PATH = '/io/github/vesselvm/Vessel/VM'
@@ -101,6 +103,37 @@ class Peer:
         return rows
 
     def stop(self):
+        """Kill the helper; after a failed check, show the end of its output."""
         self.proc.kill()
         self.proc.wait()
         self.out.close()
+        if not all(checks):
+            for line in open(self.log, errors='replace').read().splitlines()[-20:]:
+                print('#   ' + line)
+
+
+def main(run, prefix):
+    """--helper and --guest, the KVM check (skip with 77, or fail under CI=true), then
+    run(args, work) in a temporary folder named `prefix`...; the TAP plan last."""
+    try:
+        import gi  # noqa: F401
+    except ImportError:
+        if os.path.exists('/usr/bin/python3') and sys.executable != '/usr/bin/python3':
+            os.execv('/usr/bin/python3', ['/usr/bin/python3'] + sys.argv)
+    from kvmcheck import kvm_problem, ci_requires_kvm
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--helper', required=True)
+    ap.add_argument('--guest', required=True)
+    a = ap.parse_args()
+    problem = kvm_problem()
+    if problem:
+        print('# ' + problem)
+        if ci_requires_kvm():
+            print('not ok 1 - KVM is required under CI=true')
+            return 1
+        print('1..0 # SKIP ' + problem)
+        return 77
+    with tempfile.TemporaryDirectory(prefix=prefix) as work:
+        run(a, work)
+    print('1..%d' % len(checks))
+    return 0 if checks and all(checks) else 1

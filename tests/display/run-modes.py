@@ -14,18 +14,16 @@ Usage: run-modes.py --helper PATH --guest modes-guest.elf. TAP; skips without KV
 except under CI=true.
 """
 
-import argparse
 import os
 import sys
-import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, os.pardir))
 sys.path.insert(0, HERE)
 sys.dont_write_bytecode = True      # no __pycache__ in the source tree
-from kvmcheck import kvm_problem, ci_requires_kvm  # noqa: E402
-from displaypeer import Peer, checks, ok  # noqa: E402
+import displaypeer  # noqa: E402
+from displaypeer import Peer, ok  # noqa: E402
 import pixels  # noqa: E402
 
 
@@ -163,34 +161,7 @@ def run(a, work):
         ok(p.wait_serial('phase done', 30), 'the guest finished')
     finally:
         p.stop()
-        if not all(checks):
-            for line in open(p.log, errors='replace').read().splitlines()[-20:]:
-                print('#   ' + line)
-
-
-def main():
-    try:
-        import gi  # noqa: F401
-    except ImportError:
-        if os.path.exists('/usr/bin/python3') and sys.executable != '/usr/bin/python3':
-            os.execv('/usr/bin/python3', ['/usr/bin/python3'] + sys.argv)
-    ap = argparse.ArgumentParser()
-    ap.add_argument('--helper', required=True)
-    ap.add_argument('--guest', required=True)
-    a = ap.parse_args()
-    problem = kvm_problem()
-    if problem:
-        print('# ' + problem)
-        if ci_requires_kvm():
-            print('not ok 1 - KVM is required under CI=true')
-            return 1
-        print('1..0 # SKIP ' + problem)
-        return 77
-    with tempfile.TemporaryDirectory(prefix='vessel-modes-') as work:
-        run(a, work)
-    print('1..%d' % len(checks))
-    return 0 if checks and all(checks) else 1
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    sys.exit(displaypeer.main(run, 'vessel-modes-'))
