@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""The display tests' side of a vessel-helper: its Display1 peer and TAP checks.
+"""The display tests' side of a vessel-helper: its Display1 peer (TAP lines and the KVM gate
+are tests/integration/taputil.py's).
 
 run-modes.py and run-damage.py start the helper with --control-fd, keep the guest's COM1 on
 its stdin/stdout, collect Display1's Damage signals and read the framebuffer memfd.
@@ -15,16 +16,12 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir,
+                                'integration'))
+from taputil import checks, ok, reexec_with_gi, kvm_gate  # noqa: E402,F401
+
 PATH = '/io/github/vesselvm/Vessel/VM'
 DISPLAY = 'io.github.vesselvm.Vessel.Display1'
-checks = []
-
-
-def ok(cond, what):
-    """One TAP line; the result is kept in `checks`."""
-    checks.append(bool(cond))
-    print('%s %d - %s' % ('ok' if cond else 'not ok', len(checks), what), flush=True)
-    return cond
 
 
 class Peer:
@@ -113,26 +110,16 @@ class Peer:
 
 
 def main(run, prefix):
-    """--helper and --guest, the KVM check (skip with 77, or fail under CI=true), then
+    """--helper and --guest, the KVM gate (skip with 77, or fail under CI=true), then
     run(args, work) in a temporary folder named `prefix`...; the TAP plan last."""
-    try:
-        import gi  # noqa: F401
-    except ImportError:
-        if os.path.exists('/usr/bin/python3') and sys.executable != '/usr/bin/python3':
-            os.execv('/usr/bin/python3', ['/usr/bin/python3'] + sys.argv)
-    from kvmcheck import kvm_problem, ci_requires_kvm
+    reexec_with_gi()
     ap = argparse.ArgumentParser()
     ap.add_argument('--helper', required=True)
     ap.add_argument('--guest', required=True)
     a = ap.parse_args()
-    problem = kvm_problem()
-    if problem:
-        print('# ' + problem)
-        if ci_requires_kvm():
-            print('not ok 1 - KVM is required under CI=true')
-            return 1
-        print('1..0 # SKIP ' + problem)
-        return 77
+    gate = kvm_gate()
+    if gate is not None:
+        return gate
     with tempfile.TemporaryDirectory(prefix=prefix) as work:
         run(a, work)
     print('1..%d' % len(checks))
