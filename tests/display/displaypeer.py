@@ -10,7 +10,6 @@ import argparse
 import array
 import mmap
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -18,7 +17,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir,
                                 'integration'))
-from taputil import checks, ok, reexec_with_gi, kvm_gate  # noqa: E402,F401
+from taputil import checks, ok, reexec_with_gi, kvm_gate, start_helper  # noqa: E402,F401
 
 PATH = '/io/github/vesselvm/Vessel/VM'
 DISPLAY = 'io.github.vesselvm.Vessel.Display1'
@@ -30,18 +29,10 @@ class Peer:
     def __init__(self, helper, args, work):
         from gi.repository import Gio
         self.Gio = Gio
-        ours, theirs = socket.socketpair()
         self.log = os.path.join(work, 'serial.txt')
         self.out = open(self.log, 'w')
-        self.proc = subprocess.Popen([helper, '--control-fd', str(theirs.fileno())] + args,
-                                     pass_fds=[theirs.fileno()], stdout=self.out,
-                                     stderr=subprocess.STDOUT, stdin=subprocess.PIPE)
-        theirs.close()
-        gsock = Gio.Socket.new_from_fd(os.dup(ours.fileno()))
-        ours.close()
-        self.conn = Gio.DBusConnection.new_sync(
-            gsock.connection_factory_create_connection(), None,
-            Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT, None, None)
+        self.proc, self.conn = start_helper(helper, args, stdout=self.out,
+                                            stderr=subprocess.STDOUT, stdin=subprocess.PIPE)
         self.damage = []
         self.conn.signal_subscribe(None, DISPLAY, 'Damage', PATH, None,
                                    Gio.DBusSignalFlags.NONE, self._damage)

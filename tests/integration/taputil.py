@@ -1,7 +1,10 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""What the integration tests share: TAP lines, waiting, and finding PyGObject."""
+"""What the integration tests share: TAP lines, waiting, finding PyGObject, and a helper
+started with --control-fd."""
 
 import os
+import socket
+import subprocess
 import sys
 import time
 
@@ -52,3 +55,19 @@ def kvm_gate():
         return 1
     print('1..0 # SKIP ' + problem)
     return 77
+
+
+def start_helper(helper, args, **popen):
+    """vessel-helper ARGS with --control-fd on one end of a socketpair: (its Popen, a D-Bus
+    peer-to-peer connection over the other end, as the app has). popen: stdout, stdin, env..."""
+    from gi.repository import Gio
+    ours, theirs = socket.socketpair()
+    proc = subprocess.Popen([helper, '--control-fd', str(theirs.fileno())] + args,
+                            pass_fds=[theirs.fileno()], **popen)
+    theirs.close()
+    gsock = Gio.Socket.new_from_fd(os.dup(ours.fileno()))
+    ours.close()
+    conn = Gio.DBusConnection.new_sync(
+        gsock.connection_factory_create_connection(), None,
+        Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT, None, None)
+    return proc, conn

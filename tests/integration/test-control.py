@@ -17,7 +17,8 @@ import sys
 import tempfile
 import time
 
-from taputil import checks, done, kvm_gate, ok, reexec_with_gi, wait_for  # noqa: E402,F401
+from taputil import (checks, done, kvm_gate, ok, reexec_with_gi,  # noqa: E402,F401
+                     start_helper, wait_for)
 
 IFACE = 'io.github.vesselvm.Vessel.VM1'
 PATH = '/io/github/vesselvm/Vessel/VM'
@@ -196,18 +197,11 @@ def test_balloon(a, env):
     """VM1's balloon over a socketpair, driving the kit's balloon guest (tests/guests/test-balloon.c):
     the helper inflates it to 96 MiB at start; D-Bus lets it have all its memory back."""
     from gi.repository import Gio, GLib
-    ours, theirs = socket.socketpair()
     serial = tempfile.NamedTemporaryFile(prefix='vessel-balloon-serial', delete=False).name
-    helper = subprocess.Popen(
-        [a.helper, '--memory', '128M', '--multiboot', a.balloon_guest, '--serial',
-         'file:' + serial, '--timeout', '60', '--balloon', '--balloon-target', '96M@0',
-         '--balloon-stats', '1', '--control-fd', str(theirs.fileno())],
-        pass_fds=[theirs.fileno()], env=env, stderr=subprocess.DEVNULL)
-    theirs.close()
-    gsock = Gio.Socket.new_from_fd(os.dup(ours.fileno()))
-    ours.close()
-    conn = Gio.DBusConnection.new_sync(gsock.connection_factory_create_connection(), None,
-                                       Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT, None, None)
+    helper, conn = start_helper(
+        a.helper, ['--memory', '128M', '--multiboot', a.balloon_guest, '--serial',
+                   'file:' + serial, '--timeout', '60', '--balloon', '--balloon-target', '96M@0',
+                   '--balloon-stats', '1'], env=env, stderr=subprocess.DEVNULL)
 
     def call(method, args=None):
         return conn.call_sync(None, PATH, IFACE, method, args, None, Gio.DBusCallFlags.NONE,
@@ -252,18 +246,10 @@ def test_balloon(a, env):
 def test_peer(a, env):
     """VM1 over a socketpair, the way the app talks to a helper it starts."""
     from gi.repository import Gio, GLib
-    ours, theirs = socket.socketpair()
     serial = tempfile.NamedTemporaryFile(prefix='vessel-peer-serial', delete=False).name
-    helper = subprocess.Popen(
-        [a.helper, '--memory', '32M', '--multiboot', a.guest, '--serial', 'file:' + serial,
-         '--timeout', '60', '--control-fd', str(theirs.fileno())],
-        pass_fds=[theirs.fileno()], env=env, stderr=subprocess.PIPE, text=True)
-    theirs.close()
-    gsock = Gio.Socket.new_from_fd(os.dup(ours.fileno()))
-    ours.close()
-    stream = gsock.connection_factory_create_connection()
-    conn = Gio.DBusConnection.new_sync(
-        stream, None, Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT, None, None)
+    helper, conn = start_helper(
+        a.helper, ['--memory', '32M', '--multiboot', a.guest, '--serial', 'file:' + serial,
+                   '--timeout', '60'], env=env, stderr=subprocess.PIPE, text=True)
 
     def call(method, sig=None):
         return conn.call_sync(None, PATH, IFACE, method, None, sig,

@@ -18,13 +18,12 @@ Exit 0 pass, 1 fail, 77 skip (no KVM; a failure under CI=true). TAP on stdout.
 import argparse
 import os
 import re
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 
-from taputil import checks, done, kvm_gate, ok, reexec_with_gi  # noqa: E402,F401
+from taputil import checks, done, kvm_gate, ok, reexec_with_gi, start_helper  # noqa: E402,F401
 
 PATH = '/io/github/vesselvm/Vessel/VM'
 DISPLAY = 'io.github.vesselvm.Vessel.Display1'
@@ -46,18 +45,10 @@ class Peer:
     def __init__(self, helper, args, work):
         from gi.repository import Gio
         self.Gio = Gio
-        ours, theirs = socket.socketpair()
         self.log = os.path.join(work, 'serial-%d.txt' % len(os.listdir(work)))
         self.out = open(self.log, 'w')
-        self.proc = subprocess.Popen([helper, '--control-fd', str(theirs.fileno())] + args,
-                                     pass_fds=[theirs.fileno()], stdout=self.out,
-                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        theirs.close()
-        gsock = Gio.Socket.new_from_fd(os.dup(ours.fileno()))
-        ours.close()
-        self.conn = Gio.DBusConnection.new_sync(
-            gsock.connection_factory_create_connection(), None,
-            Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT, None, None)
+        self.proc, self.conn = start_helper(helper, args, stdout=self.out,
+                                            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
 
     def text(self):
         try:
